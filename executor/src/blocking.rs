@@ -1,0 +1,215 @@
+//! The blocking pool: threads for work that would stall a worker (file I/O, CPU-heavy calls,
+//! blocking libraries) — asyncio's `to_thread` / `run_in_executor(None, f)`.
+//!
+//! A blocking job is an ordinary raw task whose future runs the closure on its first poll, so
+//! it gets a [`Task`] handle, cancellation before it starts, and panic capture for free. Its
+//! scheduler is this pool: a FIFO queue under one mutex, served by threads that are started
+//! on demand up to `max_threads` and exit after `keep_alive` without work. Jobs are counted
+//! against idle threads with `pending_wakeups` so two quick submissions never both wait for
+//! the same idle thread while the cap allows another.
+
+use crate::task::{self, Header, Notified, Schedule, Task};
+use parking_lot::{Condvar, Mutex};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// The pool of one runtime. Cloning shares it.
+#[derive(Clone)]
+pub(crate) struct BlockingPool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    /// Signalled when a job is queued (for idle threads) and at shutdown.
+    work: Condvar,
+    /// Signalled when a thread exits (for shutdown).
+    exited: Condvar,
+    max_threads: usize,
+    keep_alive: Duration,
+    thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    /// Run on each pool thread before it takes jobs: enters the runtime context.
+    on_start: Mutex<Option<Arc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>>>,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Notified>,
+    threads: usize,
+    idle: usize,
+    pending_wakeups: usize,
+    shutdown: bool,
+    handles: Vec<JoinHandle<()>>,
+}
+
+/// The future of a blocking job: runs the closure once, unbudgeted.
+struct BlockingJob<F>(Option<F>);
+
+// Never pinned structurally: the closure is moved out by value before it runs.
+impl<F> Unpin for BlockingJob<F> {}
+
+impl<F: FnOnce() -> R, R> Future for BlockingJob<F> {
+    type Output = R;
+
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let f = self.0.take().expect("a blocking job runs once");
+        Poll::Ready(weft_coop::unconstrained(f))
+    }
+}
+
+impl Schedule for BlockingPool {
+    fn schedule(&self, task: Notified) {
+        self.submit(task);
+    }
+
+    fn release(&self, _task: &Header) -> bool {
+        false
+    }
+}
+
+impl BlockingPool {
+    pub(crate) fn new(
+        max_threads: usize,
+        keep_alive: Duration,
+        thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    ) -> BlockingPool {
+        BlockingPool {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State::default()),
+                work: Condvar::new(),
+                exited: Condvar::new(),
+                max_threads,
+                keep_alive,
+                thread_name,
+                on_start: Mutex::new(None),
+            }),
+        }
+    }
+
+    /// Sets the hook each new pool thread runs first (it returns a guard kept for the thread's
+    /// life): the runtime uses it to make `Handle::current()` work inside blocking jobs.
+    pub(crate) fn set_on_start(&self, hook: Arc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>) {
+        *self.inner.on_start.lock() = Some(hook);
+    }
+
+    pub(crate) fn spawn<F, R>(&self, f: F) -> Task<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (handle, job) = task::new_task(BlockingJob(Some(f)), self.clone(), None, false);
+        self.submit(job);
+        handle
+    }
+
+    fn submit(&self, job: Notified) {
+        let mut state = self.inner.state.lock();
+        if state.shutdown {
+            drop(state);
+            // Refused: the closure is dropped here and the handle resolves as cancelled.
+            job.cancel_and_run();
+            return;
+        }
+        state.queue.push_back(job);
+        if state.idle > state.pending_wakeups {
+            state.pending_wakeups += 1;
+            drop(state);
+            self.inner.work.notify_one();
+        } else if state.threads < self.inner.max_threads {
+            state.threads += 1;
+            if let Err(err) = self.start_thread(&mut state) {
+                state.threads -= 1;
+                // The job stays queued: a running thread will take it when it frees up.
+                if state.threads == 0 {
+                    let job = state.queue.pop_back();
+                    drop(state);
+                    eprintln!("weft: could not start a blocking-pool thread: {err}");
+                    if let Some(job) = job {
+                        job.cancel_and_run();
+                    }
+                }
+            }
+        }
+    }
+
+    fn start_thread(&self, state: &mut State) -> io::Result<()> {
+        let pool = self.clone();
+        let handle = std::thread::Builder::new()
+            .name((self.inner.thread_name)())
+            .spawn(move || pool.thread_main())?;
+        state.handles.retain(|h| !h.is_finished());
+        state.handles.push(handle);
+        Ok(())
+    }
+
+    fn thread_main(&self) {
+        let hook = self.inner.on_start.lock().clone();
+        let _context = hook.map(|hook| hook());
+        let inner = &*self.inner;
+        let mut state = inner.state.lock();
+        loop {
+            if let Some(job) = state.queue.pop_front() {
+                drop(state);
+                job.run();
+                state = inner.state.lock();
+                continue;
+            }
+            if state.shutdown {
+                break;
+            }
+            state.idle += 1;
+            let timed_out = inner.work.wait_for(&mut state, inner.keep_alive).timed_out();
+            state.idle -= 1;
+            if state.pending_wakeups > 0 {
+                state.pending_wakeups -= 1;
+            } else if timed_out && state.queue.is_empty() {
+                break;
+            }
+        }
+        state.threads -= 1;
+        drop(state);
+        inner.exited.notify_all();
+    }
+
+    /// Refuses new jobs, cancels queued ones and waits up to `timeout` for running ones.
+    /// Returns true when every pool thread has exited.
+    pub(crate) fn shutdown(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now().checked_add(timeout);
+        let mut state = self.inner.state.lock();
+        state.shutdown = true;
+        let queued: Vec<Notified> = state.queue.drain(..).collect();
+        drop(state);
+        self.inner.work.notify_all();
+        for job in queued {
+            job.cancel_and_run();
+        }
+        let mut state = self.inner.state.lock();
+        while state.threads > 0 {
+            match deadline {
+                Some(deadline) => {
+                    if self.inner.exited.wait_until(&mut state, deadline).timed_out() {
+                        return false;
+                    }
+                }
+                None => self.inner.exited.wait(&mut state),
+            }
+        }
+        let handles = std::mem::take(&mut state.handles);
+        drop(state);
+        for handle in handles {
+            let _ = handle.join();
+        }
+        true
+    }
+
+    /// Live pool threads (for tests and metrics).
+    pub(crate) fn num_threads(&self) -> usize {
+        self.inner.state.lock().threads
+    }
+}

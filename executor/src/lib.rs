@@ -1,0 +1,114 @@
+//! weft's executor: raw tasks, the work-stealing scheduler, the runtime and its blocking pool.
+//!
+//! Most programs use this through the `weft` facade crate; the paths there are the contract.
+//!
+//! # How it works
+//!
+//! **Tasks** ([`task`]) are one heap allocation each: a header with an atomic state word
+//! (flags and reference count), then the future, whose slot later holds the output. Wakers
+//! point at the header, so waking, cloning and dropping a waker are reference-count
+//! operations; a wake of a task that is already queued or running does not queue it twice.
+//!
+//! **Workers** each own a local FIFO deque plus a LIFO slot for the task most recently woken
+//! by the running task; a global injector takes spawns and wakes from other threads. Idle
+//! workers steal half of a random victim's queue before they park; at most half of them
+//! search at once, and a queued task wakes a sleeper only when nobody is searching. Sleeping
+//! workers block in the I/O driver (one at a time) or on a condvar. See `scheduler`.
+//!
+//! **Budget**: each task poll gets a budget of operations (`weft-coop`); leaf futures spend
+//! it and yield when it runs out, so a task that is always ready cannot hog its worker.
+//!
+//! **Blocking pool**: threads on demand, up to a cap, exiting when idle; blocking jobs are
+//! tasks too, with the same handles and error reporting.
+//!
+//! ```
+//! let total = weft_executor::run(async {
+//!     let tasks: Vec<_> = (0..10).map(|i| weft_executor::spawn(async move { i * i })).collect();
+//!     let mut sum = 0;
+//!     for task in tasks {
+//!         sum += task.await.unwrap();
+//!     }
+//!     sum
+//! });
+//! assert_eq!(total, 285);
+//! ```
+#![warn(missing_docs, missing_debug_implementations)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+mod blocking;
+mod loom;
+pub mod runtime;
+mod scheduler;
+pub mod task;
+mod yield_now;
+
+pub use runtime::{Builder, EnterGuard, Handle, Runtime, run};
+pub use scheduler::park::Driver;
+pub use task::{JoinError, Task, TaskId};
+pub use yield_now::yield_now;
+
+use std::future::Future;
+
+/// Spawns a task on the current runtime (asyncio's `create_task`): it starts running on some
+/// worker right away, in parallel with the caller.
+///
+/// # Panics
+///
+/// Outside a weft runtime (use [`Handle::spawn`] from plain threads).
+///
+/// ```
+/// weft_executor::run(async {
+///     let task = weft_executor::spawn(async { "done" });
+///     assert_eq!(task.await.unwrap(), "done");
+/// });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    // Borrow the current handle instead of cloning it: spawning is a hot path.
+    runtime::context::with_current(|handle| match handle {
+        Some(handle) => handle.spawn(future),
+        None => panic!("{}", runtime::handle::NO_RUNTIME),
+    })
+}
+
+/// Runs a blocking closure on the current runtime's blocking pool and returns a handle to its
+/// result (asyncio's `to_thread`). A panic in the closure becomes a [`JoinError`].
+///
+/// # Panics
+///
+/// Outside a weft runtime.
+///
+/// ```
+/// weft_executor::run(async {
+///     let len = weft_executor::spawn_blocking(|| "blocking work".len()).await.unwrap();
+///     assert_eq!(len, 13);
+/// });
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> Task<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    runtime::Handle::current().spawn_blocking(f)
+}
+
+/// asyncio's name for [`spawn_blocking`].
+///
+/// ```
+/// weft_executor::run(async {
+///     assert_eq!(weft_executor::to_thread(|| 2 * 21).await.unwrap(), 42);
+/// });
+/// ```
+#[track_caller]
+pub fn to_thread<F, R>(f: F) -> Task<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    spawn_blocking(f)
+}

@@ -1,0 +1,110 @@
+//! One place that decides whether the concurrency primitives are std/parking_lot or loom's.
+//!
+//! The task state machine and the parking protocol are compiled against these names, so the
+//! same code is model-checked under `RUSTFLAGS="--cfg loom"` and runs at full speed otherwise.
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize};
+
+/// An `UnsafeCell` with loom's closure-based access API, so loom can track every access.
+#[cfg(not(loom))]
+#[derive(Debug)]
+pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    pub(crate) const fn new(data: T) -> Self {
+        Self(std::cell::UnsafeCell::new(data))
+    }
+
+    #[inline(always)]
+    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+        f(self.0.get())
+    }
+
+    #[inline(always)]
+    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
+}
+
+#[cfg(loom)]
+pub(crate) use loom::cell::UnsafeCell;
+
+/// A mutex whose `lock` cannot fail, over parking_lot normally and loom's under `cfg(loom)`.
+#[cfg(not(loom))]
+pub(crate) use parking_lot::{Condvar, Mutex};
+
+#[cfg(loom)]
+pub(crate) use self::loom_mutex::{Condvar, Mutex};
+
+#[cfg(loom)]
+mod loom_mutex {
+    use std::time::Duration;
+
+    /// loom's mutex with parking_lot's infallible `lock`.
+    #[derive(Debug)]
+    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+    pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(t: T) -> Self {
+            Self(loom::sync::Mutex::new(t))
+        }
+        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+            self.0.lock().unwrap()
+        }
+        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+            self.0.try_lock().ok()
+        }
+    }
+
+    /// loom's condvar with parking_lot's `&mut guard` API.
+    #[derive(Debug, Default)]
+    pub(crate) struct Condvar(loom::sync::Condvar);
+
+    impl Condvar {
+        pub(crate) fn new() -> Self {
+            Self(loom::sync::Condvar::new())
+        }
+        pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
+            replace_guard(guard, |g| self.0.wait(g).unwrap());
+        }
+        pub(crate) fn wait_for<T>(&self, guard: &mut MutexGuard<'_, T>, _timeout: Duration) {
+            // loom has no time: a timed wait is modelled as a wait that may wake spuriously.
+            replace_guard(guard, |g| self.0.wait(g).unwrap());
+        }
+        pub(crate) fn notify_one(&self) {
+            self.0.notify_one();
+        }
+        pub(crate) fn notify_all(&self) {
+            self.0.notify_all();
+        }
+    }
+
+    fn replace_guard<'a, T>(
+        slot: &mut MutexGuard<'a, T>,
+        f: impl FnOnce(MutexGuard<'a, T>) -> MutexGuard<'a, T>,
+    ) {
+        // SAFETY: the guard is read out and a new one written back before anything else can
+        // observe `slot`; `f` (a condvar wait) does not panic except on poisoning, which loom
+        // reports as a failed model anyway, and we abort in that case rather than double-drop.
+        unsafe {
+            let old = std::ptr::read(slot);
+            let abort = AbortOnUnwind;
+            let new = f(old);
+            std::mem::forget(abort);
+            std::ptr::write(slot, new);
+        }
+    }
+
+    struct AbortOnUnwind;
+    impl Drop for AbortOnUnwind {
+        fn drop(&mut self) {
+            std::process::abort();
+        }
+    }
+}

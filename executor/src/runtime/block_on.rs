@@ -1,0 +1,63 @@
+//! Driving one future to completion on the calling thread.
+//!
+//! The thread polls the future, and when it is pending, sleeps until its waker fires. The
+//! waker is a flag plus `Thread::unpark`; the flag makes spurious unparks (from other code
+//! using `thread::park`) harmless. One waker is cached per thread, so repeated `block_on`
+//! calls allocate nothing.
+
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::Thread;
+
+struct ThreadWaker {
+    notified: AtomicBool,
+    thread: Thread,
+}
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.notified.swap(true, Ordering::Release) {
+            self.thread.unpark();
+        }
+    }
+}
+
+thread_local! {
+    static WAKER: (Arc<ThreadWaker>, Waker) = {
+        let inner = Arc::new(ThreadWaker { notified: AtomicBool::new(false), thread: std::thread::current() });
+        let waker = Waker::from(inner.clone());
+        (inner, waker)
+    };
+}
+
+/// Polls `future` on this thread until it completes, sleeping while it is pending.
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    WAKER.with(|(inner, waker)| {
+        // A nested `block_on` (inside the outer future's poll) shares this thread's waker and
+        // may consume a wake meant for the outer one; re-arm it so the outer future re-polls.
+        struct Rearm<'a>(&'a ThreadWaker);
+        impl Drop for Rearm<'_> {
+            fn drop(&mut self) {
+                self.0.notified.store(true, Ordering::Release);
+            }
+        }
+        let _rearm = Rearm(inner);
+        let mut cx = Context::from_waker(waker);
+        loop {
+            if let Poll::Ready(out) = weft_coop::with_budget(|| future.as_mut().poll(&mut cx)) {
+                return out;
+            }
+            while !inner.notified.swap(false, Ordering::Acquire) {
+                std::thread::park();
+            }
+        }
+    })
+}

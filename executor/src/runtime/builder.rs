@@ -1,0 +1,205 @@
+//! `Builder`: configure and start a runtime (asyncio's `Runner` with options).
+
+use super::{Inner, Runtime};
+use crate::blocking::BlockingPool;
+use crate::scheduler::park::{Driver, DriverSlot};
+use crate::scheduler::{Shared, worker};
+use crossbeam_deque::Worker;
+use parking_lot::{Condvar, Mutex};
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+type NameFn = Arc<dyn Fn() -> String + Send + Sync>;
+/// Called on every runtime thread as it starts; what it returns is kept for the thread's life.
+pub(crate) type EnterHook = Arc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>;
+
+/// Configures a [`Runtime`]: worker count, thread names, blocking pool size.
+///
+/// ```
+/// let rt = weft_executor::Builder::new()
+///     .worker_threads(2)
+///     .thread_name("my-app")
+///     .max_blocking_threads(16)
+///     .blocking_keep_alive(std::time::Duration::from_secs(1))
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    worker_threads: Option<usize>,
+    thread_name: NameFn,
+    blocking_thread_name: Option<NameFn>,
+    max_blocking_threads: usize,
+    blocking_keep_alive: Duration,
+    driver: Option<(Arc<dyn Driver>, EnterHook)>,
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("worker_threads", &self.worker_threads)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("blocking_keep_alive", &self.blocking_keep_alive)
+            .field("has_driver", &self.driver.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// Defaults: one worker per core, threads named `weft-worker-N` / `weft-blocking-N`, at
+    /// most 512 blocking threads that exit after 10 s idle.
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new().build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn new() -> Builder {
+        Builder {
+            worker_threads: None,
+            thread_name: numbered("weft-worker"),
+            blocking_thread_name: None,
+            max_blocking_threads: 512,
+            blocking_keep_alive: Duration::from_secs(10),
+            driver: None,
+        }
+    }
+
+    /// How many worker threads run tasks (default: the number of cores). Zero is refused by
+    /// [`build`](Self::build).
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new().worker_threads(1).build().unwrap();
+    /// # drop(rt);
+    /// assert!(weft_executor::Builder::new().worker_threads(0).build().is_err());
+    /// ```
+    pub fn worker_threads(mut self, n: usize) -> Builder {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Names the runtime's threads `{name}-worker-N` and `{name}-blocking-N`.
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new().worker_threads(1).thread_name("svc").build().unwrap();
+    /// let name = rt.block_on(rt.spawn(async { std::thread::current().name().unwrap().to_owned() }));
+    /// assert_eq!(name.unwrap(), "svc-worker-0");
+    /// ```
+    pub fn thread_name(mut self, name: impl Into<String>) -> Builder {
+        let name = name.into();
+        self.thread_name = numbered(&format!("{name}-worker"));
+        self.blocking_thread_name = Some(numbered(&format!("{name}-blocking")));
+        self
+    }
+
+    /// The most threads the blocking pool may run at once (default 512); more jobs queue.
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new().max_blocking_threads(1).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn max_blocking_threads(mut self, n: usize) -> Builder {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before it exits (default 10 s).
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new()
+    ///     .blocking_keep_alive(std::time::Duration::from_millis(100))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn blocking_keep_alive(mut self, keep_alive: Duration) -> Builder {
+        self.blocking_keep_alive = keep_alive;
+        self
+    }
+
+    /// Plugs in the event source idle workers block in (the reactor), and a hook that makes
+    /// it current on each runtime thread.
+    #[doc(hidden)]
+    pub fn driver(mut self, driver: Arc<dyn Driver>, on_thread_enter: EnterHook) -> Builder {
+        self.driver = Some((driver, on_thread_enter));
+        self
+    }
+
+    /// Starts the runtime's worker threads.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `worker_threads(0)` or `max_blocking_threads(0)`; the OS error when
+    /// a thread cannot be started.
+    ///
+    /// ```
+    /// let err = weft_executor::Builder::new().worker_threads(0).build().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// assert!(err.to_string().contains("worker_threads"));
+    /// ```
+    pub fn build(self) -> io::Result<Runtime> {
+        let workers = match self.worker_threads {
+            Some(0) => return Err(invalid("worker_threads must be at least 1 (got 0): a runtime needs a thread to run its tasks")),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if workers >= 1 << 15 {
+            return Err(invalid("worker_threads must be below 32768"));
+        }
+        if self.max_blocking_threads == 0 {
+            return Err(invalid("max_blocking_threads must be at least 1 (got 0): spawn_blocking needs a thread"));
+        }
+        let blocking_name = self.blocking_thread_name.unwrap_or_else(|| numbered("weft-blocking"));
+        let blocking = BlockingPool::new(self.max_blocking_threads, self.blocking_keep_alive, blocking_name);
+        let (driver, on_thread_enter) = match self.driver {
+            Some((driver, hook)) => (Some(driver), Some(hook)),
+            None => (None, None),
+        };
+        let locals: Vec<Worker<_>> = (0..workers).map(|_| Worker::new_fifo()).collect();
+        let stealers = locals.iter().map(Worker::stealer).collect();
+        let shared = Arc::new(Shared::new(stealers, Arc::new(DriverSlot::new(driver)), blocking));
+        let inner = Arc::new(Inner { shared, on_thread_enter, stop: Mutex::new(false), stop_signal: Condvar::new() });
+        let handle = super::Handle { inner };
+
+        let weak = Arc::downgrade(&handle.inner);
+        handle.inner.shared.blocking.set_on_start(Arc::new(move || -> Box<dyn std::any::Any> {
+            match weak.upgrade() {
+                Some(inner) => Box::new(super::context::enter(&super::Handle { inner })),
+                None => Box::new(()),
+            }
+        }));
+
+        let mut rt = Runtime { handle, threads: Vec::with_capacity(workers) };
+        for (index, local) in locals.into_iter().enumerate() {
+            let handle = rt.handle.clone();
+            let spawned = std::thread::Builder::new().name((self.thread_name)()).spawn(move || {
+                let _enter = handle.enter();
+                worker::run(handle.inner.shared.clone(), index, local);
+            });
+            match spawned {
+                Ok(thread) => rt.threads.push(thread),
+                // Dropping `rt` shuts down the workers already started.
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(rt)
+    }
+}
+
+fn invalid(msg: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned())
+}
+
+fn numbered(prefix: &str) -> NameFn {
+    let prefix = prefix.to_owned();
+    let next = AtomicUsize::new(0);
+    Arc::new(move || format!("{prefix}-{}", next.fetch_add(1, Ordering::Relaxed)))
+}

@@ -1,0 +1,61 @@
+//! The thread-local "current runtime", which `spawn`, `Handle::current` and (through the
+//! enter hook) the reactor's timers and I/O read.
+//!
+//! Workers, blocking-pool threads and threads inside `block_on` all enter the context of
+//! their runtime for as long as they run its code; entering nests and restores.
+
+use super::Handle;
+use std::cell::RefCell;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
+}
+
+/// Restores the previous current runtime when dropped. Returned by [`Handle::enter`].
+///
+/// ```
+/// let rt = weft_executor::Runtime::new().unwrap();
+/// let guard = rt.handle().enter();
+/// assert!(weft_executor::Handle::try_current().is_some());
+/// drop(guard);
+/// assert!(weft_executor::Handle::try_current().is_none());
+/// ```
+#[must_use = "the runtime is only current until the guard is dropped"]
+pub struct EnterGuard {
+    previous: Option<Handle>,
+    // Driver-side context (the reactor's), dropped before `previous` is restored.
+    _driver: Option<Box<dyn std::any::Any>>,
+    // The guard restores a thread-local, so it must stay on this thread.
+    _not_send: std::marker::PhantomData<*const ()>,
+}
+
+impl std::fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn enter(handle: &Handle) -> EnterGuard {
+    let driver = handle.inner.on_thread_enter.as_ref().map(|hook| hook());
+    let previous = CURRENT.with(|c| c.borrow_mut().replace(handle.clone()));
+    EnterGuard { previous, _driver: driver, _not_send: std::marker::PhantomData }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
+    }
+}
+
+pub(crate) fn current() -> Option<Handle> {
+    CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+}
+
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
+    let mut f = Some(f);
+    if let Ok(r) = CURRENT.try_with(|c| (f.take().expect("called once"))(c.borrow().as_ref())) {
+        return r;
+    }
+    (f.take().expect("called once"))(None)
+}

@@ -1,0 +1,211 @@
+//! `Handle`: a cloneable, thread-safe reference to a runtime (asyncio's loop object).
+
+use super::{Inner, block_on, context};
+use crate::blocking;
+use crate::scheduler::{Scheduler, worker};
+use crate::task::{self, Task};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A reference to a runtime that can be cloned and sent anywhere: spawn onto the runtime from
+/// plain threads, block on futures, stop `run_forever`.
+///
+/// ```
+/// let rt = weft_executor::Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// let from_thread = std::thread::spawn(move || handle.block_on(handle.spawn(async { 2 + 2 })))
+///     .join()
+///     .unwrap();
+/// assert_eq!(from_thread.unwrap(), 4);
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handle")
+            .field("workers", &self.inner.shared.num_workers())
+            .field("shut_down", &self.inner.shared.is_shutdown())
+            .finish()
+    }
+}
+
+impl Handle {
+    /// The runtime running on this thread (asyncio's `get_running_loop()`).
+    ///
+    /// # Panics
+    ///
+    /// When called outside a weft runtime, with a message that says where it works; use
+    /// [`try_current`](Self::try_current) to check instead.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let handle = weft_executor::Handle::current();
+    ///     assert_eq!(handle.spawn(async { 1 }).await.unwrap(), 1);
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        context::current().unwrap_or_else(|| panic!("{}", NO_RUNTIME))
+    }
+
+    /// The runtime running on this thread, or `None` outside one.
+    ///
+    /// ```
+    /// assert!(weft_executor::Handle::try_current().is_none());
+    /// ```
+    pub fn try_current() -> Option<Handle> {
+        context::current()
+    }
+
+    /// Spawns a task onto this runtime, from any thread (asyncio's `create_task`, or
+    /// `run_coroutine_threadsafe` when called from a foreign thread).
+    ///
+    /// After the runtime has shut down the future is dropped at once and the returned task
+    /// resolves to a cancelled [`JoinError`](crate::JoinError).
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let task = rt.handle().spawn(async { "hi" });
+    /// assert_eq!(rt.block_on(task).unwrap(), "hi");
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_named(future, None)
+    }
+
+    pub(crate) fn spawn_named<F>(&self, future: F, name: Option<Arc<str>>) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let shared = &self.inner.shared;
+        let (handle, notified) = task::new_task(future, Scheduler(shared.clone()), name, true);
+        if shared.registry.insert(notified.header()) {
+            worker::schedule(shared, notified, false);
+        } else {
+            // Shut down: the registry's reserved reference is dropped here (the handle and
+            // the entry still hold theirs), then the future is dropped on this thread.
+            notified.header().state.ref_dec(1);
+            notified.cancel_and_run();
+        }
+        handle
+    }
+
+    /// Runs a blocking closure on the runtime's blocking pool (asyncio's `to_thread`).
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let task = rt.handle().spawn_blocking(|| std::fs::metadata(".").is_ok());
+    /// assert!(rt.block_on(task).unwrap());
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, f: F) -> Task<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        blocking::BlockingPool::spawn(&self.inner.shared.blocking, f)
+    }
+
+    /// Runs `future` to completion on the calling thread, with this runtime current, and
+    /// returns its output. The future need not be `Send`.
+    ///
+    /// # Panics
+    ///
+    /// When called on one of a runtime's worker threads (it would block the thread that has
+    /// to make progress): await the future instead.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// let n = std::thread::spawn(move || handle.block_on(async { 7 })).join().unwrap();
+    /// assert_eq!(n, 7);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        if worker::on_worker_thread() {
+            panic!("{}", BLOCK_ON_WORKER);
+        }
+        let _enter = context::enter(self);
+        block_on::block_on(future)
+    }
+
+    /// Makes this runtime current on this thread until the guard drops, so `spawn` and
+    /// `Handle::current` work from plain code.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let _guard = rt.handle().enter();
+    /// let task = weft_executor::spawn(async { 1 });
+    /// # drop(_guard);
+    /// assert_eq!(rt.block_on(task).unwrap(), 1);
+    /// ```
+    pub fn enter(&self) -> context::EnterGuard {
+        context::enter(self)
+    }
+
+    /// Makes [`Runtime::run_forever`](crate::Runtime::run_forever) return (asyncio's
+    /// `loop.stop()`). A stop that comes before `run_forever` is called is kept, so that call
+    /// returns at once.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// rt.spawn(async move { handle.stop() });
+    /// rt.run_forever();
+    /// ```
+    pub fn stop(&self) {
+        *self.inner.stop.lock() = true;
+        self.inner.stop_signal.notify_all();
+    }
+
+    /// The runtime's clock (asyncio's `loop.time()`): a monotonic instant.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let t0 = rt.handle().time();
+    /// assert!(rt.handle().time() >= t0);
+    /// ```
+    pub fn time(&self) -> Instant {
+        Instant::now()
+    }
+
+    /// Tasks spawned on this runtime that have not finished yet.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// assert_eq!(rt.handle().alive_tasks(), 1);
+    /// task.cancel();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// assert_eq!(rt.handle().alive_tasks(), 0);
+    /// ```
+    pub fn alive_tasks(&self) -> usize {
+        self.inner.shared.registry.len()
+    }
+
+    /// Threads the blocking pool is running now.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().blocking_threads(), 0);
+    /// ```
+    pub fn blocking_threads(&self) -> usize {
+        self.inner.shared.blocking.num_threads()
+    }
+}
+
+pub(crate) const NO_RUNTIME: &str = "no weft runtime is running on this thread: call this from \
+    inside weft::run(..), Runtime::block_on(..) or a spawned task, or enter a runtime first \
+    with Handle::enter()";
+
+const BLOCK_ON_WORKER: &str = "block_on was called on a weft worker thread: that would block the \
+    thread that has to drive the runtime. Await the future instead, or move the blocking code \
+    into spawn_blocking";

@@ -1,0 +1,219 @@
+//! The runtime: worker threads, the blocking pool, and their lifecycle.
+//!
+//! [`Runtime`] owns the threads; [`Handle`] is the cloneable way in. Shutdown — explicit
+//! through [`Runtime::shutdown_timeout`] or on drop — follows asyncio's `run()` epilogue:
+//! the registry of live tasks is closed (later spawns resolve as cancelled at once), every
+//! task still alive is cancelled and its future dropped, the workers drain their queues and
+//! exit, and the blocking pool is given up to the timeout to finish running jobs (queued
+//! ones are cancelled).
+
+mod block_on;
+mod builder;
+pub(crate) mod context;
+pub(crate) mod handle;
+
+pub use builder::Builder;
+pub use context::EnterGuard;
+pub use handle::Handle;
+
+use crate::scheduler::{Shared, worker};
+use crate::task::Task;
+use builder::EnterHook;
+use parking_lot::{Condvar, Mutex};
+use std::future::Future;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// What a [`Handle`] points to.
+pub(crate) struct Inner {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) on_thread_enter: Option<EnterHook>,
+    stop: Mutex<bool>,
+    stop_signal: Condvar,
+}
+
+/// How long dropping a runtime waits for blocking jobs that are still running (asyncio's
+/// `shutdown_default_executor` limit).
+const DROP_BLOCKING_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A multi-threaded, work-stealing runtime (asyncio's event loop, run on all cores).
+///
+/// ```
+/// let rt = weft_executor::Runtime::new().unwrap();
+/// // A runtime can run any number of top-level futures (asyncio's `Runner`).
+/// assert_eq!(rt.block_on(async { "a" }), "a");
+/// assert_eq!(rt.block_on(async { "b" }), "b");
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime").field("handle", &self.handle).finish()
+    }
+}
+
+impl Runtime {
+    /// A runtime with the default configuration: one worker per core.
+    ///
+    /// # Errors
+    ///
+    /// The OS error when a thread cannot be started.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn new() -> std::io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// The runtime's handle, to clone and send to other threads.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let handle: weft_executor::Handle = rt.handle().clone();
+    /// # drop(handle);
+    /// ```
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Runs `future` to completion on this thread (it need not be `Send`); spawned tasks run
+    /// on the workers meanwhile. See [`Handle::block_on`].
+    ///
+    /// # Panics
+    ///
+    /// When called on a worker thread.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let local = std::rc::Rc::new(5); // not Send: fine for the future given to block_on
+    /// assert_eq!(rt.block_on(async move { *local }), 5);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns a task; see [`Handle::spawn`].
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(async { 1 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 1);
+    /// ```
+    pub fn spawn<F>(&self, future: F) -> Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs a blocking closure on the blocking pool; see [`Handle::spawn_blocking`].
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// assert_eq!(rt.block_on(rt.spawn_blocking(|| 3)).unwrap(), 3);
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, f: F) -> Task<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// Blocks this thread while the workers run spawned tasks, until [`Handle::stop`] is
+    /// called (asyncio's `run_forever`).
+    ///
+    /// # Panics
+    ///
+    /// When called on a worker thread.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// std::thread::spawn(move || handle.stop());
+    /// rt.run_forever();
+    /// ```
+    #[track_caller]
+    pub fn run_forever(&self) {
+        assert!(!worker::on_worker_thread(), "run_forever was called on a weft worker thread");
+        let inner = &self.handle.inner;
+        let mut stopped = inner.stop.lock();
+        while !*stopped {
+            inner.stop_signal.wait(&mut stopped);
+        }
+        *stopped = false;
+    }
+
+    /// Shuts the runtime down: cancels every task still alive (their futures are dropped),
+    /// stops the workers, and waits up to `timeout` for running blocking jobs.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let forever = rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown_timeout(Duration::from_secs(1));
+    /// assert!(forever.is_finished());
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(timeout);
+    }
+
+    fn shutdown(&mut self, blocking_timeout: Duration) {
+        let shared = self.handle.inner.shared.clone();
+        if !shared.begin_shutdown() {
+            return;
+        }
+        // Futures dropped here may look for their runtime (to spawn, say): let them find it.
+        let _enter = self.handle.enter();
+        for task in shared.registry.close_and_take() {
+            task.cancel_and_release();
+        }
+        shared.unpark_all();
+        let me = std::thread::current().id();
+        for thread in self.threads.drain(..) {
+            // Dropping the runtime from one of its own tasks must not join that very thread.
+            if thread.thread().id() != me {
+                let _ = thread.join();
+            }
+        }
+        while let crossbeam_deque::Steal::Success(task) = shared.injector.steal() {
+            task.cancel_and_run();
+        }
+        shared.blocking.shutdown(blocking_timeout);
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(DROP_BLOCKING_TIMEOUT);
+    }
+}
+
+/// Runs `future` on a new runtime with one worker per core, then shuts the runtime down:
+/// every task still alive is cancelled and dropped and all threads are joined (asyncio's
+/// `asyncio.run`). The future runs on the calling thread and need not be `Send`.
+///
+/// # Panics
+///
+/// If the runtime cannot start its threads, or when called on a worker thread.
+///
+/// ```
+/// let out = weft_executor::run(async {
+///     let task = weft_executor::spawn(async { 20 });
+///     task.await.unwrap() + 1
+/// });
+/// assert_eq!(out, 21);
+/// ```
+#[track_caller]
+pub fn run<F: Future>(future: F) -> F::Output {
+    let rt = Runtime::new().unwrap_or_else(|err| panic!("weft::run could not start a runtime: {err}"));
+    rt.block_on(future)
+}

@@ -1,0 +1,127 @@
+//! The work-stealing scheduler.
+//!
+//! Each worker thread owns a crossbeam-deque [`Worker`](crossbeam_deque::Worker) (FIFO, its
+//! other end stealable) and a one-task *LIFO slot*: a task woken by the task running on this
+//! worker goes in the slot and runs next, which is what makes message passing between two
+//! tasks fast (the receiver runs while the message is still in cache). The slot is not
+//! stealable and it is capped: after [`MAX_LIFO_POLLS`] slot polls in a row the next slot task
+//! goes to the back of the deque, so a ping-pong pair cannot starve the rest of the queue.
+//!
+//! Spawns and wakes from outside the runtime's workers go to one global
+//! [`Injector`](crossbeam_deque::Injector). A worker takes from it when its own queue is empty,
+//! and also every [`GLOBAL_QUEUE_INTERVAL`] ticks even when it is not, so remote work is never
+//! starved by local work. A worker with nothing to do *searches*: it steals half of a random
+//! victim's deque, then from the injector, before it parks; see [`idle`] for who may search
+//! and who gets woken, and [`park`] for how workers sleep in the I/O driver or on a condvar.
+//!
+//! Every [`MAINTENANCE_INTERVAL`] ticks a busy worker also gives the driver a non-blocking
+//! turn, so timers and I/O are serviced even when no worker is idle.
+
+pub(crate) mod idle;
+pub(crate) mod park;
+pub(crate) mod registry;
+pub(crate) mod worker;
+
+use crate::blocking::BlockingPool;
+use crate::task::{Header, Notified, Schedule};
+use crossbeam_deque::{Injector, Stealer};
+use idle::Idle;
+use park::{DriverSlot, Parker};
+use registry::Registry;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Slot polls in a row before the slot's task is sent to the back of the queue.
+pub(crate) const MAX_LIFO_POLLS: u32 = 3;
+/// Ticks between forced looks at the global injector.
+pub(crate) const GLOBAL_QUEUE_INTERVAL: u32 = 31;
+/// Ticks between non-blocking driver turns on a busy worker.
+pub(crate) const MAINTENANCE_INTERVAL: u32 = 61;
+
+/// Everything the workers of one runtime share.
+pub(crate) struct Shared {
+    pub(crate) injector: Injector<Notified>,
+    pub(crate) stealers: Box<[Stealer<Notified>]>,
+    pub(crate) parkers: Box<[Parker]>,
+    pub(crate) idle: Idle,
+    pub(crate) registry: Registry,
+    pub(crate) driver: Arc<DriverSlot>,
+    pub(crate) blocking: BlockingPool,
+    shutdown: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn new(
+        stealers: Box<[Stealer<Notified>]>,
+        driver: Arc<DriverSlot>,
+        blocking: BlockingPool,
+    ) -> Shared {
+        let workers = stealers.len();
+        Shared {
+            injector: Injector::new(),
+            parkers: (0..workers).map(|_| Parker::new(driver.clone())).collect(),
+            stealers,
+            idle: Idle::new(workers),
+            registry: Registry::new(workers),
+            driver,
+            blocking,
+            shutdown: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn num_workers(&self) -> usize {
+        self.stealers.len()
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Marks the runtime as shutting down; true for the first caller.
+    pub(crate) fn begin_shutdown(&self) -> bool {
+        !self.shutdown.swap(true, Ordering::AcqRel)
+    }
+
+    /// Queues a task from a thread that is not one of this runtime's workers.
+    pub(crate) fn schedule_remote(&self, task: Notified) {
+        self.injector.push(task);
+        self.notify_parked();
+    }
+
+    /// Wakes one sleeping worker if the task just queued would otherwise wait.
+    pub(crate) fn notify_parked(&self) {
+        if let Some(worker) = self.idle.worker_to_notify(|w| !self.parkers[w].is_in_driver()) {
+            self.parkers[worker].unpark();
+        }
+    }
+
+    pub(crate) fn unpark_all(&self) {
+        for parker in self.parkers.iter() {
+            parker.unpark();
+        }
+    }
+
+    /// True when some queue other than `skip`'s deque holds work (for the last searcher's
+    /// final look before it sleeps).
+    pub(crate) fn has_visible_work(&self) -> bool {
+        !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
+    }
+}
+
+/// Tasks spawned on a runtime hold this: it routes their wakes to the right queue.
+#[derive(Clone)]
+pub(crate) struct Scheduler(pub(crate) Arc<Shared>);
+
+impl Schedule for Scheduler {
+    fn schedule(&self, task: Notified) {
+        worker::schedule(&self.0, task, false);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        worker::schedule(&self.0, task, true);
+    }
+
+    fn release(&self, task: &Header) -> bool {
+        self.0.registry.remove(task)
+    }
+}

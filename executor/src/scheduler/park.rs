@@ -1,0 +1,166 @@
+//! How an idle worker sleeps: in the I/O driver if it is free, on its own condvar otherwise.
+//!
+//! Exactly one idle worker at a time blocks in the [`Driver`] (the reactor's `Poller::wait`,
+//! bounded by the nearest timer); the others sleep on a condvar. Each worker has a
+//! [`Parker`] whose state word says where it sleeps, so [`Parker::unpark`] knows whether to
+//! signal the condvar or interrupt the driver. An unpark that arrives before the park is
+//! remembered (`NOTIFIED`), so a wake-up racing a worker on its way to sleep is never lost;
+//! that race is model-checked with loom (`tests/loom_park.rs`).
+
+use crate::loom::{AtomicBool, AtomicUsize, Condvar, Mutex};
+use std::sync::Arc;
+use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
+use std::time::Duration;
+
+/// An event source that idle workers block in: the reactor (I/O readiness and timers).
+///
+/// The executor guarantees that only one thread calls [`turn`](Driver::turn) at a time.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft_executor::Driver;
+/// /// A driver with no events: it just sleeps for the timeout (or until notified).
+/// #[derive(Debug, Default)]
+/// struct Sleeper { woken: std::sync::Mutex<bool>, cv: std::sync::Condvar }
+/// impl weft_executor::Driver for Sleeper {
+///     fn turn(&self, timeout: Option<Duration>) {
+///         let woken = self.woken.lock().unwrap();
+///         let t = timeout.unwrap_or(Duration::from_secs(3600));
+///         let mut woken = self.cv.wait_timeout_while(woken, t, |w| !*w).unwrap().0;
+///         *woken = false;
+///     }
+///     fn notify(&self) {
+///         *self.woken.lock().unwrap() = true;
+///         self.cv.notify_one();
+///     }
+/// }
+/// let d = Sleeper::default();
+/// d.notify();
+/// d.turn(None); // returns at once: the notification was kept
+/// ```
+pub trait Driver: Send + Sync + 'static {
+    /// Waits for events for at most `timeout` (`None`: until an event or a notification) and
+    /// dispatches them, waking the tasks they concern.
+    fn turn(&self, timeout: Option<Duration>);
+    /// Makes a blocked `turn` return promptly (and the next one, if none is blocked).
+    fn notify(&self);
+}
+
+const EMPTY: usize = 0;
+const PARKED_CONDVAR: usize = 1;
+const PARKED_DRIVER: usize = 2;
+const NOTIFIED: usize = 3;
+
+/// The driver shared by all of a runtime's parkers, and the flag saying who holds it.
+pub(crate) struct DriverSlot {
+    driver: Option<Arc<dyn Driver>>,
+    held: AtomicBool,
+}
+
+impl DriverSlot {
+    pub(crate) fn new(driver: Option<Arc<dyn Driver>>) -> DriverSlot {
+        DriverSlot { driver, held: AtomicBool::new(false) }
+    }
+
+    fn try_acquire(&self) -> Option<DriverLease<'_>> {
+        let driver = self.driver.as_deref()?;
+        self.held.compare_exchange(false, true, Acquire, Acquire).ok()?;
+        Some(DriverLease { slot: self, driver })
+    }
+
+    /// A turn that does not block, for busy workers that must not let I/O and timers starve.
+    /// Does nothing when another worker is already in the driver.
+    pub(crate) fn poll_now(&self) {
+        if let Some(lease) = self.try_acquire() {
+            lease.driver.turn(Some(Duration::ZERO));
+        }
+    }
+}
+
+struct DriverLease<'a> {
+    slot: &'a DriverSlot,
+    driver: &'a dyn Driver,
+}
+
+impl Drop for DriverLease<'_> {
+    fn drop(&mut self) {
+        self.slot.held.store(false, Release);
+    }
+}
+
+/// One worker's sleeping place.
+pub(crate) struct Parker {
+    state: AtomicUsize,
+    mutex: Mutex<()>,
+    condvar: Condvar,
+    driver: Arc<DriverSlot>,
+}
+
+impl Parker {
+    pub(crate) fn new(driver: Arc<DriverSlot>) -> Parker {
+        Parker { state: AtomicUsize::new(EMPTY), mutex: Mutex::new(()), condvar: Condvar::new(), driver }
+    }
+
+    /// True while this worker is blocked in the driver (it should be woken last).
+    pub(crate) fn is_in_driver(&self) -> bool {
+        self.state.load(Acquire) == PARKED_DRIVER
+    }
+
+    /// Sleeps until [`unpark`](Self::unpark) (or an earlier unpark that was not consumed yet),
+    /// or until driver events arrive when this worker holds the driver.
+    pub(crate) fn park(&self) {
+        if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+            return;
+        }
+        match self.driver.try_acquire() {
+            Some(lease) => self.park_driver(lease),
+            None => self.park_condvar(),
+        }
+    }
+
+    fn park_driver(&self, lease: DriverLease<'_>) {
+        if let Err(actual) = self.state.compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst) {
+            debug_assert_eq!(actual, NOTIFIED);
+            self.state.store(EMPTY, SeqCst);
+            return;
+        }
+        lease.driver.turn(None);
+        // NOTIFIED (an unpark came) or still PARKED_DRIVER (events or a timer woke us).
+        self.state.store(EMPTY, SeqCst);
+    }
+
+    fn park_condvar(&self) {
+        let mut guard = self.mutex.lock();
+        if let Err(actual) = self.state.compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst) {
+            debug_assert_eq!(actual, NOTIFIED);
+            self.state.store(EMPTY, SeqCst);
+            return;
+        }
+        loop {
+            self.condvar.wait(&mut guard);
+            if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+                return;
+            }
+            // Spurious wake-up: the state is still PARKED_CONDVAR; sleep again.
+        }
+    }
+
+    /// Wakes the worker, or makes its next `park` return at once.
+    pub(crate) fn unpark(&self) {
+        match self.state.swap(NOTIFIED, SeqCst) {
+            EMPTY | NOTIFIED => {}
+            PARKED_CONDVAR => {
+                // Taking the lock orders this notify after the sleeper's wait began (it set
+                // PARKED_CONDVAR while holding the lock), so the notify cannot be missed.
+                drop(self.mutex.lock());
+                self.condvar.notify_one();
+            }
+            PARKED_DRIVER => {
+                if let Some(driver) = &self.driver.driver {
+                    driver.notify();
+                }
+            }
+            state => unreachable!("invalid parker state {state}"),
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! A worker thread's run loop and its local queues.
+//!
+//! The loop: take the next task (the LIFO slot, the local deque, every so often the global
+//! injector first); run it and any tasks it hands to the slot, up to the cap; when nothing is
+//! left, search (steal), then park. All of a worker's local state lives in [`Core`], reached
+//! by `schedule` through a thread-local so that a task waking another task on the same worker
+//! pushes locally without touching any shared lock or atomic beyond the deque's own.
+
+use super::{GLOBAL_QUEUE_INTERVAL, MAINTENANCE_INTERVAL, MAX_LIFO_POLLS, Shared};
+use crate::task::Notified;
+use crossbeam_deque::{Steal, Worker};
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+
+/// One worker's own state; only its thread touches it.
+pub(crate) struct Core {
+    pub(crate) shared: Arc<Shared>,
+    index: usize,
+    local: Worker<Notified>,
+    lifo: Cell<Option<Notified>>,
+    tick: Cell<u32>,
+    searching: Cell<bool>,
+    rng: Cell<u32>,
+}
+
+thread_local! {
+    static CORE: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+}
+
+/// True when the calling thread is a worker of some weft runtime.
+pub(crate) fn on_worker_thread() -> bool {
+    CORE.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+}
+
+/// Routes a scheduled task: onto this worker's queues when called on one of `shared`'s
+/// workers (the LIFO slot for wakes, the back of the deque for yields), else the injector.
+pub(crate) fn schedule(shared: &Arc<Shared>, task: Notified, is_yield: bool) {
+    let mut task = Some(task);
+    // `try_with` fails only while this thread's locals are being destroyed; the task then
+    // goes to the injector like any remote wake.
+    let _ = CORE.try_with(|c| {
+        if let Some(core) = &*c.borrow() {
+            if Arc::ptr_eq(&core.shared, shared) {
+                if let Some(task) = task.take() {
+                    core.schedule_local(task, is_yield);
+                }
+            }
+        }
+    });
+    if let Some(task) = task {
+        shared.schedule_remote(task);
+    }
+}
+
+impl Core {
+    fn schedule_local(&self, task: Notified, is_yield: bool) {
+        if is_yield {
+            self.local.push(task);
+        } else {
+            match self.lifo.replace(Some(task)) {
+                // The slot was empty: this worker will run the task next; nobody else needed.
+                None => return,
+                Some(prev) => self.local.push(prev),
+            }
+        }
+        self.shared.notify_parked();
+    }
+
+    fn next_task(&self) -> Option<Notified> {
+        let tick = self.tick.get();
+        if tick % GLOBAL_QUEUE_INTERVAL == 0 {
+            if let Some(task) = steal_one(|| self.shared.injector.steal()) {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.lifo.take() {
+            return Some(task);
+        }
+        self.local
+            .pop()
+            .or_else(|| steal_one(|| self.shared.injector.steal_batch_and_pop(&self.local)))
+    }
+
+    /// Runs `task`, then whatever it put in the LIFO slot, up to the cap.
+    fn run_task(&self, task: Notified) {
+        if self.searching.replace(false) && self.shared.idle.transition_worker_from_searching() {
+            // The last searcher found work: there may be more, so wake a successor.
+            self.shared.notify_parked();
+        }
+        task.run();
+        for _ in 0..MAX_LIFO_POLLS {
+            match self.lifo.take() {
+                Some(next) => next.run(),
+                None => return,
+            }
+        }
+        if let Some(next) = self.lifo.take() {
+            self.local.push(next);
+            self.shared.notify_parked();
+        }
+    }
+
+    fn steal_work(&self) -> Option<Notified> {
+        if !self.searching.get() {
+            if !self.shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            self.searching.set(true);
+        }
+        let stealers = &self.shared.stealers;
+        let n = stealers.len();
+        let start = self.next_random() as usize % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = steal_one(|| stealers[victim].steal_batch_and_pop(&self.local)) {
+                return Some(task);
+            }
+        }
+        steal_one(|| self.shared.injector.steal_batch_and_pop(&self.local))
+    }
+
+    fn park(&self) {
+        let shared = &self.shared;
+        let was_searching = self.searching.replace(false);
+        if shared.idle.transition_worker_to_parked(self.index, was_searching) && shared.has_visible_work() {
+            shared.notify_parked();
+        }
+        loop {
+            shared.parkers[self.index].park();
+            if !shared.idle.transition_worker_from_parked(self.index) {
+                // A notifier woke us for new work and counted us as a searcher.
+                self.searching.set(true);
+                break;
+            }
+            // Woke on our own: the driver may have queued tasks here, or we are shutting down.
+            if !self.local.is_empty() || self.lifo_is_full() || shared.is_shutdown() {
+                if self.local.len() > 1 {
+                    shared.notify_parked();
+                }
+                break;
+            }
+            if shared.idle.transition_worker_to_parked(self.index, false) && shared.has_visible_work() {
+                shared.notify_parked();
+            }
+        }
+    }
+
+    fn lifo_is_full(&self) -> bool {
+        let task = self.lifo.take();
+        let full = task.is_some();
+        self.lifo.set(task);
+        full
+    }
+
+    fn next_random(&self) -> u32 {
+        // xorshift32: cheap and good enough to spread victims.
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng.set(x);
+        x
+    }
+
+    /// Drops the futures of every task still queued here (the runtime is shutting down).
+    fn drain_cancelled(&self) {
+        while let Some(task) = self.lifo.take().or_else(|| self.local.pop()) {
+            task.cancel_and_run();
+        }
+        while let Some(task) = steal_one(|| self.shared.injector.steal()) {
+            task.cancel_and_run();
+        }
+    }
+}
+
+fn steal_one(mut f: impl FnMut() -> Steal<Notified>) -> Option<Notified> {
+    loop {
+        match f() {
+            Steal::Success(task) => return Some(task),
+            Steal::Empty => return None,
+            Steal::Retry => std::hint::spin_loop(),
+        }
+    }
+}
+
+/// The body of worker thread `index`.
+pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
+    let core = Rc::new(Core {
+        shared,
+        index,
+        local,
+        lifo: Cell::new(None),
+        tick: Cell::new(0),
+        searching: Cell::new(false),
+        rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+    });
+    CORE.with(|c| *c.borrow_mut() = Some(core.clone()));
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            let _ = CORE.try_with(|c| c.borrow_mut().take());
+        }
+    }
+    let _clear = Clear;
+
+    while !core.shared.is_shutdown() {
+        let tick = core.tick.get().wrapping_add(1);
+        core.tick.set(tick);
+        if tick % MAINTENANCE_INTERVAL == 0 {
+            core.shared.driver.poll_now();
+        }
+        if let Some(task) = core.next_task().or_else(|| core.steal_work()) {
+            core.run_task(task);
+            continue;
+        }
+        core.park();
+    }
+    core.drain_cancelled();
+}

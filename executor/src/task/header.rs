@@ -1,0 +1,89 @@
+//! The type-erased front of every task: what wakers, queues and handles touch.
+//!
+//! A task is one heap block laid out as `#[repr(C)] Cell { header, scheduler, stage }`
+//! (see [`raw`](super::raw)). Everything that does not know the future's type holds a pointer
+//! to the [`Header`] and reaches the typed parts through the `&'static` [`Vtable`].
+
+use super::state::State;
+use crate::loom::UnsafeCell;
+use std::num::NonZeroU64;
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::Waker;
+
+/// The untyped part of a task, first in its allocation.
+pub(crate) struct Header {
+    pub(crate) state: State,
+    pub(crate) vtable: &'static Vtable,
+    pub(crate) id: TaskId,
+    /// Set by `task::Builder::name`; unnamed tasks are called `Task-<id>`.
+    pub(crate) name: Option<Arc<str>>,
+    /// Where the runtime's task registry keeps this task (written before the task is shared).
+    pub(crate) registry_key: AtomicUsize,
+    /// The waker of whoever awaits the `Task` handle; see the `JOIN_WAKER` rules in `state`.
+    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+/// The typed operations of one `Cell<F, S>`, reached from a bare header pointer.
+pub(crate) struct Vtable {
+    /// Runs the task once: the caller gives up one reference (a queue entry's).
+    pub(crate) poll: unsafe fn(NonNull<Header>),
+    /// Hands a queue entry (one reference) to the task's scheduler.
+    pub(crate) schedule: unsafe fn(NonNull<Header>),
+    /// Frees the allocation; called once, when the last reference goes.
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
+    /// Moves the output into `*mut Option<Result<T, JoinError>>`; the task is complete and
+    /// the caller is the join handle.
+    pub(crate) read_output: unsafe fn(NonNull<Header>, *mut ()),
+    /// Drops the output a detached handle left behind.
+    pub(crate) drop_output: unsafe fn(NonNull<Header>),
+    /// The caller won `Cancel::Claimed`: drop the future and complete the task.
+    pub(crate) cancel_claimed: unsafe fn(NonNull<Header>),
+}
+
+/// A task's identifier, unique for the life of the process (asyncio's `Task-N` counter).
+///
+/// ```
+/// let rt = weft_executor::Runtime::new().unwrap();
+/// let a = rt.spawn(async {});
+/// let b = rt.spawn(async {});
+/// assert_ne!(a.id(), b.id());
+/// assert_eq!(format!("{}", a.id()), a.id().as_u64().to_string());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId(NonZeroU64);
+
+impl TaskId {
+    pub(crate) fn next() -> TaskId {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        TaskId(NonZeroU64::new(id).expect("task id counter wrapped around"))
+    }
+
+    /// The id as a number.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// assert!(rt.spawn(async {}).id().as_u64() > 0);
+    /// ```
+    pub fn as_u64(self) -> u64 {
+        self.0.get()
+    }
+}
+
+impl std::fmt::Display for TaskId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl Header {
+    /// The task's name: the one it was given, or `Task-<id>` as asyncio names them.
+    pub(crate) fn name(&self) -> std::borrow::Cow<'_, str> {
+        match &self.name {
+            Some(name) => std::borrow::Cow::Borrowed(name),
+            None => std::borrow::Cow::Owned(format!("Task-{}", self.id)),
+        }
+    }
+}

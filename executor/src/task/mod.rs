@@ -1,0 +1,151 @@
+//! Raw tasks: one allocation per spawned future, driven by reference-counted wakers.
+//!
+//! A task is a single heap block: a [`Header`] (the atomic state word holding flags and the
+//! reference count, a `&'static` vtable, the id, the name and the join-waker slot), then the
+//! scheduler handle, then the *stage* — the future while it runs, its output once it is done,
+//! in the same slot. Everything outside `raw.rs` works with untyped header pointers.
+//!
+//! References are held by: the [`Task`] handle, every [`Waker`](std::task::Waker) clone, the
+//! one queue entry ([`Notified`]) that exists while the task is scheduled, and the runtime's
+//! registry of live tasks (which lets shutdown cancel tasks that nobody will ever wake). The
+//! allocation is freed when the count reaches zero; the transitions that decide who does what
+//! are in [`state`] and are model-checked with loom (`tests/loom_task.rs`).
+
+mod builder;
+mod current;
+mod error;
+mod handle;
+mod header;
+mod raw;
+pub(crate) mod state;
+mod waker;
+
+pub use builder::Builder;
+pub use current::{CurrentTask, current};
+pub use error::JoinError;
+pub use handle::Task;
+pub use header::TaskId;
+pub(crate) use header::Header;
+
+use std::future::Future;
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+/// What a task needs from whoever runs it.
+pub(crate) trait Schedule: Send + Sync + 'static {
+    /// A waker fired: queue the task (from any thread).
+    fn schedule(&self, task: Notified);
+    /// The task woke itself during its own poll (`yield_now`): queue it behind other work.
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+    }
+    /// The task completed: forget it. True when the scheduler held a reference for it, which
+    /// the caller then releases.
+    fn release(&self, task: &Header) -> bool;
+}
+
+/// A queue entry: the right (and duty) to run a scheduled task once. Owns one reference.
+pub(crate) struct Notified {
+    raw: NonNull<Header>,
+}
+
+// SAFETY: a queue entry is a counted reference to a `Send` task; running it from another
+// thread is what work stealing does, and the state word makes that exclusive.
+unsafe impl Send for Notified {}
+
+impl Notified {
+    /// # Safety
+    /// The caller transfers one reference to `raw`, and the task must be `NOTIFIED` on its
+    /// behalf (only one entry per task exists).
+    pub(crate) unsafe fn from_raw(raw: NonNull<Header>) -> Notified {
+        Notified { raw }
+    }
+
+    /// Polls the task once (or drops its future, if it was cancelled).
+    pub(crate) fn run(self) {
+        let raw = self.raw;
+        std::mem::forget(self);
+        // SAFETY: our reference passes to `poll`, which releases it.
+        unsafe { (raw.as_ref().vtable.poll)(raw) };
+    }
+
+    /// Cancels the task and runs it, which drops its future: used when a runtime shuts down
+    /// with this entry still queued.
+    pub(crate) fn cancel_and_run(self) {
+        // The task is `NOTIFIED`, so this can only flag it: we hold its one queue entry.
+        // SAFETY: the entry owns a reference.
+        let _ = unsafe { self.raw.as_ref() }.state.transition_to_cancelled();
+        self.run();
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: the entry owns a reference.
+        unsafe { self.raw.as_ref() }
+    }
+}
+
+impl Drop for Notified {
+    fn drop(&mut self) {
+        // Only reached when an entry is discarded without running (a queue torn down at
+        // shutdown after its tasks were cancelled).
+        let header = self.header();
+        if header.state.ref_dec(1) {
+            // SAFETY: this entry held the last reference.
+            unsafe { (header.vtable.dealloc)(self.raw) };
+        }
+    }
+}
+
+impl std::fmt::Debug for Notified {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Notified").field("id", &self.header().id).finish()
+    }
+}
+
+/// A task pointer that owns nothing: the registry's entries (their reference is accounted
+/// for by the state word, see [`Schedule::release`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TaskRef(pub(crate) NonNull<Header>);
+
+// SAFETY: a plain pointer to a `Send` task, only dereferenced while a reference is held.
+unsafe impl Send for TaskRef {}
+
+impl TaskRef {
+    /// # Safety
+    /// The caller must hold (or account for) a reference to the task.
+    pub(crate) unsafe fn header<'a>(self) -> &'a Header {
+        // SAFETY: per the caller's contract the task is alive.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+/// Allocates a task. With `registered`, one reference is reserved for the scheduler's
+/// registry (released through [`Schedule::release`]).
+pub(crate) fn new_task<F, S>(future: F, scheduler: S, name: Option<Arc<str>>, registered: bool) -> (Task<F::Output>, Notified)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let refs = 2 + usize::from(registered);
+    let raw = raw::allocate(future, scheduler, name, refs);
+    // SAFETY: `allocate` counted one reference for the handle and one for the queue entry,
+    // and the task starts `NOTIFIED` with output type `F::Output`.
+    unsafe { (Task::from_raw(raw), Notified::from_raw(raw)) }
+}
+
+impl TaskRef {
+    /// Cancels a task taken out of the registry and releases the registry's reference.
+    pub(crate) fn cancel_and_release(self) {
+        // SAFETY: the registry's reference, now ours, keeps the task alive until the end.
+        let header = unsafe { self.header() };
+        if header.state.transition_to_cancelled() == state::Cancel::Claimed {
+            // SAFETY: `Claimed` gave us `RUNNING` and a reference for the cancellation.
+            unsafe { (header.vtable.cancel_claimed)(self.0) };
+        }
+        if header.state.ref_dec(1) {
+            // SAFETY: that was the last reference.
+            unsafe { (header.vtable.dealloc)(self.0) };
+        }
+    }
+}
