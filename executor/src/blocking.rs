@@ -103,7 +103,7 @@ impl BlockingPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (handle, job) = task::new_task(BlockingJob(Some(f)), self.clone(), None, false);
+        let (handle, job) = task::new_task(BlockingJob(Some(f)), self.clone(), None);
         self.submit(job);
         handle
     }

@@ -43,8 +43,6 @@ pub(crate) use self::loom_mutex::{Condvar, Mutex};
 
 #[cfg(loom)]
 mod loom_mutex {
-    use std::time::Duration;
-
     /// loom's mutex with parking_lot's infallible `lock`.
     #[derive(Debug)]
     pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
@@ -56,9 +54,6 @@ mod loom_mutex {
         }
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
             self.0.lock().unwrap()
-        }
-        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-            self.0.try_lock().ok()
         }
     }
 
@@ -73,15 +68,8 @@ mod loom_mutex {
         pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
             replace_guard(guard, |g| self.0.wait(g).unwrap());
         }
-        pub(crate) fn wait_for<T>(&self, guard: &mut MutexGuard<'_, T>, _timeout: Duration) {
-            // loom has no time: a timed wait is modelled as a wait that may wake spuriously.
-            replace_guard(guard, |g| self.0.wait(g).unwrap());
-        }
         pub(crate) fn notify_one(&self) {
             self.0.notify_one();
-        }
-        pub(crate) fn notify_all(&self) {
-            self.0.notify_all();
         }
     }
 

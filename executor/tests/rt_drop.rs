@@ -131,3 +131,40 @@ fn run_cancels_leftover_tasks_at_the_end() {
     });
     assert_eq!(futures.get(), 100);
 }
+
+#[test]
+fn spawns_racing_shutdown_are_all_dropped_exactly_once() {
+    for round in 0..20 {
+        let futures = DropCounter::new();
+        let rt = Runtime::new().unwrap();
+        let handle = rt.handle().clone();
+        let f = futures.clone();
+        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let s = start.clone();
+        let spawner = std::thread::spawn(move || {
+            s.wait();
+            let mut n = 0;
+            for i in 0..2_000 {
+                let t = f.track();
+                // Some finish at once, some wait forever, some yield first.
+                drop(handle.spawn(async move {
+                    let _t = t;
+                    match i % 3 {
+                        0 => {}
+                        1 => std::future::pending::<()>().await,
+                        _ => weft_executor::yield_now().await,
+                    }
+                }));
+                n += 1;
+            }
+            n
+        });
+        start.wait();
+        if round % 2 == 0 {
+            std::thread::yield_now();
+        }
+        drop(rt);
+        let spawned = spawner.join().unwrap();
+        assert_eq!(futures.get(), spawned, "round {round}");
+    }
+}

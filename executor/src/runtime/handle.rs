@@ -87,14 +87,14 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let shared = &self.inner.shared;
-        let (handle, notified) = task::new_task(future, Scheduler(shared.clone()), name, true);
-        if shared.registry.insert(notified.header()) {
-            worker::schedule(shared, notified, false);
-        } else {
-            // Shut down: the registry's reserved reference is dropped here (the handle and
-            // the entry still hold theirs), then the future is dropped on this thread.
-            notified.header().state.ref_dec(1);
+        let (handle, notified) = task::new_task(future, Scheduler(shared.clone()), name);
+        if shared.is_shutdown() {
+            // The future is dropped here, on the caller's thread; the handle reads cancelled.
             notified.cancel_and_run();
+        } else {
+            // A shutdown racing this spawn is caught by `schedule_remote`'s re-check (or by
+            // the worker's own final drain when the task went to its local queue).
+            worker::schedule(shared, notified, false);
         }
         handle
     }
@@ -175,20 +175,6 @@ impl Handle {
     /// ```
     pub fn time(&self) -> Instant {
         Instant::now()
-    }
-
-    /// Tasks spawned on this runtime that have not finished yet.
-    ///
-    /// ```
-    /// let rt = weft_executor::Runtime::new().unwrap();
-    /// let task = rt.spawn(std::future::pending::<()>());
-    /// assert_eq!(rt.handle().alive_tasks(), 1);
-    /// task.cancel();
-    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
-    /// assert_eq!(rt.handle().alive_tasks(), 0);
-    /// ```
-    pub fn alive_tasks(&self) -> usize {
-        self.inner.shared.registry.len()
     }
 
     /// Threads the blocking pool is running now.

@@ -184,9 +184,7 @@ impl Runtime {
                 let _ = thread.join();
             }
         }
-        while let crossbeam_deque::Steal::Success(task) = shared.injector.steal() {
-            task.cancel_and_run();
-        }
+        shared.cancel_injected();
         shared.blocking.shutdown(blocking_timeout);
     }
 }

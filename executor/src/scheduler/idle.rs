@@ -44,7 +44,15 @@ impl Idle {
     /// Picks a sleeper to wake for new work, or `None` when a searcher will find it anyway.
     /// The chosen worker is counted as awake and searching. `prefer` ranks candidates so a
     /// worker asleep on its condvar is woken before the one blocked in the I/O driver.
-    pub(crate) fn worker_to_notify(&self, prefer: impl Fn(usize) -> bool) -> Option<usize> {
+    /// `fenced`: the caller needs the `SeqCst` fence that rules out a lost wake-up (see
+    /// `Shared::notify_parked_local` for when it does not).
+    pub(crate) fn worker_to_notify(&self, fenced: bool, prefer: impl Fn(usize) -> bool) -> Option<usize> {
+        if fenced {
+            // Pairs with the `SeqCst` update in `transition_worker_to_parked`: the task this
+            // call announces was pushed before the fence, so a sleeper that missed it is
+            // visible here.
+            std::sync::atomic::fence(SeqCst);
+        }
         if !self.should_notify() {
             return None;
         }
@@ -58,9 +66,6 @@ impl Idle {
     }
 
     fn should_notify(&self) -> bool {
-        // Pairs with the `SeqCst` update in `transition_worker_to_parked`: the task this call
-        // announces was pushed before the fence, so a sleeper that missed it is visible here.
-        std::sync::atomic::fence(SeqCst);
         let state = self.state.load(SeqCst);
         searching(state) == 0 && unparked(state) < self.num_workers
     }
@@ -105,7 +110,7 @@ impl Idle {
     }
 
     /// Whether any worker is searching or awake-but-idle (for tests and metrics).
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn counts(&self) -> (usize, usize) {
         let s = self.state.load(SeqCst);
         (unparked(s), searching(s))
@@ -121,9 +126,9 @@ mod tests {
         let idle = Idle::new(4);
         assert!(!idle.transition_worker_to_parked(3, false));
         assert!(idle.transition_worker_to_searching());
-        assert_eq!(idle.worker_to_notify(|_| true), None);
+        assert_eq!(idle.worker_to_notify(true, |_| true), None);
         assert!(idle.transition_worker_from_searching());
-        assert_eq!(idle.worker_to_notify(|_| true), Some(3));
+        assert_eq!(idle.worker_to_notify(true, |_| true), Some(3));
         assert_eq!(idle.counts(), (4, 1));
     }
 
@@ -151,6 +156,6 @@ mod tests {
         idle.transition_worker_to_parked(1, false);
         idle.transition_worker_to_parked(2, false);
         // Worker 2 is "in the driver": 1 is chosen even though 2 slept last.
-        assert_eq!(idle.worker_to_notify(|w| w != 2), Some(1));
+        assert_eq!(idle.worker_to_notify(true, |w| w != 2), Some(1));
     }
 }

@@ -29,7 +29,8 @@ use idle::Idle;
 use park::{DriverSlot, Parker};
 use registry::Registry;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::SeqCst;
 
 /// Slot polls in a row before the slot's task is sent to the back of the queue.
 pub(crate) const MAX_LIFO_POLLS: u32 = 3;
@@ -74,23 +75,50 @@ impl Shared {
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {
-        self.shutdown.load(Ordering::Acquire)
+        self.shutdown.load(SeqCst)
     }
 
     /// Marks the runtime as shutting down; true for the first caller.
     pub(crate) fn begin_shutdown(&self) -> bool {
-        !self.shutdown.swap(true, Ordering::AcqRel)
+        !self.shutdown.swap(true, SeqCst)
     }
 
     /// Queues a task from a thread that is not one of this runtime's workers.
     pub(crate) fn schedule_remote(&self, task: Notified) {
         self.injector.push(task);
-        self.notify_parked();
+        // Orders the push before both checks below; pairs with the `SeqCst` state changes of
+        // a worker going to sleep and of `begin_shutdown`.
+        std::sync::atomic::fence(SeqCst);
+        if self.is_shutdown() {
+            // The workers may have drained the injector for the last time already: whatever
+            // is in it now (at least our task) is cancelled here, so nothing is stranded.
+            self.cancel_injected();
+        } else if let Some(worker) = self.idle.worker_to_notify(false, |w| !self.parkers[w].is_in_driver()) {
+            self.parkers[worker].unpark();
+        }
     }
 
-    /// Wakes one sleeping worker if the task just queued would otherwise wait.
+    /// Cancels (drops the futures of) every task waiting in the injector.
+    pub(crate) fn cancel_injected(&self) {
+        while let Some(task) = worker::steal_one(|| self.injector.steal()) {
+            task.cancel_and_run();
+        }
+    }
+
+    /// Wakes one sleeping worker if a task queued where every worker can see it would
+    /// otherwise wait.
     pub(crate) fn notify_parked(&self) {
-        if let Some(worker) = self.idle.worker_to_notify(|w| !self.parkers[w].is_in_driver()) {
+        if let Some(worker) = self.idle.worker_to_notify(true, |w| !self.parkers[w].is_in_driver()) {
+            self.parkers[worker].unpark();
+        }
+    }
+
+    /// Like [`notify_parked`](Self::notify_parked) for a task a running worker pushed on its
+    /// own deque. That worker will run the task itself if nobody steals it, so no wake-up can
+    /// be lost and the check may skip the `SeqCst` fence: waking a sleeper here only buys
+    /// parallelism.
+    pub(crate) fn notify_parked_local(&self) {
+        if let Some(worker) = self.idle.worker_to_notify(false, |w| !self.parkers[w].is_in_driver()) {
             self.parkers[worker].unpark();
         }
     }
@@ -121,7 +149,12 @@ impl Schedule for Scheduler {
         worker::schedule(&self.0, task, true);
     }
 
+    fn register(&self, task: &Header) -> bool {
+        self.0.registry.insert(task)
+    }
+
     fn release(&self, task: &Header) -> bool {
-        self.0.registry.remove(task)
+        task.registry_key.load(std::sync::atomic::Ordering::Relaxed) != crate::task::UNREGISTERED
+            && self.0.registry.remove(task)
     }
 }

@@ -1,4 +1,4 @@
-//! The registry of live tasks, so shutdown can cancel tasks nobody will ever wake again.
+//! The registry of idle tasks, so shutdown can cancel tasks nobody will ever wake again.
 //!
 //! A task parked on a waker that was lost (or on a primitive it owns itself) would otherwise
 //! live forever. The registry holds one counted reference per task from spawn to completion;
@@ -68,10 +68,5 @@ impl Registry {
             all.extend(shard.tasks.drain());
         }
         all
-    }
-
-    /// How many tasks are alive (spawned and not yet finished).
-    pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().tasks.len()).sum()
     }
 }

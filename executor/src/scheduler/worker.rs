@@ -64,7 +64,7 @@ impl Core {
                 Some(prev) => self.local.push(prev),
             }
         }
-        self.shared.notify_parked();
+        self.shared.notify_parked_local();
     }
 
     fn next_task(&self) -> Option<Notified> {
@@ -97,7 +97,7 @@ impl Core {
         }
         if let Some(next) = self.lifo.take() {
             self.local.push(next);
-            self.shared.notify_parked();
+            self.shared.notify_parked_local();
         }
     }
 
@@ -171,13 +171,11 @@ impl Core {
         while let Some(task) = self.lifo.take().or_else(|| self.local.pop()) {
             task.cancel_and_run();
         }
-        while let Some(task) = steal_one(|| self.shared.injector.steal()) {
-            task.cancel_and_run();
-        }
+        self.shared.cancel_injected();
     }
 }
 
-fn steal_one(mut f: impl FnMut() -> Steal<Notified>) -> Option<Notified> {
+pub(crate) fn steal_one(mut f: impl FnMut() -> Steal<Notified>) -> Option<Notified> {
     loop {
         match f() {
             Steal::Success(task) => return Some(task),

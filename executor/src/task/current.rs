@@ -8,19 +8,48 @@ use super::header::{Header, TaskId};
 use std::cell::Cell;
 use std::ptr::NonNull;
 
-thread_local! {
-    static CURRENT: Cell<Option<NonNull<Header>>> = const { Cell::new(None) };
+struct Current {
+    task: Cell<Option<NonNull<Header>>>,
+    /// The task woke itself during this poll (`yield_now`, a self-notifying future). Kept
+    /// here rather than in the state word: it saves an atomic read-modify-write per yield.
+    self_woken: Cell<bool>,
 }
 
-pub(crate) fn enter<R>(header: &Header, f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<NonNull<Header>>);
+thread_local! {
+    static CURRENT: Current = const { Current { task: Cell::new(None), self_woken: Cell::new(false) } };
+}
+
+/// Runs `f` (the task's poll) with `header` as the current task. Returns `f`'s result and
+/// whether the task woke itself meanwhile.
+pub(crate) fn enter<R>(header: &Header, f: impl FnOnce() -> R) -> (R, bool) {
+    struct Restore(Option<NonNull<Header>>, bool);
     impl Drop for Restore {
         fn drop(&mut self) {
-            CURRENT.with(|c| c.set(self.0));
+            CURRENT.with(|c| {
+                c.task.set(self.0);
+                c.self_woken.set(self.1);
+            });
         }
     }
-    let _restore = Restore(CURRENT.with(|c| c.replace(Some(NonNull::from(header)))));
-    f()
+    let restore = CURRENT.with(|c| Restore(c.task.replace(Some(NonNull::from(header))), c.self_woken.replace(false)));
+    let out = f();
+    let self_woken = CURRENT.with(|c| c.self_woken.get());
+    drop(restore);
+    (out, self_woken)
+}
+
+/// Records a wake of `header` if it is the task being polled on this thread; true if so
+/// (the caller then need not touch the state word).
+pub(crate) fn note_self_wake(header: &Header) -> bool {
+    CURRENT
+        .try_with(|c| {
+            let is_current = c.task.get() == Some(NonNull::from(header));
+            if is_current {
+                c.self_woken.set(true);
+            }
+            is_current
+        })
+        .unwrap_or(false)
 }
 
 /// The id and name of the task being polled on this thread.
@@ -72,7 +101,7 @@ impl CurrentTask {
 /// assert!(weft_executor::task::current().is_none());
 /// ```
 pub fn current() -> Option<CurrentTask> {
-    CURRENT.with(|c| c.get()).map(|ptr| {
+    CURRENT.with(|c| c.task.get()).map(|ptr| {
         // SAFETY: the pointer is set only while that task is being polled on this thread, and
         // the poller holds a reference for the whole poll.
         let header = unsafe { ptr.as_ref() };

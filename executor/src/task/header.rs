@@ -19,11 +19,15 @@ pub(crate) struct Header {
     pub(crate) id: TaskId,
     /// Set by `task::Builder::name`; unnamed tasks are called `Task-<id>`.
     pub(crate) name: Option<Arc<str>>,
-    /// Where the runtime's task registry keeps this task (written before the task is shared).
+    /// Where the runtime's registry keeps this task; [`UNREGISTERED`] until it first goes
+    /// idle. Written by the `RUNNING` holder (under the registry's lock).
     pub(crate) registry_key: AtomicUsize,
     /// The waker of whoever awaits the `Task` handle; see the `JOIN_WAKER` rules in `state`.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
 }
+
+/// `registry_key` of a task the registry does not hold.
+pub(crate) const UNREGISTERED: usize = usize::MAX;
 
 /// The typed operations of one `Cell<F, S>`, reached from a bare header pointer.
 pub(crate) struct Vtable {

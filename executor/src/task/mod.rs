@@ -7,9 +7,11 @@
 //!
 //! References are held by: the [`Task`] handle, every [`Waker`](std::task::Waker) clone, the
 //! one queue entry ([`Notified`]) that exists while the task is scheduled, and the runtime's
-//! registry of live tasks (which lets shutdown cancel tasks that nobody will ever wake). The
-//! allocation is freed when the count reaches zero; the transitions that decide who does what
-//! are in [`state`] and are model-checked with loom (`tests/loom_task.rs`).
+//! registry of idle tasks (which lets shutdown cancel tasks that nobody will ever wake). A
+//! task joins the registry only the first time it goes idle — a task that finishes in its
+//! first poll never takes the registry's lock. The allocation is freed when the count
+//! reaches zero; the transitions that decide who does what
+//! are in [`state`] and are model-checked with loom (`task/loom_model.rs`).
 
 mod builder;
 mod current;
@@ -25,7 +27,7 @@ pub use current::{CurrentTask, current};
 pub use error::JoinError;
 pub use handle::Task;
 pub use header::TaskId;
-pub(crate) use header::Header;
+pub(crate) use header::{Header, UNREGISTERED};
 
 use std::future::Future;
 use std::ptr::NonNull;
@@ -38,6 +40,12 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// The task woke itself during its own poll (`yield_now`): queue it behind other work.
     fn yield_now(&self, task: Notified) {
         self.schedule(task);
+    }
+    /// The task is about to go idle for the first time: remember it (holding one reference,
+    /// which the caller has already added) so shutdown can cancel it. False when the
+    /// scheduler is shutting down: the caller takes the reference back and cancels the task.
+    fn register(&self, _task: &Header) -> bool {
+        true
     }
     /// The task completed: forget it. True when the scheduler held a reference for it, which
     /// the caller then releases.
@@ -119,16 +127,14 @@ impl TaskRef {
     }
 }
 
-/// Allocates a task. With `registered`, one reference is reserved for the scheduler's
-/// registry (released through [`Schedule::release`]).
-pub(crate) fn new_task<F, S>(future: F, scheduler: S, name: Option<Arc<str>>, registered: bool) -> (Task<F::Output>, Notified)
+/// Allocates a task, queued once and with a join handle.
+pub(crate) fn new_task<F, S>(future: F, scheduler: S, name: Option<Arc<str>>) -> (Task<F::Output>, Notified)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let refs = 2 + usize::from(registered);
-    let raw = raw::allocate(future, scheduler, name, refs);
+    let raw = raw::allocate(future, scheduler, name, 2);
     // SAFETY: `allocate` counted one reference for the handle and one for the queue entry,
     // and the task starts `NOTIFIED` with output type `F::Output`.
     unsafe { (Task::from_raw(raw), Notified::from_raw(raw)) }
@@ -149,3 +155,6 @@ impl TaskRef {
         }
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_model;

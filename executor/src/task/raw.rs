@@ -9,11 +9,13 @@
 //! `catch_unwind`, and a panic becomes the task's `JoinError`.
 
 use super::error::JoinError;
-use super::header::{Header, TaskId, Vtable};
+use super::header::{Header, TaskId, UNREGISTERED, Vtable};
 use super::state::{State, ToIdle, ToRunning};
 use super::waker::borrowed_waker;
 use super::{Notified, Schedule};
-use crate::loom::{AtomicUsize, UnsafeCell};
+use crate::loom::UnsafeCell;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::Relaxed;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::mem;
@@ -68,7 +70,7 @@ where
             vtable: &VtableFor::<F, S>::VTABLE,
             id: TaskId::next(),
             name,
-            registry_key: AtomicUsize::new(usize::MAX),
+            registry_key: AtomicUsize::new(UNREGISTERED),
             join_waker: UnsafeCell::new(None),
         },
         scheduler,
@@ -101,9 +103,10 @@ where
     // reference keeps the task alive; it is never dropped (no reference to give back).
     let waker = unsafe { borrowed_waker(ptr) };
     let mut cx = Context::from_waker(&waker);
+    let mut self_woken = false;
     let polled = catch_unwind(AssertUnwindSafe(|| {
         weft_coop::with_budget(|| {
-            super::current::enter(&cell.header, || {
+            let (poll, woke) = super::current::enter(&cell.header, || {
                 cell.stage.with_mut(|stage| {
                     // SAFETY: we hold `RUNNING`, which grants exclusive access to the stage.
                     let Stage::Running(future) = (unsafe { &mut *stage }) else {
@@ -113,11 +116,14 @@ where
                     // until it is dropped in place, so it stays pinned.
                     unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
                 })
-            })
+            });
+            self_woken = woke;
+            poll
         })
     }));
     match polled {
-        Ok(Poll::Pending) => match cell.header.state.transition_to_idle() {
+        Ok(Poll::Pending) if !self_woken && !register(cell) => cancel_and_complete(cell),
+        Ok(Poll::Pending) => match cell.header.state.transition_to_idle(self_woken) {
             ToIdle::Idle => {}
             // SAFETY: `Yield` means the state kept our reference for the new queue entry.
             ToIdle::Yield => cell.scheduler.yield_now(unsafe { Notified::from_raw(ptr) }),
@@ -133,6 +139,24 @@ where
             let err = JoinError::panic(cell.header.id, cell.header.name.clone(), payload);
             complete(cell, Err(err));
         }
+    }
+}
+
+/// Before a task may go idle the scheduler must know it, or shutdown could not find it. The
+/// caller holds `RUNNING`. False: the scheduler is shutting down and the task must be
+/// cancelled.
+fn register<F: Future, S: Schedule>(cell: &Cell<F, S>) -> bool {
+    let header = &cell.header;
+    if header.registry_key.load(Relaxed) != UNREGISTERED {
+        return true;
+    }
+    header.state.ref_inc();
+    if cell.scheduler.register(header) {
+        true
+    } else {
+        // Not the last reference: the runner still holds its own.
+        header.state.ref_dec(1);
+        false
     }
 }
 

@@ -147,24 +147,24 @@ impl State {
 
     /// Queue entry → runner. The caller owns the queue entry's reference.
     pub(crate) fn transition_to_running(&self) -> ToRunning {
-        self.update(|s| {
-            debug_assert!(s.is_notified() && !s.is_running() && !s.is_complete(), "{s:?}");
-            let next = (s.0 & !NOTIFIED) | RUNNING;
-            let action = if s.is_cancelled() { ToRunning::Cancel } else { ToRunning::Poll };
-            (Some(next), action)
-        })
+        // A queue entry exists only while NOTIFIED is set and RUNNING is clear, so clearing
+        // bit 0 and setting bit 1 is exactly "+1": one `fetch_add` instead of a CAS loop.
+        const _: () = assert!(NOTIFIED == 1 && RUNNING == 2);
+        let prev = Snapshot(self.0.fetch_add(RUNNING - NOTIFIED, AcqRel));
+        debug_assert!(prev.is_notified() && !prev.is_running() && !prev.is_complete(), "{prev:?}");
+        if prev.is_cancelled() { ToRunning::Cancel } else { ToRunning::Poll }
     }
 
-    /// Runner after a `Pending` poll.
-    pub(crate) fn transition_to_idle(&self) -> ToIdle {
+    /// Runner after a `Pending` poll. `self_woken`: the task woke itself during the poll on
+    /// this thread, which the waker recorded in a thread-local instead of the state word.
+    pub(crate) fn transition_to_idle(&self, self_woken: bool) -> ToIdle {
         self.update(|s| {
             debug_assert!(s.is_running(), "{s:?}");
             if s.is_cancelled() {
                 (None, ToIdle::Cancel)
-            } else if s.is_notified() {
-                (Some(s.0 & !RUNNING), ToIdle::Yield)
+            } else if s.is_notified() || self_woken {
+                (Some((s.0 & !RUNNING) | NOTIFIED), ToIdle::Yield)
             } else {
-                debug_assert!(s.ref_count() >= 2, "the registry still holds a reference");
                 (Some((s.0 & !RUNNING) - REF_ONE), ToIdle::Idle)
             }
         })
@@ -298,15 +298,24 @@ mod tests {
         let s = State::new(3);
         assert_eq!(s.transition_to_running(), ToRunning::Poll);
         assert_eq!(s.transition_to_notified_by_ref(), Wake::Nothing);
-        assert_eq!(s.transition_to_idle(), ToIdle::Yield);
+        assert_eq!(s.transition_to_idle(false), ToIdle::Yield);
         assert!(s.load().is_notified() && !s.load().is_running());
+    }
+
+    #[test]
+    fn self_wake_recorded_outside_the_word_still_yields() {
+        let s = State::new(3);
+        s.transition_to_running();
+        assert_eq!(s.transition_to_idle(true), ToIdle::Yield);
+        assert!(s.load().is_notified() && !s.load().is_running());
+        assert_eq!(s.load().ref_count(), 3, "the runner's reference became the entry's");
     }
 
     #[test]
     fn cancel_of_idle_task_claims_it() {
         let s = State::new(3);
         s.transition_to_running();
-        assert_eq!(s.transition_to_idle(), ToIdle::Idle);
+        assert_eq!(s.transition_to_idle(false), ToIdle::Idle);
         assert_eq!(s.transition_to_cancelled(), Cancel::Claimed);
         assert!(s.load().is_running());
         assert_eq!(s.transition_to_cancelled(), Cancel::AlreadyRequested);

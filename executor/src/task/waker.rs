@@ -36,6 +36,11 @@ unsafe fn clone(ptr: *const ()) -> RawWaker {
 unsafe fn wake(ptr: *const ()) {
     let header = header(ptr);
     let raw = NonNull::from(header);
+    if super::current::note_self_wake(header) {
+        // The runner holds a reference throughout the poll, so this is never the last one.
+        header.state.ref_dec(1);
+        return;
+    }
     match header.state.transition_to_notified_by_val() {
         Wake::Nothing => {}
         // SAFETY: the waker's reference becomes the queue entry's.
@@ -47,6 +52,9 @@ unsafe fn wake(ptr: *const ()) {
 
 unsafe fn wake_by_ref(ptr: *const ()) {
     let header = header(ptr);
+    if super::current::note_self_wake(header) {
+        return;
+    }
     if header.state.transition_to_notified_by_ref() == Wake::Submit {
         // SAFETY: the transition took a new reference for the queue entry.
         unsafe { (header.vtable.schedule)(NonNull::from(header)) };
