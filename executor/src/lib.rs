@@ -40,11 +40,22 @@ mod loom;
 pub mod runtime;
 mod scheduler;
 pub mod task;
+mod toolkit;
 mod yield_now;
 
 pub use runtime::{Builder, EnterGuard, Handle, Runtime, run};
 pub use scheduler::park::Driver;
-pub use task::{JoinError, Task, TaskId};
+pub use task::{AbortHandle, JoinError, Task, TaskId};
+pub use toolkit::as_completed::{AsCompleted, as_completed};
+pub use toolkit::gather::{gather, gather_settled, try_gather};
+pub use toolkit::group::{ChildFailure, GroupError, GroupSpawnError, TaskGroup};
+pub use toolkit::wait::{DoneAndPending, EmptyWaitError, ReturnWhen, wait};
+
+/// Items the exported macros refer to; not part of the API.
+#[doc(hidden)]
+pub mod toolkit_support {
+    pub use crate::toolkit::gather::GatherMember;
+}
 pub use yield_now::yield_now;
 
 use std::future::Future;

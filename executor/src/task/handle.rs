@@ -77,16 +77,7 @@ impl<T> Task<T> {
     /// });
     /// ```
     pub fn cancel(&self) -> bool {
-        let header = self.header();
-        match header.state.transition_to_cancelled() {
-            Cancel::Complete => false,
-            Cancel::AlreadyRequested | Cancel::Flagged => true,
-            Cancel::Claimed => {
-                // SAFETY: `Claimed` gave us `RUNNING` and a reference for the cancellation.
-                unsafe { (header.vtable.cancel_claimed)(self.raw) };
-                true
-            }
-        }
+        cancel(self.raw)
     }
 
     /// True once the task has finished (with a value, a panic, or by cancellation).
@@ -131,8 +122,30 @@ impl<T> Task<T> {
         self.header().name()
     }
 
+    /// True when the task has finished by panicking (its output is still retrievable).
+    pub(crate) fn is_panicked(&self) -> bool {
+        let header = self.header();
+        // SAFETY: complete, and the handle owns the output (taking it needs `&mut self`).
+        header.state.load().is_complete() && unsafe { (header.vtable.output_is_panic)(self.raw) }
+    }
+
+    /// A handle that can cancel the task but not await it; it can be cloned freely.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// let abort = task.abort_handle();
+    /// std::thread::spawn(move || abort.cancel()).join().unwrap();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// ```
+    pub fn abort_handle(&self) -> super::AbortHandle {
+        self.header().state.ref_inc();
+        // SAFETY: we just took a reference for the new handle.
+        unsafe { super::AbortHandle::from_raw(self.raw) }
+    }
+
     /// Registers `waker` to be woken on completion; true when the task is already complete.
-    fn poll_complete(&self, waker: &Waker) -> bool {
+    pub(crate) fn poll_complete(&self, waker: &Waker) -> bool {
         let header = self.header();
         let snapshot = header.state.load();
         if snapshot.is_complete() {
@@ -154,6 +167,21 @@ impl<T> Task<T> {
         // SAFETY: `JOIN_WAKER` is clear, so the runner will not read the slot: it is ours.
         header.join_waker.with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
         header.state.set_join_waker().is_err()
+    }
+}
+
+/// The cancellation shared by `Task` and `AbortHandle`; the caller holds a reference.
+pub(crate) fn cancel(raw: NonNull<Header>) -> bool {
+    // SAFETY: the caller's reference keeps the task alive.
+    let header = unsafe { raw.as_ref() };
+    match header.state.transition_to_cancelled() {
+        Cancel::Complete => false,
+        Cancel::AlreadyRequested | Cancel::Flagged => true,
+        Cancel::Claimed => {
+            // SAFETY: `Claimed` gave us `RUNNING` and a reference for the cancellation.
+            unsafe { (header.vtable.cancel_claimed)(raw) };
+            true
+        }
     }
 }
 

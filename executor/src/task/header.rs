@@ -44,6 +44,8 @@ pub(crate) struct Vtable {
     pub(crate) drop_output: unsafe fn(NonNull<Header>),
     /// The caller won `Cancel::Claimed`: drop the future and complete the task.
     pub(crate) cancel_claimed: unsafe fn(NonNull<Header>),
+    /// For a complete task whose output the caller owns: did it end in a panic?
+    pub(crate) output_is_panic: unsafe fn(NonNull<Header>) -> bool,
 }
 
 /// A task's identifier, unique for the life of the process (asyncio's `Task-N` counter).

@@ -13,6 +13,7 @@
 //! reaches zero; the transitions that decide who does what
 //! are in [`state`] and are model-checked with loom (`task/loom_model.rs`).
 
+mod abort;
 mod builder;
 mod current;
 mod error;
@@ -22,6 +23,7 @@ mod raw;
 pub(crate) mod state;
 mod waker;
 
+pub use abort::AbortHandle;
 pub use builder::Builder;
 pub use current::{CurrentTask, current};
 pub use error::JoinError;

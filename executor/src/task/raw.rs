@@ -53,6 +53,7 @@ where
         read_output: read_output::<F, S>,
         drop_output: drop_output::<F, S>,
         cancel_claimed: cancel_claimed::<F, S>,
+        output_is_panic: output_is_panic::<F, S>,
     };
 }
 
@@ -268,4 +269,14 @@ unsafe fn drop_output<F: Future, S>(ptr: NonNull<Header>) {
 unsafe fn cancel_claimed<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: `Cancel::Claimed` gave the caller a reference and `RUNNING`.
     cancel_and_complete(unsafe { cell::<F, S>(ptr) });
+}
+
+unsafe fn output_is_panic<F: Future, S>(ptr: NonNull<Header>) -> bool {
+    // SAFETY: the join handle (the caller) holds a reference.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    cell.stage.with(|stage| {
+        // SAFETY: the task is complete and the handle owns the output; this is a read, and
+        // the only writer (`read_output`) needs `&mut Task`, which excludes this `&Task` call.
+        matches!(unsafe { &*stage }, Stage::Finished(Err(err)) if err.is_panic())
+    })
 }

@@ -48,3 +48,33 @@ pub fn within<R: Send + 'static>(limit: Duration, f: impl FnOnce() -> R + Send +
         Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("test hung for more than {limit:?}"),
     }
 }
+
+/// An async one-way gate: tasks wait until someone opens it. Opening twice is fine.
+#[derive(Clone, Default)]
+pub struct Gate(Arc<parking_lot::Mutex<(bool, Vec<std::task::Waker>)>>);
+
+impl Gate {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn open(&self) {
+        let wakers = {
+            let mut g = self.0.lock();
+            g.0 = true;
+            std::mem::take(&mut g.1)
+        };
+        wakers.into_iter().for_each(std::task::Waker::wake);
+    }
+    pub async fn wait(&self) {
+        std::future::poll_fn(|cx| {
+            let mut g = self.0.lock();
+            if g.0 {
+                std::task::Poll::Ready(())
+            } else {
+                g.1.push(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        })
+        .await
+    }
+}
