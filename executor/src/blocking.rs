@@ -34,8 +34,9 @@ struct Inner {
     max_threads: usize,
     keep_alive: Duration,
     thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    panic_handler: crate::scheduler::PanicHandler,
     /// Run on each pool thread before it takes jobs: enters the runtime context.
-    on_start: Mutex<Option<Arc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>>>,
+    on_start: Mutex<Option<crate::runtime::EnterHook>>,
 }
 
 #[derive(Default)]
@@ -71,6 +72,10 @@ impl Schedule for BlockingPool {
     fn release(&self, _task: &Header) -> bool {
         false
     }
+
+    fn unhandled_panic(&self, err: &crate::JoinError) {
+        (self.inner.panic_handler)(err);
+    }
 }
 
 impl BlockingPool {
@@ -78,6 +83,7 @@ impl BlockingPool {
         max_threads: usize,
         keep_alive: Duration,
         thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+        panic_handler: crate::scheduler::PanicHandler,
     ) -> BlockingPool {
         BlockingPool {
             inner: Arc::new(Inner {
@@ -87,6 +93,7 @@ impl BlockingPool {
                 max_threads,
                 keep_alive,
                 thread_name,
+                panic_handler,
                 on_start: Mutex::new(None),
             }),
         }
@@ -94,7 +101,7 @@ impl BlockingPool {
 
     /// Sets the hook each new pool thread runs first (it returns a guard kept for the thread's
     /// life): the runtime uses it to make `Handle::current()` work inside blocking jobs.
-    pub(crate) fn set_on_start(&self, hook: Arc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>) {
+    pub(crate) fn set_on_start(&self, hook: crate::runtime::EnterHook) {
         *self.inner.on_start.lock() = Some(hook);
     }
 

@@ -36,6 +36,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod blocking;
+mod bridge;
 mod loom;
 pub mod runtime;
 mod scheduler;
@@ -43,6 +44,7 @@ pub mod task;
 mod toolkit;
 mod yield_now;
 
+pub use bridge::{CallbackHandle, CallbackRefused, ConcurrentFuture, DoneStatus, ResultTimeoutError};
 pub use runtime::{Builder, EnterGuard, Handle, Runtime, run};
 pub use scheduler::park::Driver;
 pub use task::{AbortHandle, JoinError, Task, TaskId};

@@ -11,6 +11,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::Thread;
+use std::time::Instant;
+
+/// Spins this many times before sleeping: a wake that comes within a few microseconds (a
+/// quick task on another core) then costs no futex wait/wake pair.
+const SPINS_BEFORE_PARK: u32 = 64;
 
 struct ThreadWaker {
     notified: AtomicBool,
@@ -39,6 +44,11 @@ thread_local! {
 
 /// Polls `future` on this thread until it completes, sleeping while it is pending.
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
+    block_on_until(future, None).expect("no deadline")
+}
+
+/// Like [`block_on`], but gives up at `deadline` (returning `None`; the future is dropped).
+pub(crate) fn block_on_until<F: Future>(future: F, deadline: Option<Instant>) -> Option<F::Output> {
     let mut future = pin!(future);
     WAKER.with(|(inner, waker)| {
         // A nested `block_on` (inside the outer future's poll) shares this thread's waker and
@@ -53,10 +63,25 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
         let mut cx = Context::from_waker(waker);
         loop {
             if let Poll::Ready(out) = weft_coop::with_budget(|| future.as_mut().poll(&mut cx)) {
-                return out;
+                return Some(out);
             }
+            let mut spins = 0;
             while !inner.notified.swap(false, Ordering::Acquire) {
-                std::thread::park();
+                if spins < SPINS_BEFORE_PARK {
+                    spins += 1;
+                    std::hint::spin_loop();
+                    continue;
+                }
+                match deadline {
+                    None => std::thread::park(),
+                    Some(deadline) => {
+                        let now = Instant::now();
+                        if now >= deadline {
+                            return None;
+                        }
+                        std::thread::park_timeout(deadline - now);
+                    }
+                }
             }
         }
     })

@@ -35,6 +35,7 @@ pub struct Builder {
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
     driver: Option<(Arc<dyn Driver>, EnterHook)>,
+    panic_handler: Option<crate::scheduler::PanicHandler>,
 }
 
 impl fmt::Debug for Builder {
@@ -70,6 +71,7 @@ impl Builder {
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
             driver: None,
+            panic_handler: None,
         }
     }
 
@@ -125,6 +127,30 @@ impl Builder {
         self
     }
 
+    /// Sets the handler for panics nobody will see otherwise: detached tasks (their `Task` was
+    /// dropped) and loop callbacks (`call_soon` and friends). It receives the [`JoinError`],
+    /// which names the task. The default prints one line to stderr, like asyncio's "Task
+    /// exception was never retrieved".
+    ///
+    /// [`JoinError`]: crate::JoinError
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// let seen = Arc::new(Mutex::new(Vec::new()));
+    /// let s = seen.clone();
+    /// let rt = weft_executor::Builder::new()
+    ///     .on_task_panic(move |err| s.lock().unwrap().push(err.task_name().into_owned()))
+    ///     .build()
+    ///     .unwrap();
+    /// drop(weft_executor::task::Builder::new().name("lost").spawn_on(rt.handle(), async { panic!("oops") }));
+    /// drop(rt); // shutdown waits for the task
+    /// assert_eq!(*seen.lock().unwrap(), ["lost"]);
+    /// ```
+    pub fn on_task_panic(mut self, handler: impl Fn(&crate::JoinError) + Send + Sync + 'static) -> Builder {
+        self.panic_handler = Some(Arc::new(handler));
+        self
+    }
+
     /// Plugs in the event source idle workers block in (the reactor), and a hook that makes
     /// it current on each runtime thread.
     #[doc(hidden)]
@@ -158,15 +184,16 @@ impl Builder {
             return Err(invalid("max_blocking_threads must be at least 1 (got 0): spawn_blocking needs a thread"));
         }
         let blocking_name = self.blocking_thread_name.unwrap_or_else(|| numbered("weft-blocking"));
-        let blocking = BlockingPool::new(self.max_blocking_threads, self.blocking_keep_alive, blocking_name);
+        let panic_handler = self.panic_handler.unwrap_or_else(|| Arc::new(default_panic_handler));
+        let blocking = BlockingPool::new(self.max_blocking_threads, self.blocking_keep_alive, blocking_name, panic_handler.clone());
         let (driver, on_thread_enter) = match self.driver {
             Some((driver, hook)) => (Some(driver), Some(hook)),
             None => (None, None),
         };
         let locals: Vec<Worker<_>> = (0..workers).map(|_| Worker::new_fifo()).collect();
         let stealers = locals.iter().map(Worker::stealer).collect();
-        let shared = Arc::new(Shared::new(stealers, Arc::new(DriverSlot::new(driver)), blocking));
-        let inner = Arc::new(Inner { shared, on_thread_enter, stop: Mutex::new(false), stop_signal: Condvar::new() });
+        let shared = Arc::new(Shared::new(stealers, Arc::new(DriverSlot::new(driver)), blocking, panic_handler));
+        let inner = Arc::new(Inner { shared, callbacks: crate::bridge::callbacks::CallbackQueue::new(), on_thread_enter, stop: Mutex::new(false), stop_signal: Condvar::new() });
         let handle = super::Handle { inner };
 
         let weak = Arc::downgrade(&handle.inner);
@@ -192,6 +219,10 @@ impl Builder {
         }
         Ok(rt)
     }
+}
+
+fn default_panic_handler(err: &crate::JoinError) {
+    eprintln!("weft: exception was never retrieved: {err}");
 }
 
 fn invalid(msg: &str) -> io::Error {

@@ -7,7 +7,7 @@
 //! exit, and the blocking pool is given up to the timeout to finish running jobs (queued
 //! ones are cancelled).
 
-mod block_on;
+pub(crate) mod block_on;
 mod builder;
 pub(crate) mod context;
 pub(crate) mod handle;
@@ -18,7 +18,7 @@ pub use handle::Handle;
 
 use crate::scheduler::{Shared, worker};
 use crate::task::Task;
-use builder::EnterHook;
+pub(crate) use builder::EnterHook;
 use parking_lot::{Condvar, Mutex};
 use std::future::Future;
 use std::sync::Arc;
@@ -28,6 +28,7 @@ use std::time::Duration;
 /// What a [`Handle`] points to.
 pub(crate) struct Inner {
     pub(crate) shared: Arc<Shared>,
+    pub(crate) callbacks: crate::bridge::callbacks::CallbackQueue,
     pub(crate) on_thread_enter: Option<EnterHook>,
     stop: Mutex<bool>,
     stop_signal: Condvar,
@@ -171,6 +172,7 @@ impl Runtime {
         if !shared.begin_shutdown() {
             return;
         }
+        self.handle.inner.callbacks.close();
         // Futures dropped here may look for their runtime (to spawn, say): let them find it.
         let _enter = self.handle.enter();
         for task in shared.registry.close_and_take() {

@@ -48,14 +48,19 @@ pub(crate) struct Shared {
     pub(crate) registry: Registry,
     pub(crate) driver: Arc<DriverSlot>,
     pub(crate) blocking: BlockingPool,
+    pub(crate) panic_handler: PanicHandler,
     shutdown: AtomicBool,
 }
+
+/// Receives the panics of tasks and callbacks that nobody awaits.
+pub(crate) type PanicHandler = std::sync::Arc<dyn Fn(&crate::JoinError) + Send + Sync>;
 
 impl Shared {
     pub(crate) fn new(
         stealers: Box<[Stealer<Notified>]>,
         driver: Arc<DriverSlot>,
         blocking: BlockingPool,
+        panic_handler: PanicHandler,
     ) -> Shared {
         let workers = stealers.len();
         Shared {
@@ -66,6 +71,7 @@ impl Shared {
             registry: Registry::new(workers),
             driver,
             blocking,
+            panic_handler,
             shutdown: AtomicBool::new(false),
         }
     }
@@ -151,6 +157,10 @@ impl Schedule for Scheduler {
 
     fn register(&self, task: &Header) -> bool {
         self.0.registry.insert(task)
+    }
+
+    fn unhandled_panic(&self, err: &crate::JoinError) {
+        (self.0.panic_handler)(err);
     }
 
     fn release(&self, task: &Header) -> bool {

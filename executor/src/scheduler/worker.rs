@@ -40,12 +40,11 @@ pub(crate) fn schedule(shared: &Arc<Shared>, task: Notified, is_yield: bool) {
     // `try_with` fails only while this thread's locals are being destroyed; the task then
     // goes to the injector like any remote wake.
     let _ = CORE.try_with(|c| {
-        if let Some(core) = &*c.borrow() {
-            if Arc::ptr_eq(&core.shared, shared) {
-                if let Some(task) = task.take() {
-                    core.schedule_local(task, is_yield);
-                }
-            }
+        if let Some(core) = &*c.borrow()
+            && Arc::ptr_eq(&core.shared, shared)
+            && let Some(task) = task.take()
+        {
+            core.schedule_local(task, is_yield);
         }
     });
     if let Some(task) = task {
@@ -69,10 +68,10 @@ impl Core {
 
     fn next_task(&self) -> Option<Notified> {
         let tick = self.tick.get();
-        if tick % GLOBAL_QUEUE_INTERVAL == 0 {
-            if let Some(task) = steal_one(|| self.shared.injector.steal()) {
-                return Some(task);
-            }
+        if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL)
+            && let Some(task) = steal_one(|| self.shared.injector.steal())
+        {
+            return Some(task);
         }
         if let Some(task) = self.lifo.take() {
             return Some(task);
@@ -208,7 +207,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     while !core.shared.is_shutdown() {
         let tick = core.tick.get().wrapping_add(1);
         core.tick.set(tick);
-        if tick % MAINTENANCE_INTERVAL == 0 {
+        if tick.is_multiple_of(MAINTENANCE_INTERVAL) {
             core.shared.driver.poll_now();
         }
         if let Some(task) = core.next_task().or_else(|| core.steal_work()) {

@@ -107,7 +107,28 @@ impl JoinError {
         self.id
     }
 
-    fn panic_message(&self) -> Option<String> {
+    /// The failed task's name: the one it was given, or `Task-<id>`.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let task = weft_executor::task::Builder::new().name("loader").spawn_on(rt.handle(), async { panic!() });
+    /// assert_eq!(rt.block_on(task).unwrap_err().task_name(), "loader");
+    /// ```
+    pub fn task_name(&self) -> std::borrow::Cow<'_, str> {
+        match &self.name {
+            Some(name) => std::borrow::Cow::Borrowed(name),
+            None => std::borrow::Cow::Owned(format!("Task-{}", self.id)),
+        }
+    }
+
+    /// The panic message, when the task panicked with a string (as `panic!` does).
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let err = rt.block_on(rt.spawn(async { panic!("bad {}", 1) })).unwrap_err();
+    /// assert_eq!(err.panic_message().as_deref(), Some("bad 1"));
+    /// ```
+    pub fn panic_message(&self) -> Option<String> {
         let Repr::Panic(payload) = &self.repr else { return None };
         let payload = payload.lock();
         if let Some(s) = payload.downcast_ref::<&'static str>() {
@@ -119,7 +140,7 @@ impl JoinError {
 
     fn task_label(&self) -> String {
         match &self.name {
-            Some(name) => format!("task {} ({name})", self.id),
+            Some(name) => format!("task {name} (id {})", self.id),
             None => format!("task Task-{}", self.id),
         }
     }

@@ -49,6 +49,8 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn register(&self, _task: &Header) -> bool {
         true
     }
+    /// A task that nobody awaits ended in a panic: report it.
+    fn unhandled_panic(&self, _err: &JoinError) {}
     /// The task completed: forget it. True when the scheduler held a reference for it, which
     /// the caller then releases.
     fn release(&self, task: &Header) -> bool;

@@ -182,8 +182,8 @@ fn cancel_and_complete<F: Future, S: Schedule>(cell: &Cell<F, S>) {
 /// runner's reference.
 fn complete<F: Future, S: Schedule>(cell: &Cell<F, S>, outcome: Result<F::Output, JoinError>) {
     let header = &cell.header;
-    // Leave the registry before anyone can see the task complete, so a joiner never sees a
-    // finished task still counted as alive.
+    // Leave the registry before anyone can see the task complete, so shutdown never finds a
+    // finished task.
     let released = cell.scheduler.release(header);
     let mut pending = Some(outcome);
     let prev = header.state.transition_to_complete(|cancelled| {
@@ -211,10 +211,8 @@ fn complete<F: Future, S: Schedule>(cell: &Cell<F, S>, outcome: Result<F::Output
     });
     if !prev.has_join_interest() {
         // Detached: nobody will read the output, and nobody else may touch it now.
-        let _ = catch_unwind(AssertUnwindSafe(|| {
-            // SAFETY: `COMPLETE` is set and there is no join handle, so the output is ours.
-            cell.stage.with_mut(|stage| unsafe { *stage = Stage::Consumed });
-        }));
+        // SAFETY: `COMPLETE` is set and there is no join handle, so the output is ours.
+        discard_output(cell);
     } else if prev.has_join_waker() {
         let _ = catch_unwind(AssertUnwindSafe(|| {
             header.join_waker.with(|waker| {
@@ -259,11 +257,24 @@ unsafe fn read_output<F: Future, S>(ptr: NonNull<Header>, dst: *mut ()) {
     });
 }
 
-unsafe fn drop_output<F: Future, S>(ptr: NonNull<Header>) {
-    // SAFETY: the join handle holds a reference.
-    let cell = unsafe { cell::<F, S>(ptr) };
-    // SAFETY: the task is complete and the handle (the caller) owned the output.
-    cell.stage.with_mut(|stage| unsafe { *stage = Stage::Consumed });
+unsafe fn drop_output<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the join handle holds a reference; the task is complete and the handle (the
+    // caller) owned the output.
+    discard_output(unsafe { cell::<F, S>(ptr) });
+}
+
+/// Drops an output nobody will read; a panic nobody will see goes to the runtime's
+/// unhandled-panic handler ("Task exception was never retrieved"). The caller must own the
+/// output (the task is complete and either detached or its handle is being dropped).
+fn discard_output<F: Future, S: Schedule>(cell: &Cell<F, S>) {
+    // SAFETY: the caller owns the output, per this function's contract.
+    let stage = cell.stage.with_mut(|stage| unsafe { mem::replace(&mut *stage, Stage::Consumed) });
+    if let Stage::Finished(Err(err)) = &stage
+        && err.is_panic()
+    {
+        let _ = catch_unwind(AssertUnwindSafe(|| cell.scheduler.unhandled_panic(err)));
+    }
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
 }
 
 unsafe fn cancel_claimed<F: Future, S: Schedule>(ptr: NonNull<Header>) {

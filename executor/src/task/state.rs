@@ -126,7 +126,7 @@ pub(crate) enum Cancel {
 impl State {
     /// A freshly spawned task: queued once, with a join handle and `refs` references.
     pub(crate) fn new(refs: usize) -> State {
-        State(AtomicUsize::new(NOTIFIED | JOIN_INTEREST | refs * REF_ONE))
+        State(AtomicUsize::new(NOTIFIED | JOIN_INTEREST | (refs * REF_ONE)))
     }
 
     pub(crate) fn load(&self) -> Snapshot {

@@ -1,0 +1,221 @@
+//! Loop callbacks and thread bridges: call_soon(_threadsafe), run_coroutine_threadsafe,
+//! the unhandled-panic handler.
+
+mod common;
+
+use common::{DropCounter, Gate, within};
+use parking_lot::Mutex;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+use weft_executor::{Builder, DoneStatus, ResultTimeoutError, Runtime};
+
+/// test_call_soon_threadsafe_same_thread: FIFO across both names, from one thread.
+#[test]
+fn callbacks_run_in_fifo_order_across_both_names() {
+    let rt = Runtime::new().unwrap();
+    let (tx, rx) = mpsc::channel();
+    for i in 0..1000 {
+        let tx = tx.clone();
+        if i % 2 == 0 {
+            rt.handle().call_soon(move || tx.send(i).unwrap()).unwrap();
+        } else {
+            rt.handle().call_soon_threadsafe(move || tx.send(i).unwrap()).unwrap();
+        }
+    }
+    let got: Vec<i32> = (0..1000).map(|_| rx.recv().unwrap()).collect();
+    assert_eq!(got, (0..1000).collect::<Vec<_>>());
+}
+
+/// asyncio §0: a callback scheduled during an iteration runs in the next one.
+#[test]
+fn a_callback_queued_by_a_callback_runs_after_those_already_queued() {
+    let rt = Runtime::new().unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let (done_tx, done_rx) = mpsc::channel();
+    let gate = Gate::new();
+    // Hold the runner back until all three are queued, so they land in one round.
+    let g = gate.clone();
+    rt.handle().call_soon(move || rt_block_until(g)).unwrap();
+    let (o, h) = (order.clone(), rt.handle().clone());
+    rt.handle()
+        .call_soon(move || {
+            o.lock().push("a");
+            let o2 = o.clone();
+            h.call_soon(move || {
+                o2.lock().push("c");
+                done_tx.send(()).unwrap();
+            })
+            .unwrap();
+        })
+        .unwrap();
+    let o = order.clone();
+    rt.handle().call_soon(move || o.lock().push("b")).unwrap();
+    gate.open();
+    done_rx.recv().unwrap();
+    assert_eq!(*order.lock(), ["a", "b", "c"]);
+}
+
+fn rt_block_until(gate: Gate) {
+    // A callback that blocks its worker briefly: only to line the others up behind it.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        futures_block_on(gate.wait());
+        tx.send(()).unwrap();
+    });
+    rx.recv().unwrap();
+}
+
+fn futures_block_on<F: std::future::Future>(f: F) -> F::Output {
+    let rt = Builder::new().worker_threads(1).build().unwrap();
+    rt.block_on(f)
+}
+
+#[test]
+fn a_panicking_callback_is_reported_and_the_next_one_runs() {
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let r = reports.clone();
+    let rt = Builder::new().on_task_panic(move |e| r.lock().push(e.to_string())).build().unwrap();
+    let (tx, rx) = mpsc::channel();
+    rt.handle().call_soon(|| panic!("callback boom")).unwrap();
+    rt.handle().call_soon(move || tx.send(()).unwrap()).unwrap();
+    rx.recv().unwrap();
+    let reports = reports.lock();
+    assert_eq!(reports.len(), 1);
+    assert!(reports[0].contains("callback") && reports[0].contains("callback boom"), "{}", reports[0]);
+}
+
+#[test]
+fn a_cancelled_callback_never_runs() {
+    let rt = Runtime::new().unwrap();
+    let gate = Gate::new();
+    let g = gate.clone();
+    rt.handle().call_soon(move || rt_block_until(g)).unwrap();
+    let handle = rt.handle().call_soon(|| panic!("must not run")).unwrap();
+    handle.cancel();
+    let (tx, rx) = mpsc::channel();
+    rt.handle().call_soon(move || tx.send(()).unwrap()).unwrap();
+    gate.open();
+    rx.recv().unwrap();
+    assert!(handle.cancelled());
+}
+
+#[test]
+fn call_soon_after_shutdown_gives_the_callback_back() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle().clone();
+    drop(rt);
+    let drops = DropCounter::new();
+    let t = drops.track();
+    let refused = handle.call_soon_threadsafe(move || drop(t)).unwrap_err();
+    assert_eq!(drops.get(), 0, "not dropped silently: it is inside the error");
+    (refused.into_inner())();
+    assert_eq!(drops.get(), 1);
+}
+
+/// Four plain threads, 10,000 round trips each, every result correct.
+#[test]
+fn run_coroutine_threadsafe_round_trips_from_four_threads() {
+    within(Duration::from_secs(120), || {
+        let rt = Runtime::new().unwrap();
+        let threads: Vec<_> = (0..4u64)
+            .map(|t| {
+                let handle = rt.handle().clone();
+                std::thread::spawn(move || {
+                    for i in 0..10_000u64 {
+                        let v = handle.run_coroutine_threadsafe(async move { t * 1_000_000 + i }).result().unwrap();
+                        assert_eq!(v, t * 1_000_000 + i);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+    });
+}
+
+/// RunCoroutineThreadsafeTests.test_run_coroutine_threadsafe_with_timeout.
+#[test]
+fn result_timeout_cancels_the_task() {
+    let rt = Runtime::new().unwrap();
+    let drops = DropCounter::new();
+    let t = drops.track();
+    let fut = rt.handle().run_coroutine_threadsafe(async move {
+        let _t = t;
+        std::future::pending::<()>().await
+    });
+    let (tx, rx) = mpsc::channel();
+    fut.add_done_callback(move |status| tx.send(status).unwrap());
+    let err = fut.result_timeout(Duration::from_millis(20)).unwrap_err();
+    assert!(matches!(err, ResultTimeoutError::TimedOut(_)), "{err}");
+    assert_eq!(rx.recv().unwrap(), DoneStatus::Cancelled);
+    assert_eq!(drops.get(), 1);
+}
+
+#[test]
+fn result_on_a_worker_thread_panics_with_a_clear_message() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle().clone();
+    let err = rt.block_on(rt.spawn(async move { handle.run_coroutine_threadsafe(async {}).result() })).unwrap_err();
+    let msg = err.panic_message().unwrap();
+    assert!(msg.contains("called on a weft worker thread"), "{msg}");
+}
+
+#[test]
+fn done_callbacks_run_once_in_order_even_when_added_late() {
+    let rt = Runtime::new().unwrap();
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let gate = Gate::new();
+    let g = gate.clone();
+    let fut = rt.handle().run_coroutine_threadsafe(async move { g.wait().await });
+    for i in 0..3 {
+        let o = order.clone();
+        fut.add_done_callback(move |s| o.lock().push((i, s)));
+    }
+    gate.open();
+    let (tx, rx) = mpsc::channel();
+    fut.add_done_callback(move |s| tx.send(s).unwrap());
+    assert_eq!(rx.recv().unwrap(), DoneStatus::Completed);
+    let o = order.clone();
+    fut.add_done_callback(move |s| o.lock().push((9, s)));
+    fut.result().unwrap();
+    assert_eq!(
+        *order.lock(),
+        [(0, DoneStatus::Completed), (1, DoneStatus::Completed), (2, DoneStatus::Completed), (9, DoneStatus::Completed)]
+    );
+    let panicked = rt.handle().run_coroutine_threadsafe(async { panic!("x") });
+    let (tx, rx) = mpsc::channel();
+    panicked.add_done_callback(move |s| tx.send(s).unwrap());
+    assert_eq!(rx.recv().unwrap(), DoneStatus::Panicked);
+}
+
+#[test]
+fn a_concurrent_future_can_be_awaited_from_another_runtime() {
+    let a = Runtime::new().unwrap();
+    let b = Builder::new().worker_threads(1).build().unwrap();
+    let fut = a.handle().run_coroutine_threadsafe(async { "from a" });
+    assert_eq!(b.block_on(fut).unwrap(), "from a");
+}
+
+#[test]
+fn unretrieved_panics_are_reported_with_the_task_name() {
+    let reports = Arc::new(Mutex::new(Vec::new()));
+    let r = reports.clone();
+    let rt = Builder::new().on_task_panic(move |e| r.lock().push(e.task_name().into_owned())).build().unwrap();
+    // Detached before it panics.
+    drop(weft_executor::task::Builder::new().name("detached").spawn_on(rt.handle(), async { panic!("1") }));
+    // Finished, then its handle is dropped without reading the panic.
+    let unread = weft_executor::task::Builder::new().name("unread").spawn_on(rt.handle(), async { panic!("2") });
+    while !unread.is_finished() {
+        std::thread::yield_now();
+    }
+    drop(unread);
+    // Awaited: the caller saw it, so it is not reported.
+    let seen = weft_executor::task::Builder::new().name("seen").spawn_on(rt.handle(), async { panic!("3") });
+    assert!(rt.block_on(seen).is_err());
+    drop(rt);
+    let mut names = reports.lock().clone();
+    names.sort();
+    assert_eq!(names, ["detached", "unread"]);
+}

@@ -1,0 +1,44 @@
+//! The concurrency building blocks of this crate, swapped for loom's under `--cfg loom`.
+//!
+//! Every atomic, mutex and `Arc` the primitives use comes from here, never from `std` or
+//! `parking_lot` directly. A normal build gets `parking_lot::Mutex` (one CAS to lock, one to
+//! unlock, no poisoning) and the `std` atomics; a `RUSTFLAGS="--cfg loom"` build gets loom's
+//! model-checked twins behind the same names and signatures, so the loom models in
+//! `loom_models` exercise the very code that ships rather than a copy of it.
+
+#[cfg(not(loom))]
+pub(crate) use parking_lot::Mutex;
+#[cfg(not(loom))]
+pub(crate) use std::sync::Arc;
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+#[cfg(loom)]
+pub(crate) use loom::sync::Arc;
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+#[cfg(loom)]
+pub(crate) use loom_mutex::Mutex;
+
+#[cfg(loom)]
+mod loom_mutex {
+    /// loom's mutex with `parking_lot`'s signature: `lock` returns the guard directly.
+    ///
+    /// Nothing in this crate panics while holding a lock on a path that could be observed
+    /// afterwards, so poisoning carries no information and is unwrapped away.
+    #[derive(Debug)]
+    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(value: T) -> Self {
+            Mutex(loom::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
+            match self.0.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            }
+        }
+    }
+}
