@@ -1,10 +1,86 @@
 //! weft: a multi-threaded, work-stealing async runtime with the toolkit of Python's asyncio.
+//!
+//! ```
+//! let squares = weft::run(async {
+//!     // Children are real tasks: they run in parallel on every core.
+//!     weft::gather((1..=4).map(|x| async move {
+//!         weft::sleep(std::time::Duration::from_millis(1)).await;
+//!         x * x
+//!     }))
+//!     .await
+//! });
+//! assert_eq!(squares, [1, 4, 9, 16]);
+//! ```
+//!
+//! # Coming from asyncio
+//!
+//! | asyncio | weft |
+//! |---|---|
+//! | `asyncio.run(main())` | [`run`]`(main())` |
+//! | `asyncio.Runner()` | [`Runtime::new`], then [`Runtime::block_on`] as often as needed |
+//! | `loop.run_forever()` / `loop.stop()` | [`Runtime::run_forever`] / [`Handle::stop`] |
+//! | `get_running_loop()` / `loop.time()` | [`Handle::current`] / [`Handle::time`] |
+//! | `create_task(coro)` | [`spawn`]`(fut)`, named with [`task::Builder`] |
+//! | `await task`, `task.cancel()` | `task.await` gives `Result<T, `[`JoinError`]`>`; [`Task::cancel`] drops the future at its next await |
+//! | `shield(task)` | await `&mut task`: dropping that borrow leaves the task running |
+//! | `asyncio.sleep(d)` / `sleep(0)` | [`sleep`]`(d)` / [`yield_now`] |
+//! | `gather(*aws)` | [`gather`], [`try_gather`], [`gather!`], [`gather_settled`] (`return_exceptions=True`) |
+//! | `TaskGroup` | [`TaskGroup`] |
+//! | `wait(aws, return_when=…)` | [`wait`], [`wait_timeout`] with [`ReturnWhen`] |
+//! | `as_completed(aws)` | [`as_completed`], [`as_completed_timeout`] |
+//! | `timeout(d)` / `wait_for(aw, d)` | [`timeout`]`(d, fut)`, [`timeout_at`] |
+//! | `call_soon` / `call_later` / `call_at` | [`Handle::call_soon`], [`Handle::call_later`], [`Handle::call_at`] |
+//! | `call_soon_threadsafe` | [`Handle::call_soon_threadsafe`] |
+//! | `run_coroutine_threadsafe(coro, loop)` | [`Handle::run_coroutine_threadsafe`] → [`ConcurrentFuture`] |
+//! | `to_thread(f)` / `run_in_executor(None, f)` | [`to_thread`] / [`spawn_blocking`] |
+//! | `Queue`, `Lock`, `Event`, `Semaphore`, `Condition`, `Barrier`, `Future` | [`sync`] (thread-safe, usable from plain threads too) |
+//! | `add_reader` / `add_writer` | [`io::Async`] |
+//!
+//! Cancellation is dropping: a cancelled task's future is dropped at its next await point, so
+//! cleanup lives in `Drop` (asyncio's `except CancelledError: ...; raise`).
+//!
+//! # Coming from tokio
+//!
+//! The shape is familiar — `spawn`, `Task` (tokio's `JoinHandle`), `spawn_blocking`,
+//! `Runtime`/`Builder`/`Handle`, `sleep`/`timeout`/`interval` — with three differences:
+//! dropping a [`Task`] detaches it (as in tokio) but [`Task::cancel`] is asyncio's cancel;
+//! `Task` is `Unpin` and can be awaited by reference; and the asyncio toolkit above
+//! ([`TaskGroup`], [`gather`], [`wait`], [`as_completed`], the loop callbacks and the thread
+//! bridges) is built in. There is one runtime flavour: multi-threaded, work-stealing, with
+//! one I/O reactor shared by all workers.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-pub use weft_executor::{Builder, EnterGuard, Handle, JoinError, Runtime, Task, run, spawn, spawn_blocking, to_thread, yield_now};
+pub use weft_executor::{
+    AbortHandle, AsCompleted, AsCompletedError, AsCompletedTimeout, Builder, CallbackHandle, CallbackRefused,
+    ChildFailure, ConcurrentFuture, DoneAndPending, DoneStatus, EmptyWaitError, EnterGuard, GroupError,
+    GroupSpawnError, Handle, JoinError, ResultTimeoutError, ReturnWhen, Runtime, Task, TaskGroup, TimerHandle,
+    as_completed, as_completed_timeout, gather, gather_settled, run, spawn, spawn_blocking, to_thread, try_gather,
+    wait, wait_timeout, yield_now,
+};
+pub use weft_reactor::{sleep, sleep_until, timeout, timeout_at};
 
 /// Tasks: handles, names, identity (asyncio's `Task`, `current_task`).
 pub mod task {
-    pub use weft_executor::task::{Builder, CurrentTask, JoinError, Task, TaskId, current};
+    pub use weft_executor::task::{AbortHandle, Builder, CurrentTask, JoinError, Task, TaskId, current};
+}
+
+/// Time: the runtime clock, sleeps, intervals and timeouts, driven by the reactor's timer
+/// wheel (millisecond resolution, never early).
+pub mod time {
+    pub use weft_reactor::time::{
+        Elapsed, Instant, Interval, MissedTickBehavior, Sleep, Timeout, interval, interval_at, sleep, sleep_until,
+        timeout, timeout_at,
+    };
+}
+
+/// I/O on the shared reactor: readiness of any file descriptor (asyncio's `add_reader` /
+/// `add_writer`).
+pub mod io {
+    pub use weft_reactor::{Async, Readable, Writable};
+}
+
+/// asyncio's synchronization primitives and queues — thread-safe, cancel-safe, FIFO-fair.
+pub mod sync {
+    pub use weft_sync::*;
 }

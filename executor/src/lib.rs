@@ -44,14 +44,13 @@ pub mod task;
 mod toolkit;
 mod yield_now;
 
-pub use bridge::{CallbackHandle, CallbackRefused, ConcurrentFuture, DoneStatus, ResultTimeoutError};
+pub use bridge::{CallbackHandle, CallbackRefused, ConcurrentFuture, DoneStatus, ResultTimeoutError, TimerHandle};
 pub use runtime::{Builder, EnterGuard, Handle, Runtime, run};
-pub use scheduler::park::Driver;
 pub use task::{AbortHandle, JoinError, Task, TaskId};
-pub use toolkit::as_completed::{AsCompleted, as_completed};
+pub use toolkit::as_completed::{AsCompleted, AsCompletedError, AsCompletedTimeout, as_completed, as_completed_timeout};
 pub use toolkit::gather::{gather, gather_settled, try_gather};
 pub use toolkit::group::{ChildFailure, GroupError, GroupSpawnError, TaskGroup};
-pub use toolkit::wait::{DoneAndPending, EmptyWaitError, ReturnWhen, wait};
+pub use toolkit::wait::{DoneAndPending, EmptyWaitError, ReturnWhen, wait, wait_timeout};
 
 /// Items the exported macros refer to; not part of the API.
 #[doc(hidden)]

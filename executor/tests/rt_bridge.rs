@@ -219,3 +219,51 @@ fn unretrieved_panics_are_reported_with_the_task_name() {
     names.sort();
     assert_eq!(names, ["detached", "unread"]);
 }
+
+#[test]
+fn call_later_never_fires_early_and_call_at_keeps_deadline_order() {
+    let rt = Runtime::new().unwrap();
+    let (tx, rx) = mpsc::channel();
+    let start = std::time::Instant::now();
+    for (name, ms) in [("c", 30u64), ("a", 10), ("b", 20)] {
+        let tx = tx.clone();
+        rt.handle()
+            .call_later(Duration::from_millis(ms), move || tx.send((name, start.elapsed(), ms)).unwrap())
+            .unwrap();
+    }
+    let got: Vec<_> = (0..3).map(|_| rx.recv().unwrap()).collect();
+    assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), ["a", "b", "c"]);
+    for (name, elapsed, ms) in got {
+        assert!(elapsed >= Duration::from_millis(ms), "{name} fired early: {elapsed:?}");
+    }
+}
+
+/// test_call_later_negative_delays: deadlines in the past run, in deadline order.
+#[test]
+fn deadlines_in_the_past_run_in_order() {
+    let rt = Runtime::new().unwrap();
+    let now = rt.handle().time();
+    let (tx, rx) = mpsc::channel();
+    let gate = Gate::new();
+    let g = gate.clone();
+    // Hold the callback runner so both timers are due before either callback runs.
+    rt.handle().call_soon(move || rt_block_until(g)).unwrap();
+    let t = tx.clone();
+    rt.handle().call_at(now - Duration::from_millis(1), move || t.send("b").unwrap()).unwrap();
+    rt.handle().call_at(now - Duration::from_millis(2), move || tx.send("a").unwrap()).unwrap();
+    gate.open();
+    let got: Vec<&str> = (0..2).map(|_| rx.recv().unwrap()).collect();
+    assert_eq!(got, ["a", "b"], "due timers run in deadline order");
+}
+
+#[test]
+fn a_cancelled_timer_never_fires_and_leaves_no_task() {
+    let rt = Runtime::new().unwrap();
+    let timer = rt.handle().call_later(Duration::from_millis(5), || panic!("cancelled timer fired")).unwrap();
+    timer.cancel();
+    assert!(timer.cancelled());
+    // A later timer firing proves the runtime went past the cancelled deadline.
+    let (tx, rx) = mpsc::channel();
+    rt.handle().call_later(Duration::from_millis(20), move || tx.send(()).unwrap()).unwrap();
+    rx.recv().unwrap();
+}

@@ -112,3 +112,33 @@ fn remote_spawns_run_while_local_work_never_runs_out() {
         rt.block_on(flood).unwrap();
     });
 }
+
+/// A worker that takes a batch of remote tasks and then sits in one long poll must not
+/// strand the rest of the batch: another worker is woken to steal it.
+#[test]
+fn a_batch_taken_from_the_injector_is_shared_with_sleeping_workers() {
+    within(Duration::from_secs(60), || {
+        let rt = Builder::new().worker_threads(2).build().unwrap();
+        for _ in 0..50 {
+            let flag = Arc::new(AtomicBool::new(false));
+            let tasks: Vec<_> = (0..8)
+                .map(|i| {
+                    let f = flag.clone();
+                    rt.spawn(async move {
+                        if i == 0 {
+                            // Occupies its worker until another task has run.
+                            while !f.load(Ordering::SeqCst) {
+                                std::hint::spin_loop();
+                            }
+                        } else {
+                            f.store(true, Ordering::SeqCst);
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                rt.block_on(t).unwrap();
+            }
+        }
+    });
+}

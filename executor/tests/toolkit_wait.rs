@@ -122,3 +122,31 @@ fn dropping_as_completed_cancels_the_rest() {
     });
     assert_eq!(drops.get(), 4);
 }
+
+/// test_wait_with_timeout: no error on timeout; done/pending report what finished.
+#[test]
+fn wait_timeout_returns_without_error() {
+    run(async {
+        let done = spawn(async { 1 });
+        let stuck = spawn(std::future::pending::<i32>());
+        let (done, pending) = weft_executor::wait_timeout(vec![done, stuck], ReturnWhen::AllCompleted, std::time::Duration::from_millis(20))
+            .await
+            .unwrap();
+        assert_eq!((done.len(), pending.len()), (1, 1));
+        assert!(!pending[0].is_finished(), "not cancelled by the timeout");
+    });
+}
+
+/// test_as_completed_with_timeout: the pending item raises a timeout error.
+#[test]
+fn as_completed_timeout_times_out_the_missing_items() {
+    run(async {
+        let futures: Vec<Pin<Box<dyn Future<Output = u8> + Send>>> =
+            vec![Box::pin(async { 1 }), Box::pin(std::future::pending())];
+        let mut it = weft_executor::as_completed_timeout(futures, std::time::Duration::from_millis(20));
+        assert_eq!(it.next().await.unwrap().unwrap(), 1);
+        let second = it.next().await.unwrap();
+        assert!(matches!(second, Err(weft_executor::AsCompletedError::TimedOut(_))), "{second:?}");
+        assert!(it.next().await.is_none());
+    });
+}

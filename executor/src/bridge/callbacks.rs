@@ -1,21 +1,25 @@
-//! The FIFO callback queue behind `call_soon` / `call_soon_threadsafe`.
+//! The FIFO callback queue behind `call_soon` / `call_soon_threadsafe` (and the due timers of
+//! `call_later` / `call_at`).
 //!
 //! Callbacks go into one queue under a mutex. When the queue goes from empty to non-empty a
 //! *runner* task is spawned; it takes the callbacks that are queued when it starts and runs
 //! them in order, so a callback queued by a callback runs in the next round (asyncio runs
 //! only the `ntodo` handles present at the start of an iteration), then yields and repeats
-//! until the queue is empty. A panicking callback goes to the runtime's panic handler and the
-//! next callback still runs.
+//! until the queue is empty. Timers that came due are kept in a min-heap and appended to a
+//! round in deadline order, as asyncio's `_run_once` moves expired timers into its ready
+//! queue. A panicking callback goes to the runtime's panic handler and the next one runs.
 
 use crate::runtime::Handle;
 use parking_lot::Mutex;
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::time::Instant;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-type Callback = Box<dyn FnOnce() + Send + 'static>;
+pub(crate) type Callback = Box<dyn FnOnce() + Send + 'static>;
 
 pub(crate) struct CallbackQueue {
     state: Mutex<QueueState>,
@@ -23,8 +27,35 @@ pub(crate) struct CallbackQueue {
 
 struct QueueState {
     queue: VecDeque<(Callback, Arc<AtomicBool>)>,
+    /// Timers that came due, ordered by deadline (then by arrival).
+    due: BinaryHeap<Reverse<DueTimer>>,
+    next_seq: u64,
     runner_scheduled: bool,
     closed: bool,
+}
+
+struct DueTimer {
+    when: Instant,
+    seq: u64,
+    callback: Callback,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl PartialEq for DueTimer {
+    fn eq(&self, other: &Self) -> bool {
+        (self.when, self.seq) == (other.when, other.seq)
+    }
+}
+impl Eq for DueTimer {}
+impl PartialOrd for DueTimer {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for DueTimer {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.when, self.seq).cmp(&(other.when, other.seq))
+    }
 }
 
 /// A scheduled callback (asyncio's `Handle`): cancel it before it runs.
@@ -37,7 +68,7 @@ struct QueueState {
 /// ```
 #[derive(Clone)]
 pub struct CallbackHandle {
-    cancelled: Arc<AtomicBool>,
+    pub(crate) cancelled: Arc<AtomicBool>,
 }
 
 impl fmt::Debug for CallbackHandle {
@@ -74,11 +105,13 @@ impl CallbackHandle {
 /// let rt = weft_executor::Runtime::new().unwrap();
 /// let handle = rt.handle().clone();
 /// drop(rt);
-/// let refused = handle.call_soon_threadsafe(|| 5).unwrap_err();
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// let refused = handle.call_soon_threadsafe(move || tx.send(5).unwrap()).unwrap_err();
 /// assert!(refused.to_string().contains("shut down"));
-/// assert_eq!((refused.into_inner())(), 5);
+/// (refused.into_inner())(); // nothing was lost: run it here instead
+/// assert_eq!(rx.recv().unwrap(), 5);
 /// ```
-pub struct CallbackRefused<F>(F);
+pub struct CallbackRefused<F>(pub(crate) F);
 
 impl<F> CallbackRefused<F> {
     /// The callback that was not scheduled.
@@ -87,8 +120,8 @@ impl<F> CallbackRefused<F> {
     /// # let rt = weft_executor::Runtime::new().unwrap();
     /// # let h = rt.handle().clone();
     /// # drop(rt);
-    /// let f = h.call_soon(|| 1).unwrap_err().into_inner();
-    /// assert_eq!(f(), 1);
+    /// let f = h.call_soon(|| println!("ran later")).unwrap_err().into_inner();
+    /// f();
     /// ```
     pub fn into_inner(self) -> F {
         self.0
@@ -111,7 +144,15 @@ impl<F> std::error::Error for CallbackRefused<F> {}
 
 impl CallbackQueue {
     pub(crate) fn new() -> CallbackQueue {
-        CallbackQueue { state: Mutex::new(QueueState { queue: VecDeque::new(), runner_scheduled: false, closed: false }) }
+        CallbackQueue {
+            state: Mutex::new(QueueState {
+                queue: VecDeque::new(),
+                due: BinaryHeap::new(),
+                next_seq: 0,
+                runner_scheduled: false,
+                closed: false,
+            }),
+        }
     }
 
     /// Refuses further callbacks and drops the queued ones (the runtime is shutting down).
@@ -119,7 +160,7 @@ impl CallbackQueue {
         let dropped = {
             let mut state = self.state.lock();
             state.closed = true;
-            std::mem::take(&mut state.queue)
+            (std::mem::take(&mut state.queue), std::mem::take(&mut state.due))
         };
         drop(dropped);
     }
@@ -147,18 +188,44 @@ impl Handle {
     /// ```
     pub fn call_soon<F: FnOnce() + Send + 'static>(&self, f: F) -> Result<CallbackHandle, CallbackRefused<F>> {
         let cancelled = Arc::new(AtomicBool::new(false));
+        let mut f = Some(f);
+        let accepted = self.enqueue_callback(
+            || Box::new(f.take().expect("taken once")) as Callback,
+            cancelled.clone(),
+        );
+        match accepted {
+            true => Ok(CallbackHandle { cancelled }),
+            false => Err(CallbackRefused(f.take().expect("not taken when refused"))),
+        }
+    }
+
+    /// Queues a callback (built by `make` only when it is accepted); false once closed.
+    pub(crate) fn enqueue_callback(&self, make: impl FnOnce() -> Callback, cancelled: Arc<AtomicBool>) -> bool {
+        self.enqueue(|state| state.queue.push_back((make(), cancelled)))
+    }
+
+    /// Hands a timer that came due to the runner, which orders due timers by deadline.
+    pub(crate) fn enqueue_due_timer(&self, when: Instant, callback: Callback, cancelled: Arc<AtomicBool>) -> bool {
+        self.enqueue(|state| {
+            let seq = state.next_seq;
+            state.next_seq += 1;
+            state.due.push(Reverse(DueTimer { when, seq, callback, cancelled }));
+        })
+    }
+
+    fn enqueue(&self, push: impl FnOnce(&mut QueueState)) -> bool {
         let callbacks = &self.inner.callbacks;
         let mut state = callbacks.state.lock();
         if state.closed || self.inner.shared.is_shutdown() {
-            return Err(CallbackRefused(f));
+            return false;
         }
-        state.queue.push_back((Box::new(f), cancelled.clone()));
+        push(&mut state);
         if !state.runner_scheduled {
             state.runner_scheduled = true;
             drop(state);
             drop(self.spawn(run_callbacks(self.clone())));
         }
-        Ok(CallbackHandle { cancelled })
+        true
     }
 
     /// Schedules `f` from any thread and wakes the runtime (asyncio's
@@ -189,11 +256,15 @@ async fn run_callbacks(handle: Handle) {
     loop {
         let batch = {
             let mut state = callbacks.state.lock();
-            if state.queue.is_empty() {
+            if state.queue.is_empty() && state.due.is_empty() {
                 state.runner_scheduled = false;
                 return;
             }
-            std::mem::take(&mut state.queue)
+            let mut batch = std::mem::take(&mut state.queue);
+            while let Some(Reverse(timer)) = state.due.pop() {
+                batch.push_back((timer.callback, timer.cancelled));
+            }
+            batch
         };
         for (callback, cancelled) in batch {
             if cancelled.load(Ordering::Acquire) {

@@ -1,5 +1,5 @@
-//! asyncio's loop callbacks and thread bridges: `call_soon`, `call_soon_threadsafe`,
-//! `run_coroutine_threadsafe`.
+//! asyncio's loop callbacks and thread bridges: `call_soon`, `call_later`, `call_at`,
+//! `call_soon_threadsafe`, `run_coroutine_threadsafe`.
 //!
 //! Every weft entry point is thread-safe, so `call_soon` and `call_soon_threadsafe` are the
 //! same operation under asyncio's two names. Callbacks run in FIFO order on one worker at a
@@ -9,6 +9,8 @@
 
 pub(crate) mod callbacks;
 pub(crate) mod concurrent;
+pub(crate) mod timers;
 
 pub use callbacks::{CallbackHandle, CallbackRefused};
 pub use concurrent::{ConcurrentFuture, DoneStatus, ResultTimeoutError};
+pub use timers::TimerHandle;

@@ -3,6 +3,7 @@
 use super::{Inner, Runtime};
 use crate::blocking::BlockingPool;
 use crate::scheduler::park::{Driver, DriverSlot};
+use weft_reactor::Reactor;
 use crate::scheduler::{Shared, worker};
 use crossbeam_deque::Worker;
 use parking_lot::{Condvar, Mutex};
@@ -34,7 +35,6 @@ pub struct Builder {
     blocking_thread_name: Option<NameFn>,
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
-    driver: Option<(Arc<dyn Driver>, EnterHook)>,
     panic_handler: Option<crate::scheduler::PanicHandler>,
 }
 
@@ -44,7 +44,6 @@ impl fmt::Debug for Builder {
             .field("worker_threads", &self.worker_threads)
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("blocking_keep_alive", &self.blocking_keep_alive)
-            .field("has_driver", &self.driver.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -70,7 +69,6 @@ impl Builder {
             blocking_thread_name: None,
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
-            driver: None,
             panic_handler: None,
         }
     }
@@ -142,20 +140,17 @@ impl Builder {
     ///     .on_task_panic(move |err| s.lock().unwrap().push(err.task_name().into_owned()))
     ///     .build()
     ///     .unwrap();
-    /// drop(weft_executor::task::Builder::new().name("lost").spawn_on(rt.handle(), async { panic!("oops") }));
-    /// drop(rt); // shutdown waits for the task
+    /// let task = weft_executor::task::Builder::new().name("lost").spawn_on(rt.handle(), async { panic!("oops") });
+    /// let watch = task.abort_handle();
+    /// drop(task); // detached: nobody will see its panic but the handler
+    /// while !watch.is_finished() {
+    ///     std::thread::yield_now();
+    /// }
+    /// drop(rt);
     /// assert_eq!(*seen.lock().unwrap(), ["lost"]);
     /// ```
     pub fn on_task_panic(mut self, handler: impl Fn(&crate::JoinError) + Send + Sync + 'static) -> Builder {
         self.panic_handler = Some(Arc::new(handler));
-        self
-    }
-
-    /// Plugs in the event source idle workers block in (the reactor), and a hook that makes
-    /// it current on each runtime thread.
-    #[doc(hidden)]
-    pub fn driver(mut self, driver: Arc<dyn Driver>, on_thread_enter: EnterHook) -> Builder {
-        self.driver = Some((driver, on_thread_enter));
         self
     }
 
@@ -164,7 +159,7 @@ impl Builder {
     /// # Errors
     ///
     /// `InvalidInput` for `worker_threads(0)` or `max_blocking_threads(0)`; the OS error when
-    /// a thread cannot be started.
+    /// the poller or a thread cannot be created.
     ///
     /// ```
     /// let err = weft_executor::Builder::new().worker_threads(0).build().unwrap_err();
@@ -186,14 +181,15 @@ impl Builder {
         let blocking_name = self.blocking_thread_name.unwrap_or_else(|| numbered("weft-blocking"));
         let panic_handler = self.panic_handler.unwrap_or_else(|| Arc::new(default_panic_handler));
         let blocking = BlockingPool::new(self.max_blocking_threads, self.blocking_keep_alive, blocking_name, panic_handler.clone());
-        let (driver, on_thread_enter) = match self.driver {
-            Some((driver, hook)) => (Some(driver), Some(hook)),
-            None => (None, None),
-        };
+        // The reactor is the driver idle workers block in, and every runtime thread makes it
+        // current so timers and I/O sources find it.
+        let reactor = Arc::new(Reactor::new()?);
+        let driver: Arc<dyn Driver> = reactor.clone();
+        let on_thread_enter: EnterHook = Arc::new(move || -> Box<dyn std::any::Any> { Box::new(weft_reactor::enter(reactor.clone())) });
         let locals: Vec<Worker<_>> = (0..workers).map(|_| Worker::new_fifo()).collect();
         let stealers = locals.iter().map(Worker::stealer).collect();
-        let shared = Arc::new(Shared::new(stealers, Arc::new(DriverSlot::new(driver)), blocking, panic_handler));
-        let inner = Arc::new(Inner { shared, callbacks: crate::bridge::callbacks::CallbackQueue::new(), on_thread_enter, stop: Mutex::new(false), stop_signal: Condvar::new() });
+        let shared = Arc::new(Shared::new(stealers, Arc::new(DriverSlot::new(Some(driver))), blocking, panic_handler));
+        let inner = Arc::new(Inner { shared, callbacks: crate::bridge::callbacks::CallbackQueue::new(), on_thread_enter: Some(on_thread_enter), stop: Mutex::new(false), stop_signal: Condvar::new() });
         let handle = super::Handle { inner };
 
         let weak = Arc::downgrade(&handle.inner);

@@ -12,38 +12,26 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering::{Acquire, Release, SeqCst};
 use std::time::Duration;
 
-/// An event source that idle workers block in: the reactor (I/O readiness and timers).
+/// An event source that idle workers block in: the reactor (I/O readiness and timers). A
+/// trait so the parking protocol can be model-checked with a loom-aware stand-in.
 ///
 /// The executor guarantees that only one thread calls [`turn`](Driver::turn) at a time.
-///
-/// ```
-/// use std::time::Duration;
-/// use weft_executor::Driver;
-/// /// A driver with no events: it just sleeps for the timeout (or until notified).
-/// #[derive(Debug, Default)]
-/// struct Sleeper { woken: std::sync::Mutex<bool>, cv: std::sync::Condvar }
-/// impl weft_executor::Driver for Sleeper {
-///     fn turn(&self, timeout: Option<Duration>) {
-///         let woken = self.woken.lock().unwrap();
-///         let t = timeout.unwrap_or(Duration::from_secs(3600));
-///         let mut woken = self.cv.wait_timeout_while(woken, t, |w| !*w).unwrap().0;
-///         *woken = false;
-///     }
-///     fn notify(&self) {
-///         *self.woken.lock().unwrap() = true;
-///         self.cv.notify_one();
-///     }
-/// }
-/// let d = Sleeper::default();
-/// d.notify();
-/// d.turn(None); // returns at once: the notification was kept
-/// ```
-pub trait Driver: Send + Sync + 'static {
+pub(crate) trait Driver: Send + Sync + 'static {
     /// Waits for events for at most `timeout` (`None`: until an event or a notification) and
     /// dispatches them, waking the tasks they concern.
     fn turn(&self, timeout: Option<Duration>);
     /// Makes a blocked `turn` return promptly (and the next one, if none is blocked).
     fn notify(&self);
+}
+
+impl Driver for weft_reactor::Reactor {
+    fn turn(&self, timeout: Option<Duration>) {
+        weft_reactor::Reactor::turn(self, timeout);
+    }
+
+    fn notify(&self) {
+        weft_reactor::Reactor::notify(self);
+    }
 }
 
 const EMPTY: usize = 0;

@@ -76,9 +76,18 @@ impl Core {
         if let Some(task) = self.lifo.take() {
             return Some(task);
         }
-        self.local
-            .pop()
-            .or_else(|| steal_one(|| self.shared.injector.steal_batch_and_pop(&self.local)))
+        self.local.pop().or_else(|| self.take_from_injector())
+    }
+
+    /// Moves a batch from the injector to the local deque and returns one task. When the
+    /// batch left more behind, a sleeper is woken to steal some: otherwise those tasks would
+    /// wait behind whatever this worker runs next.
+    fn take_from_injector(&self) -> Option<Notified> {
+        let task = steal_one(|| self.shared.injector.steal_batch_and_pop(&self.local))?;
+        if !self.local.is_empty() {
+            self.shared.notify_parked_local();
+        }
+        Some(task)
     }
 
     /// Runs `task`, then whatever it put in the LIFO slot, up to the cap.
@@ -119,7 +128,7 @@ impl Core {
                 return Some(task);
             }
         }
-        steal_one(|| self.shared.injector.steal_batch_and_pop(&self.local))
+        self.take_from_injector()
     }
 
     fn park(&self) {

@@ -42,12 +42,20 @@ impl<T> fmt::Debug for AsCompleted<T> {
 /// Outside a weft runtime.
 ///
 /// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
 /// weft_executor::run(async {
-///     let (tx, rx) = std::sync::mpsc::channel::<()>();
-///     let rx = std::sync::Mutex::new(rx);
+///     let fast_done = std::sync::Arc::new(weft_sync::Event::new());
+///     let slow_waits = fast_done.clone();
 ///     let mut results = weft_executor::as_completed([
-///         Box::pin(async move { rx.lock().unwrap().recv().unwrap(); "slow" }) as std::pin::Pin<Box<dyn std::future::Future<Output = &str> + Send>>,
-///         Box::pin(async move { tx.send(()).unwrap(); "fast" }),
+///         Box::pin(async move {
+///             slow_waits.wait().await;
+///             "slow"
+///         }) as Pin<Box<dyn Future<Output = &str> + Send>>,
+///         Box::pin(async move {
+///             fast_done.set();
+///             "fast"
+///         }),
 ///     ]);
 ///     assert_eq!(results.next().await.unwrap().unwrap(), "fast");
 ///     assert_eq!(results.next().await.unwrap().unwrap(), "slow");
@@ -162,5 +170,80 @@ impl<F: Future> Future for Reporter<F> {
             waker.wake();
         }
         Poll::Ready(())
+    }
+}
+
+/// An outcome of [`as_completed_timeout`] that is not a value.
+#[derive(Debug)]
+pub enum AsCompletedError {
+    /// The child panicked (or was cancelled by its runtime's shutdown).
+    Failed(JoinError),
+    /// The deadline passed before another child finished (asyncio raises `TimeoutError` on
+    /// each pending await). The children keep running until the `AsCompletedTimeout` drops.
+    TimedOut(weft_reactor::Elapsed),
+}
+
+impl fmt::Display for AsCompletedError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AsCompletedError::Failed(err) => write!(f, "{err}"),
+            AsCompletedError::TimedOut(elapsed) => write!(f, "as_completed: {elapsed}"),
+        }
+    }
+}
+
+impl std::error::Error for AsCompletedError {}
+
+/// [`as_completed`] with one deadline for the whole set; see [`as_completed_timeout`].
+#[derive(Debug)]
+pub struct AsCompletedTimeout<T> {
+    inner: AsCompleted<T>,
+    deadline: std::time::Instant,
+}
+
+/// Like [`as_completed`], but once `timeout` has passed, every outcome not yet finished comes
+/// back as [`AsCompletedError::TimedOut`] (asyncio's `as_completed(..., timeout=)`).
+///
+/// ```
+/// use std::time::Duration;
+/// weft_executor::run(async {
+///     let mut it = weft_executor::as_completed_timeout(
+///         [std::future::pending::<u8>()],
+///         Duration::from_millis(10),
+///     );
+///     let first = it.next().await.unwrap();
+///     assert!(matches!(first, Err(weft_executor::AsCompletedError::TimedOut(_))));
+///     assert!(it.next().await.is_none());
+/// });
+/// ```
+pub fn as_completed_timeout<I>(futures: I, timeout: std::time::Duration) -> AsCompletedTimeout<<I::Item as Future>::Output>
+where
+    I: IntoIterator,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
+{
+    let deadline = weft_reactor::time::saturating_add(std::time::Instant::now(), timeout);
+    AsCompletedTimeout { inner: as_completed(futures), deadline }
+}
+
+impl<T> AsCompletedTimeout<T> {
+    /// The next outcome, or `TimedOut` for each one still missing after the deadline;
+    /// `None` once every child is accounted for.
+    ///
+    /// ```
+    /// weft_executor::run(async {
+    ///     let mut it = weft_executor::as_completed_timeout([async { 5 }], std::time::Duration::from_secs(5));
+    ///     assert_eq!(it.next().await.unwrap().unwrap(), 5);
+    /// });
+    /// ```
+    pub async fn next(&mut self) -> Option<Result<T, AsCompletedError>> {
+        match weft_reactor::timeout_at(self.deadline, self.inner.next()).await {
+            Ok(None) => None,
+            Ok(Some(outcome)) => Some(outcome.map_err(AsCompletedError::Failed)),
+            Err(elapsed) => {
+                self.inner.remaining -= 1;
+                Some(Err(AsCompletedError::TimedOut(elapsed)))
+            }
+        }
     }
 }

@@ -96,3 +96,34 @@ pub(crate) fn condition_met<T>(tasks: &[Task<T>], when: ReturnWhen, cx: &mut std
 pub(crate) fn split<T>(tasks: Vec<Task<T>>) -> DoneAndPending<T> {
     tasks.into_iter().partition(Task::is_finished)
 }
+
+/// [`wait`] with a time limit: returns when `when` holds or after `timeout`, whichever comes
+/// first — never with an error on timeout (asyncio's `wait(..., timeout=)`); the tasks that
+/// have not finished are simply in `pending`.
+///
+/// # Errors
+///
+/// [`EmptyWaitError`] when `tasks` is empty.
+///
+/// ```
+/// use std::time::Duration;
+/// use weft_executor::{ReturnWhen, spawn, wait_timeout};
+/// weft_executor::run(async {
+///     let stuck = spawn(std::future::pending::<()>());
+///     let (done, pending) = wait_timeout(vec![stuck], ReturnWhen::AllCompleted, Duration::from_millis(10)).await.unwrap();
+///     assert_eq!((done.len(), pending.len()), (0, 1));
+/// });
+/// ```
+pub async fn wait_timeout<T>(
+    tasks: Vec<Task<T>>,
+    when: ReturnWhen,
+    timeout: std::time::Duration,
+) -> Result<DoneAndPending<T>, EmptyWaitError> {
+    if tasks.is_empty() {
+        return Err(EmptyWaitError);
+    }
+    let met = poll_fn(|cx| if condition_met(&tasks, when, cx) { Poll::Ready(()) } else { Poll::Pending });
+    // Timing out is not an error here: the split below reports what finished.
+    let _ = weft_reactor::timeout(timeout, met).await;
+    Ok(split(tasks))
+}
