@@ -1,0 +1,586 @@
+//! The reactor: one `polling::Poller`, the I/O source table and the timer wheel, driven by
+//! whichever thread calls [`Reactor::turn`].
+//!
+//! A turn has four steps: fire the timers that are already due and pick the wait timeout
+//! (zero if anything fired, else the nearer of the caller's timeout and the wheel's next
+//! expiration); block in `Poller::wait`; apply the I/O events to their sources; fire the
+//! timers that came due meanwhile. Wakers are collected into one batch and woken at the end,
+//! after every lock is released, so a waker that runs code (or drops a task) can never
+//! deadlock against the reactor.
+//!
+//! **Waking the waiting thread.** Two things must interrupt a blocked turn:
+//!
+//! * [`Reactor::notify`], which the executor uses when the reactor-holding worker must run
+//!   something. It sets a `notified` flag and calls `Poller::notify` only if a thread is in (or
+//!   entering) `Poller::wait`. The turn announces itself (`in_wait`) *before* it consumes the
+//!   flag, and `notify` sets the flag *before* it reads `in_wait`, both `SeqCst`: at least one
+//!   side sees the other, so a notify either reaches the poller or makes the turn not block.
+//!   With nobody waiting, a notify costs one store and one load.
+//! * A timer inserted (from any thread) with a deadline earlier than the one the blocked turn
+//!   is sleeping towards. The turn records that deadline (`blocked_until`, in ticks) under the
+//!   wheel lock when it computes its timeout; an insert compares against it under the same
+//!   lock. So an insert either happens before the turn computes its timeout (and is seen) or
+//!   after the record (and notifies). Timers later than `blocked_until` never cost a notify.
+//!
+//! I/O registrations need no notify: epoll and kqueue apply `add`/`modify` to a wait that is
+//! already in progress, and `polling`'s other backends notify themselves.
+//!
+//! **Sources** live in a slab. The poller key is the slab index plus a generation in the high
+//! bits, so an event still queued for a source that was removed (and whose slot was reused)
+//! is recognised as stale and ignored.
+
+use std::fmt;
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use polling::{Events, Poller};
+use slab::Slab;
+
+use crate::source::Source;
+use crate::time::clock::{Clock, Tick};
+use crate::time::wheel::{TimerKey, Wheel};
+
+/// Bits of a poller key that hold the slab index.
+#[cfg(target_pointer_width = "64")]
+const INDEX_BITS: u32 = 32;
+#[cfg(not(target_pointer_width = "64"))]
+const INDEX_BITS: u32 = 24;
+/// Mask for the slab index of a poller key.
+const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
+/// Number of generations; the all-ones generation is skipped so that no key is `usize::MAX`
+/// (which `polling` reserves).
+const GENERATIONS: usize = usize::MAX >> INDEX_BITS;
+
+/// `blocked_until` when no thread is blocked in the poller.
+const NOT_BLOCKED: Tick = 0;
+
+/// Wakers kept allocated between turns; a larger batch is freed after use.
+const KEEP_WAKER_CAPACITY: usize = 4096;
+
+/// The timer wheel plus the deadline a blocked turn sleeps towards.
+#[derive(Debug)]
+struct Timers {
+    wheel: Wheel,
+    /// The tick at which the thread blocked in the poller wakes by itself (`Tick::MAX`: never;
+    /// [`NOT_BLOCKED`]: nobody is blocked). A timer due earlier must notify it.
+    blocked_until: Tick,
+}
+
+/// Registered sources.
+#[derive(Debug)]
+struct SourceTable {
+    slab: Slab<Arc<Source>>,
+    /// Bumped on every registration; mixed into the poller key.
+    generation: usize,
+}
+
+/// Buffers owned by the turning thread.
+struct TurnBuffers {
+    events: Events,
+    wakers: Vec<Waker>,
+}
+
+/// One runtime's I/O and timer driver: a `polling::Poller`, the registered I/O sources and
+/// the timer wheel.
+///
+/// The reactor knows nothing about executors: it only wakes [`Waker`]s. An executor shares it
+/// through an `Arc`, makes it current on its threads with [`enter`](crate::enter), and lets
+/// one idle worker at a time drive it with [`turn`](Reactor::turn); other threads interrupt
+/// that worker with [`notify`](Reactor::notify). Timers ([`sleep`](crate::sleep),
+/// [`timeout`](crate::timeout), [`interval`](crate::time::interval)) and I/O sources
+/// ([`Async`](crate::Async)) register with the current reactor.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::time::{Duration, Instant};
+/// use weft_reactor::Reactor;
+///
+/// let reactor = Arc::new(Reactor::new()?);
+/// // Nothing registered: a bounded turn just waits out its timeout.
+/// let start = Instant::now();
+/// assert_eq!(reactor.turn(Some(Duration::from_millis(5))), 0);
+/// assert!(start.elapsed() >= Duration::from_millis(5));
+/// # std::io::Result::Ok(())
+/// ```
+pub struct Reactor {
+    poller: Poller,
+    /// Edge-triggered registration (else oneshot with re-arm).
+    edge: bool,
+    clock: Clock,
+    timers: Mutex<Timers>,
+    sources: Mutex<SourceTable>,
+    /// Held for the whole of a turn; `try_lock` keeps turns one at a time.
+    turn: Mutex<TurnBuffers>,
+    /// A thread is in (or about to enter) `Poller::wait`.
+    in_wait: AtomicBool,
+    /// `notify` was called since the last turn consumed it.
+    notified: AtomicBool,
+}
+
+impl fmt::Debug for Reactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reactor")
+            .field("edge_triggered", &self.edge)
+            .field("timers", &self.timer_count())
+            .field("sources", &self.source_count())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reactor {
+    /// Creates a reactor with its own poller (epoll, kqueue, event ports, ...).
+    ///
+    /// Sources are registered edge-triggered where the platform supports it, and oneshot
+    /// (re-armed on demand) elsewhere.
+    ///
+    /// ```
+    /// let reactor = weft_reactor::Reactor::new()?;
+    /// assert_eq!(reactor.timer_count(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn new() -> io::Result<Reactor> {
+        let poller = Poller::new()?;
+        let edge = poller.supports_edge();
+        Ok(Reactor::with_poller(poller, edge))
+    }
+
+    /// Creates a reactor that registers sources in oneshot mode even where edge-triggered
+    /// polling exists: the portable fallback, exposed so that its re-arm path can be tested.
+    ///
+    /// ```
+    /// let reactor = weft_reactor::Reactor::new_oneshot()?;
+    /// assert!(!reactor.is_edge_triggered());
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[doc(hidden)]
+    pub fn new_oneshot() -> io::Result<Reactor> {
+        Ok(Reactor::with_poller(Poller::new()?, false))
+    }
+
+    fn with_poller(poller: Poller, edge: bool) -> Reactor {
+        Reactor {
+            poller,
+            edge,
+            clock: Clock::new(),
+            timers: Mutex::new(Timers {
+                wheel: Wheel::new(),
+                blocked_until: NOT_BLOCKED,
+            }),
+            sources: Mutex::new(SourceTable {
+                slab: Slab::new(),
+                generation: 0,
+            }),
+            turn: Mutex::new(TurnBuffers {
+                events: Events::new(),
+                wakers: Vec::new(),
+            }),
+            in_wait: AtomicBool::new(false),
+            notified: AtomicBool::new(false),
+        }
+    }
+
+    /// One driver turn.
+    ///
+    /// Blocks in `Poller::wait` for at most `timeout` (`None`: no limit), clamped to the next
+    /// timer deadline, then dispatches I/O readiness and fires every expired timer. Wakers are
+    /// collected first and woken after all locks are released. Returns how many wakers it
+    /// woke.
+    ///
+    /// One thread turns at a time: a call made while another thread is turning returns `0`
+    /// at once. A pending [`notify`](Reactor::notify) makes the turn not block.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use weft_reactor::Reactor;
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// reactor.notify();
+    /// // The notification was pending, so this turn does not wait its hour.
+    /// assert_eq!(reactor.turn(Some(Duration::from_secs(3600))), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn turn(&self, timeout: Option<Duration>) -> usize {
+        let Some(mut buffers) = self.turn.try_lock() else {
+            return 0;
+        };
+        let TurnBuffers { events, wakers } = &mut *buffers;
+        let start = Instant::now();
+
+        // 1. Fire what is already due; choose how long to sleep and record it.
+        let wait = {
+            let mut timers = self.timers.lock();
+            timers.wheel.advance(self.clock.now_tick(start), wakers);
+            let wait = if wakers.is_empty() {
+                let timer_wait = timers
+                    .wheel
+                    .next_expiration()
+                    .and_then(|tick| self.clock.instant_of(tick))
+                    .map(|at| at.saturating_duration_since(start));
+                match (timeout, timer_wait) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                }
+            } else {
+                Some(Duration::ZERO)
+            };
+            timers.blocked_until = match wait {
+                Some(d) if d.is_zero() => NOT_BLOCKED,
+                Some(d) => start
+                    .checked_add(d)
+                    .map_or(Tick::MAX, |at| self.clock.deadline_tick(at)),
+                None => Tick::MAX,
+            };
+            wait
+        };
+
+        // 2. Wait for I/O (or a notify, or the deadline).
+        let blocking = wait != Some(Duration::ZERO);
+        if blocking {
+            self.in_wait.store(true, Ordering::SeqCst);
+        }
+        let wait = if self.notified.swap(false, Ordering::SeqCst) {
+            Some(Duration::ZERO)
+        } else {
+            wait
+        };
+        events.clear();
+        // An error here (other than EINTR, which `polling` retries) leaves `events` empty;
+        // the turn then behaves like a spurious wake-up and the caller simply turns again.
+        let _ = self.poller.wait(events, wait);
+        if blocking {
+            self.in_wait.store(false, Ordering::SeqCst);
+        }
+
+        // 3. Apply I/O events.
+        if !events.is_empty() {
+            let table = self.sources.lock();
+            for event in events.iter() {
+                let Some(source) = table.slab.get(event.key & INDEX_MASK) else {
+                    continue;
+                };
+                if source.key() != event.key {
+                    continue; // stale: that source is gone and its slot was reused
+                }
+                source.dispatch(&self.poller, event.readable, event.writable, wakers);
+            }
+        }
+
+        // 4. Fire the timers that came due while we waited.
+        {
+            let mut timers = self.timers.lock();
+            timers.blocked_until = NOT_BLOCKED;
+            timers
+                .wheel
+                .advance(self.clock.now_tick(Instant::now()), wakers);
+        }
+
+        // 5. Wake, with no lock held but the turn token.
+        let woken = wakers.len();
+        wakers.drain(..).for_each(Waker::wake);
+        if wakers.capacity() > KEEP_WAKER_CAPACITY {
+            wakers.shrink_to(KEEP_WAKER_CAPACITY);
+        }
+        woken
+    }
+
+    /// Interrupts a thread blocked in [`turn`](Reactor::turn), or makes the next turn return
+    /// without blocking if nobody is blocked right now.
+    ///
+    /// A notification is consumed by the first turn that starts after it, blocking or not
+    /// (a `turn(Some(Duration::ZERO))` consumes it too): re-check your own state after every
+    /// turn before blocking again.
+    ///
+    /// Cheap when nobody is blocked: one atomic store and one load, no syscall.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use weft_reactor::Reactor;
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// let r = reactor.clone();
+    /// let waiter = std::thread::spawn(move || r.turn(None));
+    /// reactor.notify(); // whether the thread is already waiting or not, it returns
+    /// assert_eq!(waiter.join().unwrap(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn notify(&self) {
+        self.notified.store(true, Ordering::SeqCst);
+        if self.in_wait.load(Ordering::SeqCst) {
+            // An error means the wake-up fd is broken; nothing useful can be done about it
+            // here, and the waiting thread still wakes at its deadline.
+            let _ = self.poller.notify();
+        }
+    }
+
+    /// The instant at which the reactor next has timer work, if any timer is armed: never
+    /// later than the nearest deadline (it may be earlier, when a far timer must move to a
+    /// finer level of the wheel first).
+    ///
+    /// ```
+    /// use std::future::Future;
+    /// use std::pin::Pin;
+    /// use std::sync::Arc;
+    /// use std::task::{Context, Waker};
+    /// use std::time::Duration;
+    /// use weft_reactor::Reactor;
+    ///
+    /// let reactor = Arc::new(Reactor::new()?);
+    /// assert_eq!(reactor.next_deadline(), None);
+    ///
+    /// let _guard = weft_reactor::enter(reactor.clone());
+    /// let mut sleep = weft_reactor::sleep(Duration::from_secs(1));
+    /// // Polling the sleep once arms its timer.
+    /// let _ = Pin::new(&mut sleep).poll(&mut Context::from_waker(Waker::noop()));
+    /// assert!(reactor.next_deadline().unwrap() <= sleep.deadline());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn next_deadline(&self) -> Option<Instant> {
+        let tick = self.timers.lock().wheel.next_expiration()?;
+        self.clock.instant_of(tick)
+    }
+
+    /// Timers held by the wheel (armed, or fired and not yet collected by their future). Zero
+    /// once every timer has completed or been dropped.
+    ///
+    /// ```
+    /// let reactor = weft_reactor::Reactor::new()?;
+    /// assert_eq!(reactor.timer_count(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn timer_count(&self) -> usize {
+        self.timers.lock().wheel.len()
+    }
+
+    /// I/O sources registered with this reactor.
+    ///
+    /// ```
+    /// let reactor = weft_reactor::Reactor::new()?;
+    /// assert_eq!(reactor.source_count(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn source_count(&self) -> usize {
+        self.sources.lock().slab.len()
+    }
+
+    /// Whether sources are registered edge-triggered (`true`) or oneshot with re-arm.
+    ///
+    /// ```
+    /// let reactor = weft_reactor::Reactor::new()?;
+    /// # #[cfg(any(target_os = "linux", target_os = "macos"))]
+    /// assert!(reactor.is_edge_triggered());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn is_edge_triggered(&self) -> bool {
+        self.edge
+    }
+
+    /// Whether a thread is blocked (or about to block) in the poller. For tests that need
+    /// to know that a turn is waiting before they poke it.
+    ///
+    /// ```
+    /// let reactor = weft_reactor::Reactor::new()?;
+    /// assert!(!reactor.is_waiting());
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[doc(hidden)]
+    pub fn is_waiting(&self) -> bool {
+        self.in_wait.load(Ordering::SeqCst)
+    }
+
+    // ----- timers (used by `time::Sleep`) -----
+
+    /// Arms a timer for `deadline` that wakes `waker`. `None` if the deadline has already
+    /// been processed (the timer is due: the caller completes it). Notifies a blocked turn
+    /// that would otherwise sleep past the deadline.
+    pub(crate) fn insert_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
+        let when = self.clock.deadline_tick(deadline);
+        let waker = waker.clone();
+        let (result, must_notify) = {
+            let mut timers = self.timers.lock();
+            let result = timers.wheel.insert(when, waker);
+            let must_notify = result.is_ok() && when < timers.blocked_until;
+            (result, must_notify)
+        };
+        if must_notify {
+            self.notify();
+        }
+        result.ok()
+    }
+
+    /// Moves timer `key` to `deadline` (earlier or later, armed or fired).
+    pub(crate) fn reset_timer(&self, key: TimerKey, deadline: Instant) {
+        let when = self.clock.deadline_tick(deadline);
+        let (due, must_notify) = {
+            let mut timers = self.timers.lock();
+            match timers.wheel.reset(key, when) {
+                Ok(()) => (None, when < timers.blocked_until),
+                Err(due) => (due, false),
+            }
+        };
+        if must_notify {
+            self.notify();
+        }
+        if let Some(waker) = due {
+            waker.wake();
+        }
+    }
+
+    /// Makes timer `key` wake `waker`.
+    pub(crate) fn set_timer_waker(&self, key: TimerKey, waker: &Waker) {
+        let replaced = self.timers.lock().wheel.set_waker(key, waker);
+        drop(replaced);
+    }
+
+    /// Cancels or forgets timer `key`.
+    pub(crate) fn remove_timer(&self, key: TimerKey) {
+        let removed = self.timers.lock().wheel.remove(key);
+        drop(removed);
+    }
+
+    // ----- I/O sources (used by `Async`) -----
+
+    /// Registers `fd` for readiness events in both directions.
+    ///
+    /// # Safety
+    ///
+    /// The caller must call [`Reactor::deregister`] on the returned source while `fd` is still
+    /// open, i.e. before it closes `fd` (or lets it be closed).
+    pub(crate) unsafe fn register(&self, fd: RawFd) -> io::Result<Arc<Source>> {
+        let source = {
+            let mut guard = self.sources.lock();
+            let table = &mut *guard;
+            let entry = table.slab.vacant_entry();
+            let index = entry.key();
+            if index > INDEX_MASK {
+                return Err(io::Error::other(
+                    "too many I/O sources registered with one weft reactor",
+                ));
+            }
+            let generation = table.generation % GENERATIONS;
+            let key = (generation << INDEX_BITS) | index;
+            let source = Arc::new(Source::new(fd, key, self.edge));
+            entry.insert(source.clone());
+            table.generation = table.generation.wrapping_add(1);
+            source
+        };
+        let (interest, mode) = source.initial_interest();
+        // SAFETY: polling requires the fd to be deleted from the poller before it is closed.
+        // Our caller promised (this function's contract) to call `deregister`, which performs
+        // that `Poller::delete`, while the fd is still open. The one caller, `Async`, owns the
+        // I/O object that owns the fd: `Async::drop` and `Async::into_inner` deregister before
+        // the object is dropped or handed back, and `Async::get_mut` is unsafe with the
+        // contract that the object is not replaced or closed through it. Events that the
+        // poller still holds after the delete carry this source's generation and are ignored.
+        let added = unsafe { self.poller.add_with_mode(fd, interest, mode) };
+        if let Err(err) = added {
+            self.sources.lock().slab.remove(source.key() & INDEX_MASK);
+            return Err(err);
+        }
+        Ok(source)
+    }
+
+    /// Deletes `source` from the poller and forgets it.
+    ///
+    /// # Safety
+    ///
+    /// The source's fd must still be open.
+    pub(crate) unsafe fn deregister(&self, source: &Source) -> io::Result<()> {
+        // SAFETY: our caller guarantees that the fd is open.
+        let result = unsafe { source.deregister(&self.poller) };
+        let mut table = self.sources.lock();
+        let index = source.key() & INDEX_MASK;
+        if table
+            .slab
+            .get(index)
+            .is_some_and(|s| s.key() == source.key())
+        {
+            let removed = table.slab.remove(index);
+            drop(table);
+            drop(removed);
+        }
+        result
+    }
+
+    /// The poller, for sources that re-arm.
+    pub(crate) fn poller(&self) -> &Poller {
+        &self.poller
+    }
+
+    /// Applies a synthetic event, as `turn` would (for tests of stale-key handling).
+    #[cfg(test)]
+    fn apply_event(&self, event: polling::Event) -> usize {
+        let mut wakers = Vec::new();
+        let table = self.sources.lock();
+        if let Some(source) = table.slab.get(event.key & INDEX_MASK)
+            && source.key() == event.key
+        {
+            source.dispatch(&self.poller, event.readable, event.writable, &mut wakers);
+        }
+        drop(table);
+        let n = wakers.len();
+        wakers.into_iter().for_each(Waker::wake);
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::UnixStream;
+    use std::task::Context;
+
+    #[test]
+    fn stale_events_are_ignored() {
+        let reactor = Reactor::new().unwrap();
+        let (a, _b) = UnixStream::pair().unwrap();
+        // SAFETY: `a` stays open until after `deregister` below.
+        let old = unsafe { reactor.register(a.as_raw_fd()).unwrap() };
+        // SAFETY: `a` is still open.
+        unsafe { reactor.deregister(&old).unwrap() };
+        let (c, _d) = UnixStream::pair().unwrap();
+        c.set_nonblocking(true).unwrap();
+        // SAFETY: `c` stays open until after `deregister` below.
+        let new = unsafe { reactor.register(c.as_raw_fd()).unwrap() };
+        assert_eq!(
+            new.key() & INDEX_MASK,
+            old.key() & INDEX_MASK,
+            "slot reused"
+        );
+        assert_ne!(new.key(), old.key(), "generation differs");
+
+        // Park a waiter on the new source's read direction (drain its optimistic readiness).
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        let mut id = None;
+        let pending = new.poll_io(
+            &reactor.poller,
+            crate::source::Direction::Read,
+            &mut cx,
+            crate::source::WaitSlot::Own(&mut id),
+            || std::io::Read::read(&mut &c, &mut [0u8; 8]),
+        );
+        assert!(pending.is_pending());
+
+        // An event carrying the old key must not wake it; one with the new key must.
+        assert_eq!(reactor.apply_event(polling::Event::readable(old.key())), 0);
+        assert_eq!(reactor.apply_event(polling::Event::readable(new.key())), 1);
+        new.remove_waiter(crate::source::Direction::Read, id.unwrap());
+        // SAFETY: `c` is still open.
+        unsafe { reactor.deregister(&new).unwrap() };
+        assert_eq!(reactor.source_count(), 0);
+    }
+
+    #[test]
+    fn keys_never_collide_with_the_notify_key() {
+        let max_key = ((GENERATIONS - 1) << INDEX_BITS) | INDEX_MASK;
+        assert_ne!(max_key, usize::MAX);
+    }
+}

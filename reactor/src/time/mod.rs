@@ -1,0 +1,81 @@
+//! Time: [`sleep`], [`timeout`], [`interval`], all on the reactor's timing wheel.
+//!
+//! Every timer is a node in the current reactor's wheel (see `wheel.rs`): inserting and
+//! cancelling one takes one short lock and allocates nothing but the slab slot. A timer is
+//! armed on its first poll, re-polls with the same waker touch no lock at all (an
+//! `Instant::now()` comparison tells whether the deadline can have passed), and completion
+//! or drop removes the node. Timers resolve to 1 ms, always rounded *up*: they never complete
+//! before their deadline, checked against the clock on every completion.
+//!
+//! **Instant.** [`Instant`] is `std::time::Instant`, re-exported: the runtime clock is the
+//! monotonic OS clock, so instants from the standard library, other crates and weft mix
+//! freely (asyncio's `loop.time()` is `Instant::now()`).
+//!
+//! **Saturation.** Durations that would overflow an `Instant` (`Duration::MAX`, say) saturate
+//! to a deadline about a century ahead ([`far_future`]); the wheel itself accepts any
+//! deadline. Nothing here panics on large values.
+//!
+//! **Outside a runtime.** Timers need a current reactor. One is looked up when the timer is
+//! created and, failing that, on its first poll; polling a timer on a thread with no current
+//! reactor panics with a message that says so.
+
+pub(crate) mod clock;
+mod interval;
+mod sleep;
+mod timeout;
+pub(crate) mod wheel;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use interval::{Interval, MISSED_TICK_TOLERANCE, MissedTickBehavior, interval, interval_at};
+pub use sleep::{Sleep, sleep, sleep_until};
+pub use std::time::Instant;
+pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
+
+use crate::Reactor;
+
+/// The panic message for timers used outside a runtime.
+const NO_RUNTIME: &str = "weft timers need a running weft runtime: call this inside \
+    weft::run / Runtime::block_on or a spawned task";
+
+/// The current reactor, or the plain panic that timers need one.
+fn current_reactor() -> Arc<Reactor> {
+    crate::try_current().unwrap_or_else(|| panic!("{NO_RUNTIME}"))
+}
+
+/// About a century in seconds: where overflowing deadlines saturate.
+const FAR_FUTURE_SECS: u64 = 100 * 365 * 24 * 60 * 60;
+
+/// A deadline about a century after `from`: what `Duration::MAX` and other overflowing
+/// durations saturate to.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// let now = Instant::now();
+/// assert!(weft_reactor::time::far_future(now) > now + Duration::from_secs(50 * 365 * 86_400));
+/// ```
+pub fn far_future(from: Instant) -> Instant {
+    let mut ahead = Duration::from_secs(FAR_FUTURE_SECS);
+    // On the platforms we know a century always fits; keep halving on any that cannot.
+    while ahead > Duration::from_secs(1) {
+        if let Some(at) = from.checked_add(ahead) {
+            return at;
+        }
+        ahead /= 2;
+    }
+    from
+}
+
+/// `from + duration`, saturating to [`far_future`] instead of overflowing.
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// let now = Instant::now();
+/// assert_eq!(weft_reactor::time::saturating_add(now, Duration::from_secs(1)), now + Duration::from_secs(1));
+/// assert_eq!(weft_reactor::time::saturating_add(now, Duration::MAX), weft_reactor::time::far_future(now));
+/// ```
+pub fn saturating_add(from: Instant, duration: Duration) -> Instant {
+    from.checked_add(duration)
+        .unwrap_or_else(|| far_future(from))
+}

@@ -1,0 +1,192 @@
+//! `Sleep`: a future that completes at a deadline.
+//!
+//! A `Sleep` is `Unpin` and holds only its deadline, its reactor, the key of its wheel node
+//! (once armed) and a clone of the waker it registered. It completes when a poll finds
+//! `Instant::now() >= deadline` — the wheel's wake-up only prompts that poll — so it can never
+//! complete early, whatever the wheel's rounding. A poll before the deadline with the same
+//! waker as last time takes no lock: no fired timer can exist before its deadline. Resetting
+//! forgets the registered waker, so the next poll hands one to the (possibly re-armed) node.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+use crate::Reactor;
+use crate::time::wheel::TimerKey;
+
+/// Waits until `duration` has elapsed (asyncio's `sleep`).
+///
+/// The duration is rounded up to whole milliseconds: the sleep never ends early.
+/// `Duration::MAX` and other overflowing durations sleep until
+/// [`far_future`](crate::time::far_future).
+///
+/// # Panics
+///
+/// When polled on a thread without a current weft runtime (reactor).
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// weft_reactor::doc_support::block_on(async {
+///     let start = Instant::now();
+///     weft_reactor::sleep(Duration::from_millis(10)).await;
+///     assert!(start.elapsed() >= Duration::from_millis(10));
+/// });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    sleep_until(super::saturating_add(Instant::now(), duration))
+}
+
+/// Waits until `deadline` (asyncio's `loop.call_at` as a future). A deadline in the past
+/// completes on the first poll.
+///
+/// # Panics
+///
+/// When polled on a thread without a current weft runtime (reactor).
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// weft_reactor::doc_support::block_on(async {
+///     let deadline = Instant::now() + Duration::from_millis(5);
+///     weft_reactor::sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        reactor: crate::try_current(),
+        key: None,
+        waker: None,
+    }
+}
+
+/// Future returned by [`sleep`] and [`sleep_until`].
+///
+/// ```
+/// use std::time::{Duration, Instant};
+/// weft_reactor::doc_support::block_on(async {
+///     let mut sleep = weft_reactor::sleep(Duration::from_secs(3600));
+///     // Changed our mind: wake up soon instead.
+///     sleep.reset(Instant::now() + Duration::from_millis(1));
+///     (&mut sleep).await;
+///     assert!(sleep.is_elapsed());
+/// });
+/// ```
+#[must_use = "futures do nothing unless polled"]
+pub struct Sleep {
+    deadline: Instant,
+    /// Resolved at creation when a reactor is current, else on the first poll.
+    reactor: Option<Arc<Reactor>>,
+    /// The wheel node, while armed or fired-but-not-collected.
+    key: Option<TimerKey>,
+    /// The waker the node holds, to skip re-registering the same one.
+    waker: Option<Waker>,
+}
+
+impl Sleep {
+    /// The instant at which this sleep completes.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let at = Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(weft_reactor::sleep_until(at).deadline(), at);
+    /// ```
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether the deadline has passed.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// assert!(weft_reactor::sleep_until(Instant::now()).is_elapsed());
+    /// assert!(!weft_reactor::sleep(Duration::from_secs(60)).is_elapsed());
+    /// ```
+    pub fn is_elapsed(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Moves the deadline, earlier or later, even after the sleep completed (it then
+    /// becomes pending again if `deadline` is in the future). A task waiting on the sleep is
+    /// woken at the new deadline; at once if it has passed.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// weft_reactor::doc_support::block_on(async {
+    ///     let start = Instant::now();
+    ///     let mut sleep = weft_reactor::sleep(Duration::from_millis(1));
+    ///     sleep.reset(start + Duration::from_millis(20));
+    ///     (&mut sleep).await;
+    ///     assert!(start.elapsed() >= Duration::from_millis(20));
+    /// });
+    /// ```
+    pub fn reset(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        // A fired node lost its waker; make the next poll hand one over again.
+        self.waker = None;
+        if let (Some(key), Some(reactor)) = (self.key, &self.reactor) {
+            reactor.reset_timer(key, deadline);
+        }
+    }
+
+    /// Frees the wheel node, if any.
+    fn disarm(&mut self) {
+        if let (Some(key), Some(reactor)) = (self.key.take(), &self.reactor) {
+            reactor.remove_timer(key);
+        }
+        self.waker = None;
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let reactor = this.reactor.get_or_insert_with(super::current_reactor);
+        let progress = std::task::ready!(weft_coop::poll_proceed(cx));
+        if Instant::now() >= this.deadline {
+            this.disarm();
+            progress.made_progress();
+            return Poll::Ready(());
+        }
+        match this.key {
+            None => match reactor.insert_timer(this.deadline, cx.waker()) {
+                Some(key) => {
+                    this.key = Some(key);
+                    this.waker = Some(cx.waker().clone());
+                }
+                // The wheel already passed the deadline, so the clock has too.
+                None => {
+                    progress.made_progress();
+                    return Poll::Ready(());
+                }
+            },
+            Some(key) => {
+                if !this.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    reactor.set_timer_waker(key, cx.waker());
+                    this.waker = Some(cx.waker().clone());
+                }
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.disarm();
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline)
+            .field("armed", &self.key.is_some())
+            .finish()
+    }
+}
