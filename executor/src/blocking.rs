@@ -105,12 +105,12 @@ impl BlockingPool {
         *self.inner.on_start.lock() = Some(hook);
     }
 
-    pub(crate) fn spawn<F, R>(&self, f: F) -> Task<R>
+    pub(crate) fn spawn<F, R>(&self, f: F, origin: task::Origin) -> Task<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (handle, job) = task::new_task(BlockingJob(Some(f)), self.clone(), None);
+        let (handle, job) = task::new_task(BlockingJob(Some(f)), self.clone(), origin);
         self.submit(job);
         handle
     }

@@ -80,9 +80,18 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    spawn_at(future, std::panic::Location::caller())
+}
+
+/// `spawn` with an explicit spawn location (combinators pass their caller's).
+pub(crate) fn spawn_at<F>(future: F, location: &'static std::panic::Location<'static>) -> Task<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     // Borrow the current handle instead of cloning it: spawning is a hot path.
     runtime::context::with_current(|handle| match handle {
-        Some(handle) => handle.spawn(future),
+        Some(handle) => handle.spawn_with(future, task::Origin::at(location)),
         None => panic!("{}", runtime::handle::NO_RUNTIME),
     })
 }
@@ -106,7 +115,11 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    runtime::Handle::current().spawn_blocking(f)
+    let location = std::panic::Location::caller();
+    runtime::context::with_current(|handle| match handle {
+        Some(handle) => handle.inner.shared.blocking.spawn(f, task::Origin::at(location)),
+        None => panic!("{}", runtime::handle::NO_RUNTIME),
+    })
 }
 
 /// asyncio's name for [`spawn_blocking`].

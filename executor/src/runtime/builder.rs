@@ -36,6 +36,9 @@ pub struct Builder {
     max_blocking_threads: usize,
     blocking_keep_alive: Duration,
     panic_handler: Option<crate::scheduler::PanicHandler>,
+    diagnostics: crate::scheduler::Diagnostics,
+    slow_poll_handler: Option<crate::scheduler::SlowPollHandler>,
+    slow_poll_threshold: Option<Duration>,
 }
 
 impl fmt::Debug for Builder {
@@ -70,6 +73,9 @@ impl Builder {
             max_blocking_threads: 512,
             blocking_keep_alive: Duration::from_secs(10),
             panic_handler: None,
+            diagnostics: Default::default(),
+            slow_poll_handler: None,
+            slow_poll_threshold: None,
         }
     }
 
@@ -154,6 +160,56 @@ impl Builder {
         self
     }
 
+    /// asyncio's debug mode: every task is listed by [`Handle::tasks`] and
+    /// [`Handle::dump_tasks`] from the moment it is spawned (otherwise only once it first
+    /// waits), and polls that take 100 ms or more are reported (see
+    /// [`slow_poll_threshold`](Self::slow_poll_threshold)). Costs one registry insert per
+    /// spawn and two clock reads per poll.
+    ///
+    /// [`Handle::tasks`]: crate::Handle::tasks
+    /// [`Handle::dump_tasks`]: crate::Handle::dump_tasks
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new().debug(true).build().unwrap();
+    /// let _t = rt.spawn(std::future::pending::<()>());
+    /// assert_eq!(rt.handle().tasks().len(), 1);
+    /// ```
+    pub fn debug(mut self, debug: bool) -> Builder {
+        self.diagnostics.debug = debug;
+        self
+    }
+
+    /// Reports every poll that takes at least `threshold` — a task blocking its worker —
+    /// with the task's name and spawn location (asyncio's `slow_callback_duration`). The
+    /// report goes to [`on_slow_poll`](Self::on_slow_poll), by default one line on stderr.
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new()
+    ///     .slow_poll_threshold(std::time::Duration::from_millis(50))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: Duration) -> Builder {
+        self.slow_poll_threshold = Some(threshold);
+        self
+    }
+
+    /// Where slow-poll reports go (see [`slow_poll_threshold`](Self::slow_poll_threshold)).
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new()
+    ///     .slow_poll_threshold(std::time::Duration::from_millis(50))
+    ///     .on_slow_poll(|slow| eprintln!("{slow}"))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn on_slow_poll(mut self, handler: impl Fn(&crate::runtime::SlowPoll) + Send + Sync + 'static) -> Builder {
+        self.slow_poll_handler = Some(Arc::new(handler));
+        self
+    }
+
     /// Starts the runtime's worker threads.
     ///
     /// # Errors
@@ -180,6 +236,12 @@ impl Builder {
         }
         let blocking_name = self.blocking_thread_name.unwrap_or_else(|| numbered("weft-blocking"));
         let panic_handler = self.panic_handler.unwrap_or_else(|| Arc::new(default_panic_handler));
+        let mut diagnostics = self.diagnostics;
+        let threshold = self.slow_poll_threshold.or(diagnostics.debug.then_some(Duration::from_millis(100)));
+        if let Some(threshold) = threshold {
+            let handler = self.slow_poll_handler.unwrap_or_else(|| Arc::new(|slow| eprintln!("weft: {slow}")));
+            diagnostics.slow_poll = Some((threshold, handler));
+        }
         let blocking = BlockingPool::new(self.max_blocking_threads, self.blocking_keep_alive, blocking_name, panic_handler.clone());
         // The reactor is the driver idle workers block in, and every runtime thread makes it
         // current so timers and I/O sources find it.
@@ -188,7 +250,7 @@ impl Builder {
         let on_thread_enter: EnterHook = Arc::new(move || -> Box<dyn std::any::Any> { Box::new(weft_reactor::enter(reactor.clone())) });
         let locals: Vec<Worker<_>> = (0..workers).map(|_| Worker::new_fifo()).collect();
         let stealers = locals.iter().map(Worker::stealer).collect();
-        let shared = Arc::new(Shared::new(stealers, Arc::new(DriverSlot::new(Some(driver))), blocking, panic_handler));
+        let shared = Arc::new(Shared::new(stealers, Arc::new(DriverSlot::new(Some(driver))), blocking, panic_handler, diagnostics));
         let inner = Arc::new(Inner { shared, callbacks: crate::bridge::callbacks::CallbackQueue::new(), on_thread_enter: Some(on_thread_enter), stop: Mutex::new(false), stop_signal: Condvar::new() });
         let handle = super::Handle { inner };
 

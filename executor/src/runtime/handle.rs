@@ -1,11 +1,11 @@
 //! `Handle`: a cloneable, thread-safe reference to a runtime (asyncio's loop object).
 
 use super::{Inner, block_on, context};
-use crate::blocking;
-use crate::scheduler::{Scheduler, worker};
-use crate::task::{self, Task};
-use std::future::Future;
 use std::sync::Arc;
+use crate::scheduler::{Scheduler, worker};
+use crate::task::{self, Origin, Task};
+use std::panic::Location;
+use std::future::Future;
 use std::time::Instant;
 
 /// A reference to a runtime that can be cloned and sent anywhere: spawn onto the runtime from
@@ -73,21 +73,26 @@ impl Handle {
     /// let task = rt.handle().spawn(async { "hi" });
     /// assert_eq!(rt.block_on(task).unwrap(), "hi");
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.spawn_named(future, None)
+        self.spawn_with(future, Origin::at(Location::caller()))
     }
 
-    pub(crate) fn spawn_named<F>(&self, future: F, name: Option<Arc<str>>) -> Task<F::Output>
+    pub(crate) fn spawn_with<F>(&self, future: F, origin: Origin) -> Task<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         let shared = &self.inner.shared;
-        let (handle, notified) = task::new_task(future, Scheduler(shared.clone()), name);
+        let (handle, notified) = task::new_task(future, Scheduler(shared.clone()), origin);
+        if shared.debug {
+            // Debug mode lists every live task, not only the idle ones.
+            shared.register_eagerly(notified.header());
+        }
         if shared.is_shutdown() {
             // The future is dropped here, on the caller's thread; the handle reads cancelled.
             notified.cancel_and_run();
@@ -106,12 +111,13 @@ impl Handle {
     /// let task = rt.handle().spawn_blocking(|| std::fs::metadata(".").is_ok());
     /// assert!(rt.block_on(task).unwrap());
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> Task<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        blocking::BlockingPool::spawn(&self.inner.shared.blocking, f)
+        self.inner.shared.blocking.spawn(f, Origin::at(Location::caller()))
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime current, and

@@ -11,10 +11,12 @@ pub(crate) mod block_on;
 mod builder;
 pub(crate) mod context;
 pub(crate) mod handle;
+mod introspect;
 
 pub use builder::Builder;
 pub use context::EnterGuard;
 pub use handle::Handle;
+pub use introspect::{RuntimeMetrics, SlowPoll, TaskInfo, TaskState};
 
 use crate::scheduler::{Shared, worker};
 use crate::task::Task;
@@ -107,6 +109,7 @@ impl Runtime {
     /// let task = rt.spawn(async { 1 });
     /// assert_eq!(rt.block_on(task).unwrap(), 1);
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Task<F::Output>
     where
         F: Future + Send + 'static,
@@ -121,6 +124,7 @@ impl Runtime {
     /// let rt = weft_executor::Runtime::new().unwrap();
     /// assert_eq!(rt.block_on(rt.spawn_blocking(|| 3)).unwrap(), 3);
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> Task<R>
     where
         F: FnOnce() -> R + Send + 'static,

@@ -49,7 +49,20 @@ pub(crate) struct Shared {
     pub(crate) driver: Arc<DriverSlot>,
     pub(crate) blocking: BlockingPool,
     pub(crate) panic_handler: PanicHandler,
+    /// asyncio's debug mode: every task is registered at spawn so dumps list them all.
+    pub(crate) debug: bool,
+    pub(crate) slow_poll: Option<(std::time::Duration, SlowPollHandler)>,
     shutdown: AtomicBool,
+}
+
+/// Receives reports of polls that took longer than the threshold.
+pub(crate) type SlowPollHandler = std::sync::Arc<dyn Fn(&crate::runtime::SlowPoll) + Send + Sync>;
+
+/// What a runtime is configured to watch for (debug mode and slow polls).
+#[derive(Clone, Default)]
+pub(crate) struct Diagnostics {
+    pub(crate) debug: bool,
+    pub(crate) slow_poll: Option<(std::time::Duration, SlowPollHandler)>,
 }
 
 /// Receives the panics of tasks and callbacks that nobody awaits.
@@ -61,6 +74,7 @@ impl Shared {
         driver: Arc<DriverSlot>,
         blocking: BlockingPool,
         panic_handler: PanicHandler,
+        diagnostics: Diagnostics,
     ) -> Shared {
         let workers = stealers.len();
         Shared {
@@ -72,6 +86,8 @@ impl Shared {
             driver,
             blocking,
             panic_handler,
+            debug: diagnostics.debug,
+            slow_poll: diagnostics.slow_poll,
             shutdown: AtomicBool::new(false),
         }
     }
@@ -101,6 +117,16 @@ impl Shared {
             self.cancel_injected();
         } else if let Some(worker) = self.idle.worker_to_notify(false, |w| !self.parkers[w].is_in_driver()) {
             self.parkers[worker].unpark();
+        }
+    }
+
+    /// Debug mode: registers a task at spawn (it holds the registry's reference from now on),
+    /// so task dumps see it before it ever goes idle.
+    pub(crate) fn register_eagerly(&self, task: &Header) {
+        task.state.ref_inc();
+        if !self.registry.insert(task) {
+            // Shutting down: the spawn path cancels the task right after this.
+            task.state.ref_dec(1);
         }
     }
 
@@ -161,6 +187,16 @@ impl Schedule for Scheduler {
 
     fn unhandled_panic(&self, err: &crate::JoinError) {
         (self.0.panic_handler)(err);
+    }
+
+    fn slow_poll_threshold(&self) -> Option<std::time::Duration> {
+        self.0.slow_poll.as_ref().map(|(threshold, _)| *threshold)
+    }
+
+    fn slow_poll(&self, task: &Header, took: std::time::Duration) {
+        if let Some((_, handler)) = &self.0.slow_poll {
+            handler(&crate::runtime::SlowPoll { task: crate::runtime::TaskInfo::of(task), took });
+        }
     }
 
     fn release(&self, task: &Header) -> bool {

@@ -69,4 +69,16 @@ impl Registry {
         }
         all
     }
+
+    /// Calls `f` on every registered task, shard by shard, under the shard's lock (the
+    /// registry's reference keeps each task alive meanwhile).
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Header)) {
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            for (_, task) in shard.tasks.iter() {
+                // SAFETY: registered tasks hold a reference owned by the registry.
+                f(unsafe { task.header() });
+            }
+        }
+    }
 }

@@ -19,6 +19,9 @@ pub(crate) struct Core {
     index: usize,
     local: Worker<Notified>,
     lifo: Cell<Option<Notified>>,
+    /// A task is being polled right now: only then does a wake mean "the running task woke
+    /// another" and go to the LIFO slot.
+    polling: Cell<bool>,
     tick: Cell<u32>,
     searching: Cell<bool>,
     rng: Cell<u32>,
@@ -54,7 +57,9 @@ pub(crate) fn schedule(shared: &Arc<Shared>, task: Notified, is_yield: bool) {
 
 impl Core {
     fn schedule_local(&self, task: Notified, is_yield: bool) {
-        if is_yield {
+        // Yields go to the back; so do wakes outside any poll (a driver turn), which keeps
+        // tasks woken together — timers expiring in one turn, say — in their wake order.
+        if is_yield || !self.polling.get() {
             self.local.push(task);
         } else {
             match self.lifo.replace(Some(task)) {
@@ -96,13 +101,15 @@ impl Core {
             // The last searcher found work: there may be more, so wake a successor.
             self.shared.notify_parked();
         }
+        self.polling.set(true);
         task.run();
         for _ in 0..MAX_LIFO_POLLS {
             match self.lifo.take() {
                 Some(next) => next.run(),
-                None => return,
+                None => break,
             }
         }
+        self.polling.set(false);
         if let Some(next) = self.lifo.take() {
             self.local.push(next);
             self.shared.notify_parked_local();
@@ -145,7 +152,7 @@ impl Core {
                 break;
             }
             // Woke on our own: the driver may have queued tasks here, or we are shutting down.
-            if !self.local.is_empty() || self.lifo_is_full() || shared.is_shutdown() {
+            if !self.local.is_empty() || shared.is_shutdown() {
                 if self.local.len() > 1 {
                     shared.notify_parked();
                 }
@@ -155,13 +162,6 @@ impl Core {
                 shared.notify_parked();
             }
         }
-    }
-
-    fn lifo_is_full(&self) -> bool {
-        let task = self.lifo.take();
-        let full = task.is_some();
-        self.lifo.set(task);
-        full
     }
 
     fn next_random(&self) -> u32 {
@@ -200,6 +200,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         index,
         local,
         lifo: Cell::new(None),
+        polling: Cell::new(false),
         tick: Cell::new(0),
         searching: Cell::new(false),
         rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),

@@ -68,11 +68,12 @@ impl Builder {
     /// let task = weft_executor::task::Builder::new().name("x").spawn_on(&rt.handle(), async { 5 });
     /// assert_eq!(rt.block_on(task).unwrap(), 5);
     /// ```
+    #[track_caller]
     pub fn spawn_on<F>(self, handle: &Handle, future: F) -> Task<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        handle.spawn_named(future, self.name)
+        handle.spawn_with(future, super::Origin::at(std::panic::Location::caller()).named(self.name))
     }
 }

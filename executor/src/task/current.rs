@@ -52,6 +52,14 @@ pub(crate) fn note_self_wake(header: &Header) -> bool {
         .unwrap_or(false)
 }
 
+/// The id of the task being polled on this thread (one thread-local read).
+pub(crate) fn current_id() -> Option<TaskId> {
+    CURRENT.try_with(|c| c.task.get()).ok().flatten().map(|ptr| {
+        // SAFETY: set only while that task is polled on this thread, which holds a reference.
+        unsafe { ptr.as_ref() }.id
+    })
+}
+
 /// The id and name of the task being polled on this thread.
 ///
 /// ```

@@ -7,6 +7,7 @@
 use super::state::State;
 use crate::loom::UnsafeCell;
 use std::num::NonZeroU64;
+use std::panic::Location;
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -19,6 +20,10 @@ pub(crate) struct Header {
     pub(crate) id: TaskId,
     /// Set by `task::Builder::name`; unnamed tasks are called `Task-<id>`.
     pub(crate) name: Option<Arc<str>>,
+    /// Where it was spawned (for task dumps and slow-poll reports).
+    pub(crate) spawned_at: &'static Location<'static>,
+    /// The task that spawned it, if any (for the task tree).
+    pub(crate) parent: Option<TaskId>,
     /// Where the runtime's registry keeps this task; [`UNREGISTERED`] until it first goes
     /// idle. Written by the `RUNNING` holder (under the registry's lock).
     pub(crate) registry_key: AtomicUsize,

@@ -85,7 +85,7 @@ fn two_step(queue: &Queue) -> (Task<Output>, Arc<loom::sync::Mutex<Option<Waker>
     let slot = Arc::new(loom::sync::Mutex::new(None));
     let counts = Counts::default();
     let future = TwoStep { slot: slot.clone(), polled: false, counts: counts.clone() };
-    let (task, notified) = new_task(future, queue.clone(), None);
+    let (task, notified) = new_task(future, queue.clone(), super::Origin::at(std::panic::Location::caller()));
     notified.run();
     (task, slot, counts)
 }

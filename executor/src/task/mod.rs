@@ -49,6 +49,12 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn register(&self, _task: &Header) -> bool {
         true
     }
+    /// Polls longer than this are reported through [`slow_poll`](Self::slow_poll).
+    fn slow_poll_threshold(&self) -> Option<std::time::Duration> {
+        None
+    }
+    /// One poll of `task` took `took` (at least the threshold): report it.
+    fn slow_poll(&self, _task: &Header, _took: std::time::Duration) {}
     /// A task that nobody awaits ended in a panic: report it.
     fn unhandled_panic(&self, _err: &JoinError) {}
     /// The task completed: forget it. True when the scheduler held a reference for it, which
@@ -131,14 +137,33 @@ impl TaskRef {
     }
 }
 
+/// Who made a task, and what it is called: for names, dumps and reports.
+pub(crate) struct Origin {
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) spawned_at: &'static std::panic::Location<'static>,
+    pub(crate) parent: Option<TaskId>,
+}
+
+impl Origin {
+    /// An unnamed task spawned at `location` by whatever task is running on this thread.
+    pub(crate) fn at(location: &'static std::panic::Location<'static>) -> Origin {
+        Origin { name: None, spawned_at: location, parent: current::current_id() }
+    }
+
+    pub(crate) fn named(mut self, name: Option<Arc<str>>) -> Origin {
+        self.name = name;
+        self
+    }
+}
+
 /// Allocates a task, queued once and with a join handle.
-pub(crate) fn new_task<F, S>(future: F, scheduler: S, name: Option<Arc<str>>) -> (Task<F::Output>, Notified)
+pub(crate) fn new_task<F, S>(future: F, scheduler: S, origin: Origin) -> (Task<F::Output>, Notified)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let raw = raw::allocate(future, scheduler, name, 2);
+    let raw = raw::allocate(future, scheduler, origin, 2);
     // SAFETY: `allocate` counted one reference for the handle and one for the queue entry,
     // and the task starts `NOTIFIED` with output type `F::Output`.
     unsafe { (Task::from_raw(raw), Notified::from_raw(raw)) }

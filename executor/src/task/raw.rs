@@ -22,7 +22,6 @@ use std::mem;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// What the task's slot holds over its life.
@@ -59,7 +58,7 @@ where
 
 /// Allocates a task holding `future`, queued once, with a join handle and `refs` references
 /// in all (the handle's, the returned entry's, and the registry's when there is one).
-pub(crate) fn allocate<F, S>(future: F, scheduler: S, name: Option<Arc<str>>, refs: usize) -> NonNull<Header>
+pub(crate) fn allocate<F, S>(future: F, scheduler: S, origin: super::Origin, refs: usize) -> NonNull<Header>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -70,7 +69,9 @@ where
             state: State::new(refs),
             vtable: &VtableFor::<F, S>::VTABLE,
             id: TaskId::next(),
-            name,
+            name: origin.name,
+            spawned_at: origin.spawned_at,
+            parent: origin.parent,
             registry_key: AtomicUsize::new(UNREGISTERED),
             join_waker: UnsafeCell::new(None),
         },
@@ -105,6 +106,7 @@ where
     let waker = unsafe { borrowed_waker(ptr) };
     let mut cx = Context::from_waker(&waker);
     let mut self_woken = false;
+    let started = cell.scheduler.slow_poll_threshold().map(|threshold| (threshold, std::time::Instant::now()));
     let polled = catch_unwind(AssertUnwindSafe(|| {
         weft_coop::with_budget(|| {
             let (poll, woke) = super::current::enter(&cell.header, || {
@@ -122,6 +124,12 @@ where
             poll
         })
     }));
+    if let Some((threshold, started)) = started {
+        let took = started.elapsed();
+        if took >= threshold {
+            cell.scheduler.slow_poll(&cell.header, took);
+        }
+    }
     match polled {
         Ok(Poll::Pending) if !self_woken && !register(cell) => cancel_and_complete(cell),
         Ok(Poll::Pending) => match cell.header.state.transition_to_idle(self_woken) {
