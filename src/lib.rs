@@ -60,6 +60,8 @@ pub use weft_executor::{
 };
 pub use weft_reactor::{sleep, sleep_until, timeout, timeout_at};
 
+pub mod fs;
+
 /// Tasks: handles, names, identity (asyncio's `Task`, `current_task`).
 pub mod task {
     pub use weft_executor::task::{AbortHandle, Builder, CurrentTask, JoinError, Task, TaskId, current};
@@ -74,11 +76,16 @@ pub mod time {
     };
 }
 
-/// I/O on the shared reactor: readiness of any file descriptor (asyncio's `add_reader` /
-/// `add_writer`).
-pub mod io {
-    pub use weft_reactor::{Async, Readable, Writable};
+pub mod io;
+
+/// Networking: TCP, UDP and Unix-domain sockets on the shared reactor (see
+/// [`weft_reactor::net`] for the design). For asyncio's stream API, see [`io`].
+pub mod net {
+    pub use weft_reactor::net::*;
 }
+
+pub mod process;
+pub mod signal;
 
 /// asyncio's synchronization primitives and queues — thread-safe, cancel-safe, FIFO-fair.
 pub mod sync {

@@ -1,0 +1,129 @@
+//! Timer benchmarks, side by side: weft's wheel, tokio's time driver, smol's (async-io)
+//! timers, on runtimes with the same worker count.
+//!
+//! - `timer_churn`: 80,000 timeouts (8 tasks × 10,000) around futures that are pending once,
+//!   so every timer is inserted and then cancelled.
+//! - `timer_fire`: 10,000 tasks each sleeping 1 ms five times, so 50,000 timers fire.
+//!
+//! Run: `cargo bench --bench time`.
+
+mod support;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use support::{BenchRuntime, Smol, Tokio, Weft, oneshot};
+
+/// Each runtime's own timers.
+trait BenchTimers: BenchRuntime {
+    fn sleep(d: Duration) -> impl Future<Output = ()> + Send;
+    fn timeout<F: Future + Send>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send;
+}
+
+impl BenchTimers for Weft {
+    fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
+        weft::sleep(d)
+    }
+    fn timeout<F: Future + Send>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send {
+        async move { weft::timeout(d, f).await.ok() }
+    }
+}
+
+impl BenchTimers for Tokio {
+    fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(d)
+    }
+    fn timeout<F: Future + Send>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send {
+        async move { tokio::time::timeout(d, f).await.ok() }
+    }
+}
+
+impl BenchTimers for Smol {
+    fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
+        async move {
+            async_io::Timer::after(d).await;
+        }
+    }
+    fn timeout<F: Future + Send>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send {
+        futures_lite::future::or(async move { Some(f.await) }, async move {
+            async_io::Timer::after(d).await;
+            None
+        })
+    }
+}
+
+/// Pending once, then ready: the shape of a read that waits for one event.
+async fn pending_once() {
+    let mut polled = false;
+    std::future::poll_fn(|cx| {
+        if polled {
+            return std::task::Poll::Ready(());
+        }
+        polled = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+const CHURN_TASKS: usize = 8;
+const CHURN_PER_TASK: usize = 10_000;
+const FIRE_TASKS: usize = 10_000;
+const FIRE_SLEEPS: usize = 5;
+
+fn countdown(n: usize) -> (Arc<(AtomicUsize, parking_lot::Mutex<Option<support::OneshotTx<()>>>)>, support::OneshotRx<()>) {
+    let (tx, rx) = oneshot();
+    (Arc::new((AtomicUsize::new(n), parking_lot::Mutex::new(Some(tx)))), rx)
+}
+
+fn done(c: &(AtomicUsize, parking_lot::Mutex<Option<support::OneshotTx<()>>>)) {
+    if c.0.fetch_sub(1, Ordering::AcqRel) == 1 {
+        c.1.lock().take().unwrap().send(());
+    }
+}
+
+fn timer_churn<R: BenchTimers>(rt: &R) {
+    let (count, rx) = countdown(CHURN_TASKS);
+    for _ in 0..CHURN_TASKS {
+        let count = count.clone();
+        rt.spawn_remote(async move {
+            for _ in 0..CHURN_PER_TASK {
+                let out = R::timeout(Duration::from_secs(10), pending_once()).await;
+                assert!(out.is_some());
+            }
+            done(&count);
+        });
+    }
+    rt.block_on(rx);
+}
+
+fn timer_fire<R: BenchTimers>(rt: &R) {
+    let (count, rx) = countdown(FIRE_TASKS);
+    for _ in 0..FIRE_TASKS {
+        let count = count.clone();
+        rt.spawn_remote(async move {
+            for _ in 0..FIRE_SLEEPS {
+                R::sleep(Duration::from_millis(1)).await;
+            }
+            done(&count);
+        });
+    }
+    rt.block_on(rx);
+}
+
+fn benches(c: &mut Criterion) {
+    side_by_side!(c, "timer_churn", (CHURN_TASKS * CHURN_PER_TASK) as u64, timer_churn);
+    side_by_side!(c, "timer_fire", (FIRE_TASKS * FIRE_SLEEPS) as u64, timer_fire);
+}
+
+criterion_group! {
+    name = time;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(4));
+    targets = benches
+}
+criterion_main!(time);

@@ -1,0 +1,207 @@
+//! `Child`: a running process, its pipes, and its exit.
+
+use super::{ChildStderr, ChildStdin, ChildStdout, ExitStatus, Output};
+use crate::io::Async;
+use std::io;
+use std::os::fd::{FromRawFd, OwnedFd};
+
+/// A spawned process (asyncio's `Process`). Await [`wait`](Self::wait) for its exit status;
+/// the piped stdio ends are in the public fields.
+///
+/// ```
+/// # weft::run(async {
+/// let mut child = weft::process::Command::new("sleep").arg("30").spawn()?;
+/// child.kill()?;
+/// let status = child.wait().await?;
+/// use std::os::unix::process::ExitStatusExt;
+/// assert_eq!(status.signal(), Some(9)); // asyncio: returncode == -SIGKILL
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct Child {
+    inner: std::process::Child,
+    /// The child's stdin, when it was configured as `Stdio::piped()`.
+    pub stdin: Option<ChildStdin>,
+    /// The child's stdout, when piped.
+    pub stdout: Option<ChildStdout>,
+    /// The child's stderr, when piped.
+    pub stderr: Option<ChildStderr>,
+    /// Readable once the child exits; `None` where pidfds are unavailable.
+    exit: Option<Async<std::fs::File>>,
+    status: Option<ExitStatus>,
+    kill_on_drop: bool,
+}
+
+impl Child {
+    pub(crate) fn new(mut inner: std::process::Child, kill_on_drop: bool) -> io::Result<Child> {
+        let stdin = inner.stdin.take().map(ChildStdin::new).transpose()?;
+        let stdout = inner.stdout.take().map(ChildStdout::new).transpose()?;
+        let stderr = inner.stderr.take().map(ChildStderr::new).transpose()?;
+        let exit = pidfd(inner.id()).and_then(|fd| Async::new(std::fs::File::from(fd)).ok());
+        Ok(Child { inner, stdin, stdout, stderr, exit, status: None, kill_on_drop })
+    }
+
+    /// The OS process id.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let mut child = weft::process::Command::new("true").spawn()?;
+    /// assert!(child.id() > 0);
+    /// child.wait().await?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn id(&self) -> u32 {
+        self.inner.id()
+    }
+
+    /// Waits for the child to exit and returns its status; later calls return the same
+    /// status. Closes the child's stdin first (so a child reading it sees EOF), as asyncio's
+    /// `communicate` does.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let mut child = weft::process::Command::new("sh").args(["-c", "exit 7"]).spawn()?;
+    /// assert_eq!(child.wait().await?.code(), Some(7));
+    /// assert_eq!(child.wait().await?.code(), Some(7));
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
+        drop(self.stdin.take());
+        if let Some(status) = self.status {
+            return Ok(status);
+        }
+        let status = match &self.exit {
+            Some(exit) => {
+                // The pidfd turns readable when the child exits; reaping is then immediate.
+                exit.readable().await?;
+                match self.inner.try_wait()? {
+                    Some(status) => status,
+                    None => self.inner.wait()?,
+                }
+            }
+            None => {
+                // No pidfd: one blocking waitpid on the blocking pool.
+                let pid = self.inner.id();
+                weft_executor::spawn_blocking(move || blocking_wait(pid)).await.map_err(io::Error::other)??
+            }
+        };
+        self.status = Some(status);
+        Ok(status)
+    }
+
+    /// The exit status if the child has exited, without waiting.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let mut child = weft::process::Command::new("sleep").arg("30").spawn()?;
+    /// assert!(child.try_wait()?.is_none());
+    /// child.kill()?;
+    /// child.wait().await?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
+        if self.status.is_none() && self.exit.is_some() {
+            self.status = self.inner.try_wait()?;
+        }
+        Ok(self.status)
+    }
+
+    /// Sends SIGKILL (asyncio's `kill()`); `wait` then reports the signal.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let mut child = weft::process::Command::new("sleep").arg("30").spawn()?;
+    /// child.kill()?;
+    /// assert!(!child.wait().await?.success());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn kill(&mut self) -> io::Result<()> {
+        if self.status.is_some() {
+            return Ok(());
+        }
+        self.inner.kill()
+    }
+
+    /// Waits for exit while collecting stdout and stderr (those that are piped), reading
+    /// both concurrently so neither pipe can fill up and stall the child.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// use weft::process::{Command, Stdio};
+    /// let child = Command::new("echo").arg("x").stdout(Stdio::piped()).spawn()?;
+    /// assert_eq!(child.wait_with_output().await?.stdout, b"x\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn wait_with_output(mut self) -> io::Result<Output> {
+        drop(self.stdin.take());
+        let (stdout, stderr) = (self.stdout.take(), self.stderr.take());
+        let out = weft_executor::spawn(async move {
+            let mut buf = Vec::new();
+            if let Some(mut pipe) = stdout {
+                pipe.read_to_end(&mut buf).await?;
+            }
+            io::Result::Ok(buf)
+        });
+        let err = weft_executor::spawn(async move {
+            let mut buf = Vec::new();
+            if let Some(mut pipe) = stderr {
+                pipe.read_to_end(&mut buf).await?;
+            }
+            io::Result::Ok(buf)
+        });
+        let stdout = out.await.map_err(io::Error::other)??;
+        let stderr = err.await.map_err(io::Error::other)??;
+        let status = self.wait().await?;
+        Ok(Output { status, stdout, stderr })
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        if self.kill_on_drop && self.status.is_none() && matches!(self.inner.try_wait(), Ok(None)) {
+            let _ = self.inner.kill();
+            let _ = self.inner.wait();
+        }
+    }
+}
+
+/// A pidfd for `pid`, or `None` where the kernel has none (before Linux 5.3, or elsewhere).
+#[cfg(target_os = "linux")]
+fn pidfd(pid: u32) -> Option<OwnedFd> {
+    let pid = libc::pid_t::try_from(pid).ok()?;
+    // SAFETY: pidfd_open takes a pid and a flags word and returns a new descriptor or -1; it
+    // touches no memory of ours.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let fd = i32::try_from(fd).ok().filter(|fd| *fd >= 0)?;
+    // SAFETY: the syscall succeeded, so `fd` is a fresh descriptor that nothing else owns.
+    Some(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+#[cfg(not(target_os = "linux"))]
+fn pidfd(_pid: u32) -> Option<OwnedFd> {
+    None
+}
+
+/// Reaps `pid` with a blocking `waitpid` (the fallback when there is no pidfd).
+fn blocking_wait(pid: u32) -> io::Result<ExitStatus> {
+    use std::os::unix::process::ExitStatusExt;
+    let pid = libc::pid_t::try_from(pid).map_err(io::Error::other)?;
+    let mut status = 0;
+    loop {
+        // SAFETY: `status` is a valid out-pointer for the duration of the call.
+        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if r == pid {
+            return Ok(ExitStatus::from_raw(status));
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}

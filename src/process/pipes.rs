@@ -1,0 +1,211 @@
+//! The child's stdio pipes as async readers and writers on the reactor.
+//!
+//! Each pipe end is held as a `File` over its descriptor: `&File` implements `Read`/`Write`,
+//! which is what the reactor's `read_with`/`write_with` hand out.
+
+use crate::io::Async;
+use std::fs::File;
+use std::os::fd::OwnedFd;
+use futures_io::{AsyncRead, AsyncWrite};
+use std::io::{self, Read, Write};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+macro_rules! reader {
+    ($name:ident, $std:ty, $what:literal) => {
+        #[doc = concat!("The child's ", $what, ", readable without blocking a thread (`futures_io::AsyncRead`).")]
+        ///
+        /// ```
+        /// # weft::run(async {
+        /// use weft::process::{Command, Stdio};
+        /// let mut child = Command::new("echo").arg("hi").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        /// let mut text = String::new();
+        /// child.stdout.take().unwrap().read_to_string(&mut text).await?;
+        /// assert_eq!(text, "hi\n");
+        /// child.wait().await?;
+        /// # std::io::Result::Ok(())
+        /// # }).unwrap();
+        /// ```
+        #[derive(Debug)]
+        pub struct $name(Async<File>);
+
+        impl $name {
+            pub(crate) fn new(pipe: $std) -> io::Result<Self> {
+                Async::new(File::from(OwnedFd::from(pipe))).map($name)
+            }
+
+            /// Reads some bytes; `Ok(0)` at end of stream (the child closed its end).
+            ///
+            /// ```
+            /// # weft::run(async {
+            /// # use weft::process::{Command, Stdio};
+            /// # let mut child = Command::new("echo").arg("x").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+            /// let mut buf = [0u8; 16];
+            /// # let mut pipe = child.stdout.take().unwrap();
+            /// let n = pipe.read(&mut buf).await?;
+            /// assert!(n > 0);
+            /// # child.wait().await?;
+            /// # std::io::Result::Ok(())
+            /// # }).unwrap();
+            /// ```
+            pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                self.0.read_with(|mut pipe| pipe.read(buf)).await
+            }
+
+            /// Reads until end of stream, appending to `out`; returns how many bytes.
+            ///
+            /// ```
+            /// # weft::run(async {
+            /// # use weft::process::{Command, Stdio};
+            /// # let mut child = Command::new("echo").arg("all").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+            /// let mut out = Vec::new();
+            /// child.stdout.take().unwrap().read_to_end(&mut out).await?;
+            /// assert_eq!(out, b"all\n");
+            /// # child.wait().await?;
+            /// # std::io::Result::Ok(())
+            /// # }).unwrap();
+            /// ```
+            pub async fn read_to_end(&mut self, out: &mut Vec<u8>) -> io::Result<usize> {
+                let start = out.len();
+                let mut chunk = [0u8; 8192];
+                loop {
+                    match self.read(&mut chunk).await? {
+                        0 => return Ok(out.len() - start),
+                        n => out.extend_from_slice(&chunk[..n]),
+                    }
+                }
+            }
+
+            /// Reads until end of stream as UTF-8 text.
+            ///
+            /// # Errors
+            ///
+            /// `InvalidData` when the output is not UTF-8.
+            ///
+            /// ```
+            /// # weft::run(async {
+            /// # use weft::process::{Command, Stdio};
+            /// # let mut child = Command::new("echo").arg("t").stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+            /// let mut s = String::new();
+            /// child.stdout.take().unwrap().read_to_string(&mut s).await?;
+            /// # child.wait().await?;
+            /// # std::io::Result::Ok(())
+            /// # }).unwrap();
+            /// ```
+            pub async fn read_to_string(&mut self, out: &mut String) -> io::Result<usize> {
+                let mut bytes = Vec::new();
+                let n = self.read_to_end(&mut bytes).await?;
+                out.push_str(&String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?);
+                Ok(n)
+            }
+        }
+
+        impl AsyncRead for $name {
+            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                self.0.poll_read_with(cx, |mut pipe| pipe.read(buf))
+            }
+        }
+    };
+}
+
+reader!(ChildStdout, std::process::ChildStdout, "standard output");
+reader!(ChildStderr, std::process::ChildStderr, "standard error");
+
+/// The child's standard input, writable without blocking a thread (`futures_io::AsyncWrite`).
+/// Drop it (or call [`close`](Self::close)) to send end-of-file.
+///
+/// ```
+/// # weft::run(async {
+/// use weft::process::{Command, Stdio};
+/// let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+/// let mut stdin = child.stdin.take().unwrap();
+/// stdin.write_all(b"echoed").await?;
+/// stdin.close();
+/// let mut out = Vec::new();
+/// child.stdout.take().unwrap().read_to_end(&mut out).await?;
+/// assert_eq!(out, b"echoed");
+/// child.wait().await?;
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct ChildStdin(Async<File>);
+
+impl ChildStdin {
+    pub(crate) fn new(pipe: std::process::ChildStdin) -> io::Result<Self> {
+        Async::new(File::from(OwnedFd::from(pipe))).map(ChildStdin)
+    }
+
+    /// Writes some bytes; returns how many were taken.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// # use weft::process::{Command, Stdio};
+    /// # let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null()).spawn()?;
+    /// # let mut stdin = child.stdin.take().unwrap();
+    /// let n = stdin.write(b"abc").await?;
+    /// assert!(n > 0);
+    /// # stdin.close();
+    /// # child.wait().await?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write_with(|mut pipe| pipe.write(buf)).await
+    }
+
+    /// Writes all of `buf`, waiting for pipe space as needed.
+    ///
+    /// # Errors
+    ///
+    /// `BrokenPipe` when the child closed its end.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// # use weft::process::{Command, Stdio};
+    /// # let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null()).spawn()?;
+    /// # let mut stdin = child.stdin.take().unwrap();
+    /// stdin.write_all(&[b'x'; 100_000]).await?; // more than a pipe holds
+    /// # stdin.close();
+    /// # child.wait().await?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the pipe: the child reads end-of-file.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// # use weft::process::{Command, Stdio};
+    /// # let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::null()).spawn()?;
+    /// child.stdin.take().unwrap().close();
+    /// assert!(child.wait().await?.success()); // cat saw EOF and exited
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn close(self) {}
+}
+
+impl AsyncWrite for ChildStdin {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.0.poll_write_with(cx, |mut pipe| pipe.write(buf))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // A pipe has no user-space buffer: written bytes are already in the kernel.
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
