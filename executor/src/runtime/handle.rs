@@ -90,8 +90,9 @@ impl Handle {
         let shared = &self.inner.shared;
         let (handle, notified) = task::new_task(future, Scheduler(shared.clone()), origin);
         if shared.debug {
-            // Debug mode lists every live task, not only the idle ones.
-            shared.register_eagerly(notified.header());
+            // Debug mode lists every live task, not only the idle ones. A refusal means
+            // shutdown, which the check below handles.
+            shared.register(notified.header());
         }
         if shared.is_shutdown() {
             // The future is dropped here, on the caller's thread; the handle reads cancelled.

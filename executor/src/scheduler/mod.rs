@@ -120,13 +120,17 @@ impl Shared {
         }
     }
 
-    /// Debug mode: registers a task at spawn (it holds the registry's reference from now on),
-    /// so task dumps see it before it ever goes idle.
-    pub(crate) fn register_eagerly(&self, task: &Header) {
+    /// Puts a task in the registry, which takes a reference of its own; false (and no
+    /// reference taken) once the registry is closed for shutdown. Called when a task first
+    /// goes idle, or at spawn in debug mode so task dumps see it at once.
+    pub(crate) fn register(&self, task: &Header) -> bool {
         task.state.ref_inc();
-        if !self.registry.insert(task) {
-            // Shutting down: the spawn path cancels the task right after this.
+        if self.registry.insert(task) {
+            true
+        } else {
+            // Not the last reference: the caller (runner or spawner) still holds one.
             task.state.ref_dec(1);
+            false
         }
     }
 
@@ -182,7 +186,7 @@ impl Schedule for Scheduler {
     }
 
     fn register(&self, task: &Header) -> bool {
-        self.0.registry.insert(task)
+        self.0.register(task)
     }
 
     fn unhandled_panic(&self, err: &crate::JoinError) {

@@ -204,6 +204,9 @@ impl<T> Future for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
+        if self.header().state.drop_join_handle_fast() {
+            return;
+        }
         /// Releases the handle's reference even if dropping the output panics.
         struct Release(NonNull<Header>);
         impl Drop for Release {

@@ -43,9 +43,10 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn yield_now(&self, task: Notified) {
         self.schedule(task);
     }
-    /// The task is about to go idle for the first time: remember it (holding one reference,
-    /// which the caller has already added) so shutdown can cancel it. False when the
-    /// scheduler is shutting down: the caller takes the reference back and cancels the task.
+    /// The task is about to go idle for the first time: a scheduler that must be able to
+    /// cancel idle tasks at shutdown remembers it here, taking a reference of its own (given
+    /// back through [`release`](Self::release)). False when the scheduler is shutting down:
+    /// the caller then cancels the task.
     fn register(&self, _task: &Header) -> bool {
         true
     }

@@ -156,17 +156,7 @@ where
 /// cancelled.
 fn register<F: Future, S: Schedule>(cell: &Cell<F, S>) -> bool {
     let header = &cell.header;
-    if header.registry_key.load(Relaxed) != UNREGISTERED {
-        return true;
-    }
-    header.state.ref_inc();
-    if cell.scheduler.register(header) {
-        true
-    } else {
-        // Not the last reference: the runner still holds its own.
-        header.state.ref_dec(1);
-        false
-    }
+    header.registry_key.load(Relaxed) != UNREGISTERED || cell.scheduler.register(header)
 }
 
 /// Drops the future in place (catching a panicking `Drop`). Requires `RUNNING`.

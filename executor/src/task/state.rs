@@ -260,6 +260,21 @@ impl State {
         })
     }
 
+    /// The handle is dropped before completion: clears join interest and drops its reference
+    /// in one step. `false` when the task has completed (the caller takes the slow path, as
+    /// the output is its to drop). The reference is never the last: an incomplete task is
+    /// also held by its runner, its queue entry or the registry.
+    pub(crate) fn drop_join_handle_fast(&self) -> bool {
+        self.update(|s| {
+            if s.is_complete() {
+                (None, false)
+            } else {
+                debug_assert!(s.ref_count() >= 2, "{s:?}");
+                (Some((s.0 & !JOIN_INTEREST) - REF_ONE), true)
+            }
+        })
+    }
+
     /// The handle is dropped. Returns the state before: if it was complete, the output is the
     /// handle's to drop.
     pub(crate) fn drop_join_interest(&self) -> Snapshot {
