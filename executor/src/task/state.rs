@@ -261,15 +261,13 @@ impl State {
     }
 
     /// The handle is dropped before completion: clears join interest and drops its reference
-    /// in one step. `false` when the task has completed (the caller takes the slow path, as
-    /// the output is its to drop). The reference is never the last: an incomplete task is
-    /// also held by its runner, its queue entry or the registry.
+    /// in one step. `false` sends the caller down the two-step path: when the task has
+    /// completed (the output is the handle's to drop) or the handle's reference is the last.
     pub(crate) fn drop_join_handle_fast(&self) -> bool {
         self.update(|s| {
-            if s.is_complete() {
+            if s.is_complete() || s.ref_count() < 2 {
                 (None, false)
             } else {
-                debug_assert!(s.ref_count() >= 2, "{s:?}");
                 (Some((s.0 & !JOIN_INTEREST) - REF_ONE), true)
             }
         })
