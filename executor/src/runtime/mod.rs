@@ -48,6 +48,29 @@ const DROP_BLOCKING_TIMEOUT: Duration = Duration::from_secs(300);
 /// assert_eq!(rt.block_on(async { "a" }), "a");
 /// assert_eq!(rt.block_on(async { "b" }), "b");
 /// ```
+///
+/// # A runtime on a background thread
+///
+/// When the main thread must stay synchronous (a web framework's request threads, a GUI),
+/// give the runtime its own thread, hand its [`Handle`] out, and stop it with
+/// [`Handle::stop`]: [`run_forever`](Runtime::run_forever) returns and dropping the runtime
+/// cancels what is left and joins every thread.
+///
+/// ```
+/// use std::sync::mpsc;
+/// let (tx, rx) = mpsc::channel();
+/// let owner = std::thread::spawn(move || {
+///     let rt = weft_executor::Runtime::new().unwrap();
+///     tx.send(rt.handle().clone()).unwrap();
+///     rt.run_forever();
+/// });
+/// let handle = rx.recv().unwrap();
+/// // Plain synchronous code using the runtime:
+/// let answer = handle.run_coroutine_threadsafe(async { 40 + 2 }).result().unwrap();
+/// assert_eq!(answer, 42);
+/// handle.stop();
+/// owner.join().unwrap();
+/// ```
 pub struct Runtime {
     handle: Handle,
     threads: Vec<JoinHandle<()>>,
