@@ -8,10 +8,10 @@
 use std::time::{Duration, Instant};
 
 macro_rules! sections {
-    ($($seed:literal $module:ident $title:literal;)*) => {
+    ($($seed:literal $module:ident $file:literal $title:literal;)*) => {
         $(
             #[allow(dead_code)]
-            #[path = concat!(stringify!($module), ".rs")]
+            #[path = $file]
             mod $module;
         )*
         const SECTIONS: &[(&str, &str, &str, fn(f64))] = &[$(($seed, stringify!($module), $title, $module::demo)),*];
@@ -19,49 +19,49 @@ macro_rules! sections {
 }
 
 sections! {
-    "000" call_later "hello world with call_later: a callback fires while main sleeps";
-    "000" gather_squares "gather: children run concurrently, results in argument order";
-    "000" future_callbacks "Future (Promise) with done-callbacks, producer and consumer";
-    "000" future_exception "Future carrying an error, and a cancelled Future";
-    "000" future_threadsafe "a plain thread completes a Future a task awaits";
-    "000" run_coroutine_threadsafe "run_coroutine_threadsafe from a plain thread";
-    "000" wait_for "wait_for: a timeout that cancels the slow coroutine";
-    "000" wait_first_completed "wait(FIRST_COMPLETED), then cancel the rest";
-    "001" hello_world "asyncio.run: hello, sleep, world";
-    "001" await_coroutine "awaiting a coroutine's result";
-    "001" runner_reuse "asyncio.Runner: one runtime, two block_on calls";
-    "001" loop_time "loop.time() around a sleep";
-    "001" create_task "create_task, then await the task";
-    "001" gather_return_exceptions "gather(return_exceptions=True): failures in place";
-    "001" task_group "TaskGroup: children succeed or fail together";
-    "001" as_completed "as_completed: results in completion order";
-    "001" cancel_cleanup "cancel a task; its cleanup runs";
-    "001" timeout_block "async with timeout(0.2) around sleep(1)";
-    "001" shield "wait_for(shield(task)): the caller times out, the task goes on";
-    "001" queue_producer_consumer "Queue: producer, consumer, sentinel, join";
-    "001" queue_get_timeout "Queue.get under wait_for: no item available";
-    "001" priority_queue "PriorityQueue: urgent before normal";
-    "001" lock_counter "Lock: 100 increments with a yield inside";
-    "001" event_notify "Event: one setter, one waiter";
-    "001" semaphore_limit "Semaphore(3) over 8 fetches";
-    "002" ensure_future_gather "ensure_future + gather, timed";
-    "002" loop_in_thread "a runtime owned by a background thread (the Django pattern)";
-    "003" call_soon_threadsafe "call_soon_threadsafe from a thread sets an Event";
-    "003" get_running_loop "get_running_loop: the current runtime";
-    "003" file_io_to_thread "file I/O is blocking: push it to_thread";
-    "004" realpython_sync_queue "Real Python 1: a synchronous work queue";
-    "004" realpython_generators "Real Python 2: cooperative generators";
-    "004" realpython_blocking "Real Python 3: cooperation with blocking calls";
-    "004" realpython_async_queue "Real Python 4: asyncio.Queue and sleep, sum vs wall time";
-    "004" realpython_sync_http "Real Python 5: synchronous HTTP";
-    "004" fetch_many "Real Python 6: concurrent HTTP, sequential vs concurrent";
-    "004" gfg_gather_order "GeeksforGeeks: gather(task1, task2), task 2 finishes first";
-    "004" gfg_http_get "GeeksforGeeks: an async GET, first 100 characters";
-    "004" aiofiles "GeeksforGeeks: write a file, read it back (aiofiles)";
-    "weft" spawn_many "10,000 tasks spawned and gathered";
-    "weft" echo_client "TCP echo: client against an in-process server";
-    "weft" echo_server "TCP echo server, serving a bounded number of clients";
-    "weft" http_hello "a minimal HTTP/1.1 server with keep-alive";
+    "000" call_later "call_later.rs" "hello world with call_later: a callback fires while main sleeps";
+    "000" gather_squares "gather_squares.rs" "gather: children run concurrently, results in argument order";
+    "000" future_callbacks "future_callbacks.rs" "Future (Promise) with done-callbacks, producer and consumer";
+    "000" future_exception "future_exception.rs" "Future carrying an error, and a cancelled Future";
+    "000" future_threadsafe "future_threadsafe.rs" "a plain thread completes a Future a task awaits";
+    "000" run_coroutine_threadsafe "run_coroutine_threadsafe.rs" "run_coroutine_threadsafe from a plain thread";
+    "000" wait_for "wait_for.rs" "wait_for: a timeout that cancels the slow coroutine";
+    "000" wait_first_completed "wait_first_completed.rs" "wait(FIRST_COMPLETED), then cancel the rest";
+    "001" hello_world "hello_world.rs" "asyncio.run: hello, sleep, world";
+    "001" await_coroutine "await_coroutine.rs" "awaiting a coroutine's result";
+    "001" runner_reuse "runner_reuse.rs" "asyncio.Runner: one runtime, two block_on calls";
+    "001" loop_time "loop_time.rs" "loop.time() around a sleep";
+    "001" create_task "create_task.rs" "create_task, then await the task";
+    "001" gather_return_exceptions "gather_return_exceptions.rs" "gather(return_exceptions=True): failures in place";
+    "001" task_group "task_group.rs" "TaskGroup: children succeed or fail together";
+    "001" as_completed "as_completed.rs" "as_completed: results in completion order";
+    "001" cancel_cleanup "cancel_cleanup.rs" "cancel a task; its cleanup runs";
+    "001" timeout_block "timeout_block.rs" "async with timeout(0.2) around sleep(1)";
+    "001" shield "shield.rs" "wait_for(shield(task)): the caller times out, the task goes on";
+    "001" queue_producer_consumer "queue_producer_consumer.rs" "Queue: producer, consumer, sentinel, join";
+    "001" queue_get_timeout "queue_get_timeout.rs" "Queue.get under wait_for: no item available";
+    "001" priority_queue "priority_queue.rs" "PriorityQueue: urgent before normal";
+    "001" lock_counter "lock_counter.rs" "Lock: 100 increments with a yield inside";
+    "001" event_notify "event_notify.rs" "Event: one setter, one waiter";
+    "001" semaphore_limit "semaphore_limit.rs" "Semaphore(3) over 8 fetches";
+    "002" ensure_future_gather "ensure_future_gather.rs" "ensure_future + gather, timed";
+    "002" loop_in_thread "loop_in_thread.rs" "a runtime owned by a background thread (the Django pattern)";
+    "003" call_soon_threadsafe "call_soon_threadsafe.rs" "call_soon_threadsafe from a thread sets an Event";
+    "003" get_running_loop "get_running_loop.rs" "get_running_loop: the current runtime";
+    "003" file_io_to_thread "file_io_to_thread.rs" "file I/O is blocking: push it to_thread";
+    "004" realpython_sync_queue "realpython_sync_queue.rs" "Real Python 1: a synchronous work queue";
+    "004" realpython_generators "realpython_generators.rs" "Real Python 2: cooperative generators";
+    "004" realpython_blocking "realpython_blocking.rs" "Real Python 3: cooperation with blocking calls";
+    "004" realpython_async_queue "realpython_async_queue.rs" "Real Python 4: asyncio.Queue and sleep, sum vs wall time";
+    "004" realpython_sync_http "realpython_sync_http.rs" "Real Python 5: synchronous HTTP";
+    "004" fetch_many "fetch_many.rs" "Real Python 6: concurrent HTTP, sequential vs concurrent";
+    "004" gfg_gather_order "gfg_gather_order.rs" "GeeksforGeeks: gather(task1, task2), task 2 finishes first";
+    "004" gfg_http_get "gfg_http_get.rs" "GeeksforGeeks: an async GET, first 100 characters";
+    "004" aiofiles "aiofiles.rs" "GeeksforGeeks: write a file, read it back (aiofiles)";
+    "weft" spawn_many "spawn_many.rs" "10,000 tasks spawned and gathered";
+    "weft" echo_client "echo_client.rs" "TCP echo: client against an in-process server";
+    "weft" echo_server "echo_server.rs" "TCP echo server, serving a bounded number of clients";
+    "weft" http_hello "http_hello.rs" "a minimal HTTP/1.1 server with keep-alive";
 }
 
 fn main() {

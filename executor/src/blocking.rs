@@ -171,7 +171,10 @@ impl BlockingPool {
                 break;
             }
             state.idle += 1;
-            let timed_out = inner.work.wait_for(&mut state, inner.keep_alive).timed_out();
+            let timed_out = inner
+                .work
+                .wait_for(&mut state, inner.keep_alive)
+                .timed_out();
             state.idle -= 1;
             if state.pending_wakeups > 0 {
                 state.pending_wakeups -= 1;
@@ -200,7 +203,12 @@ impl BlockingPool {
         while state.threads > 0 {
             match deadline {
                 Some(deadline) => {
-                    if self.inner.exited.wait_until(&mut state, deadline).timed_out() {
+                    if self
+                        .inner
+                        .exited
+                        .wait_until(&mut state, deadline)
+                        .timed_out()
+                    {
                         return false;
                     }
                 }

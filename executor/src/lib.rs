@@ -44,10 +44,14 @@ pub mod task;
 mod toolkit;
 mod yield_now;
 
-pub use bridge::{CallbackHandle, CallbackRefused, ConcurrentFuture, DoneStatus, ResultTimeoutError, TimerHandle};
+pub use bridge::{
+    CallbackHandle, CallbackRefused, ConcurrentFuture, DoneStatus, ResultTimeoutError, TimerHandle,
+};
 pub use runtime::{Builder, EnterGuard, Handle, Runtime, run};
 pub use task::{AbortHandle, JoinError, Task, TaskId};
-pub use toolkit::as_completed::{AsCompleted, AsCompletedError, AsCompletedTimeout, as_completed, as_completed_timeout};
+pub use toolkit::as_completed::{
+    AsCompleted, AsCompletedError, AsCompletedTimeout, as_completed, as_completed_timeout,
+};
 pub use toolkit::gather::{gather, gather_settled, try_gather};
 pub use toolkit::group::{ChildFailure, GroupError, GroupSpawnError, TaskGroup};
 pub use toolkit::wait::{DoneAndPending, EmptyWaitError, ReturnWhen, wait, wait_timeout};
@@ -84,7 +88,10 @@ where
 }
 
 /// `spawn` with an explicit spawn location (combinators pass their caller's).
-pub(crate) fn spawn_at<F>(future: F, location: &'static std::panic::Location<'static>) -> Task<F::Output>
+pub(crate) fn spawn_at<F>(
+    future: F,
+    location: &'static std::panic::Location<'static>,
+) -> Task<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -117,7 +124,11 @@ where
 {
     let location = std::panic::Location::caller();
     runtime::context::with_current(|handle| match handle {
-        Some(handle) => handle.inner.shared.blocking.spawn(f, task::Origin::at(location)),
+        Some(handle) => handle
+            .inner
+            .shared
+            .blocking
+            .spawn(f, task::Origin::at(location)),
         None => panic!("{}", runtime::handle::NO_RUNTIME),
     })
 }

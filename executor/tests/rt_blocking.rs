@@ -42,7 +42,10 @@ fn threads_start_on_demand_up_to_the_cap() {
 #[test]
 fn idle_threads_exit_after_the_keep_alive() {
     within(Duration::from_secs(30), || {
-        let rt = Builder::new().blocking_keep_alive(Duration::from_millis(20)).build().unwrap();
+        let rt = Builder::new()
+            .blocking_keep_alive(Duration::from_millis(20))
+            .build()
+            .unwrap();
         rt.block_on(rt.spawn_blocking(|| ())).unwrap();
         let deadline = Instant::now() + Duration::from_secs(20);
         // Polls a condition (not a timing assumption): it must become true eventually.
@@ -73,7 +76,10 @@ fn shutdown_waits_for_running_jobs_up_to_the_timeout() {
             finish_tx.send(()).unwrap();
         });
         rt.shutdown_timeout(Duration::from_secs(20));
-        assert!(finished.load(std::sync::atomic::Ordering::SeqCst), "shutdown returned before the job ended");
+        assert!(
+            finished.load(std::sync::atomic::Ordering::SeqCst),
+            "shutdown returned before the job ended"
+        );
         releaser.join().unwrap();
         assert!(job.is_finished());
     });

@@ -20,7 +20,9 @@ fn callbacks_run_in_fifo_order_across_both_names() {
         if i % 2 == 0 {
             rt.handle().call_soon(move || tx.send(i).unwrap()).unwrap();
         } else {
-            rt.handle().call_soon_threadsafe(move || tx.send(i).unwrap()).unwrap();
+            rt.handle()
+                .call_soon_threadsafe(move || tx.send(i).unwrap())
+                .unwrap();
         }
     }
     let got: Vec<i32> = (0..1000).map(|_| rx.recv().unwrap()).collect();
@@ -75,14 +77,21 @@ fn futures_block_on<F: std::future::Future>(f: F) -> F::Output {
 fn a_panicking_callback_is_reported_and_the_next_one_runs() {
     let reports = Arc::new(Mutex::new(Vec::new()));
     let r = reports.clone();
-    let rt = Builder::new().on_task_panic(move |e| r.lock().push(e.to_string())).build().unwrap();
+    let rt = Builder::new()
+        .on_task_panic(move |e| r.lock().push(e.to_string()))
+        .build()
+        .unwrap();
     let (tx, rx) = mpsc::channel();
     rt.handle().call_soon(|| panic!("callback boom")).unwrap();
     rt.handle().call_soon(move || tx.send(()).unwrap()).unwrap();
     rx.recv().unwrap();
     let reports = reports.lock();
     assert_eq!(reports.len(), 1);
-    assert!(reports[0].contains("callback") && reports[0].contains("callback boom"), "{}", reports[0]);
+    assert!(
+        reports[0].contains("callback") && reports[0].contains("callback boom"),
+        "{}",
+        reports[0]
+    );
 }
 
 #[test]
@@ -108,7 +117,11 @@ fn call_soon_after_shutdown_gives_the_callback_back() {
     let drops = DropCounter::new();
     let t = drops.track();
     let refused = handle.call_soon_threadsafe(move || drop(t)).unwrap_err();
-    assert_eq!(drops.get(), 0, "not dropped silently: it is inside the error");
+    assert_eq!(
+        drops.get(),
+        0,
+        "not dropped silently: it is inside the error"
+    );
     (refused.into_inner())();
     assert_eq!(drops.get(), 1);
 }
@@ -123,7 +136,10 @@ fn run_coroutine_threadsafe_round_trips_from_four_threads() {
                 let handle = rt.handle().clone();
                 std::thread::spawn(move || {
                     for i in 0..10_000u64 {
-                        let v = handle.run_coroutine_threadsafe(async move { t * 1_000_000 + i }).result().unwrap();
+                        let v = handle
+                            .run_coroutine_threadsafe(async move { t * 1_000_000 + i })
+                            .result()
+                            .unwrap();
                         assert_eq!(v, t * 1_000_000 + i);
                     }
                 })
@@ -157,7 +173,9 @@ fn result_timeout_cancels_the_task() {
 fn result_on_a_worker_thread_panics_with_a_clear_message() {
     let rt = Runtime::new().unwrap();
     let handle = rt.handle().clone();
-    let err = rt.block_on(rt.spawn(async move { handle.run_coroutine_threadsafe(async {}).result() })).unwrap_err();
+    let err = rt
+        .block_on(rt.spawn(async move { handle.run_coroutine_threadsafe(async {}).result() }))
+        .unwrap_err();
     let msg = err.panic_message().unwrap();
     assert!(msg.contains("called on a weft worker thread"), "{msg}");
 }
@@ -168,7 +186,9 @@ fn done_callbacks_run_once_in_order_even_when_added_late() {
     let order = Arc::new(Mutex::new(Vec::new()));
     let gate = Gate::new();
     let g = gate.clone();
-    let fut = rt.handle().run_coroutine_threadsafe(async move { g.wait().await });
+    let fut = rt
+        .handle()
+        .run_coroutine_threadsafe(async move { g.wait().await });
     for i in 0..3 {
         let o = order.clone();
         fut.add_done_callback(move |s| o.lock().push((i, s)));
@@ -182,7 +202,12 @@ fn done_callbacks_run_once_in_order_even_when_added_late() {
     fut.result().unwrap();
     assert_eq!(
         *order.lock(),
-        [(0, DoneStatus::Completed), (1, DoneStatus::Completed), (2, DoneStatus::Completed), (9, DoneStatus::Completed)]
+        [
+            (0, DoneStatus::Completed),
+            (1, DoneStatus::Completed),
+            (2, DoneStatus::Completed),
+            (9, DoneStatus::Completed)
+        ]
     );
     let panicked = rt.handle().run_coroutine_threadsafe(async { panic!("x") });
     let (tx, rx) = mpsc::channel();
@@ -202,17 +227,28 @@ fn a_concurrent_future_can_be_awaited_from_another_runtime() {
 fn unretrieved_panics_are_reported_with_the_task_name() {
     let reports = Arc::new(Mutex::new(Vec::new()));
     let r = reports.clone();
-    let rt = Builder::new().on_task_panic(move |e| r.lock().push(e.task_name().into_owned())).build().unwrap();
+    let rt = Builder::new()
+        .on_task_panic(move |e| r.lock().push(e.task_name().into_owned()))
+        .build()
+        .unwrap();
     // Detached before it panics.
-    drop(weft_executor::task::Builder::new().name("detached").spawn_on(rt.handle(), async { panic!("1") }));
+    drop(
+        weft_executor::task::Builder::new()
+            .name("detached")
+            .spawn_on(rt.handle(), async { panic!("1") }),
+    );
     // Finished, then its handle is dropped without reading the panic.
-    let unread = weft_executor::task::Builder::new().name("unread").spawn_on(rt.handle(), async { panic!("2") });
+    let unread = weft_executor::task::Builder::new()
+        .name("unread")
+        .spawn_on(rt.handle(), async { panic!("2") });
     while !unread.is_finished() {
         std::thread::yield_now();
     }
     drop(unread);
     // Awaited: the caller saw it, so it is not reported.
-    let seen = weft_executor::task::Builder::new().name("seen").spawn_on(rt.handle(), async { panic!("3") });
+    let seen = weft_executor::task::Builder::new()
+        .name("seen")
+        .spawn_on(rt.handle(), async { panic!("3") });
     assert!(rt.block_on(seen).is_err());
     drop(rt);
     let mut names = reports.lock().clone();
@@ -228,13 +264,18 @@ fn call_later_never_fires_early_and_call_at_keeps_deadline_order() {
     for (name, ms) in [("c", 30u64), ("a", 10), ("b", 20)] {
         let tx = tx.clone();
         rt.handle()
-            .call_later(Duration::from_millis(ms), move || tx.send((name, start.elapsed(), ms)).unwrap())
+            .call_later(Duration::from_millis(ms), move || {
+                tx.send((name, start.elapsed(), ms)).unwrap()
+            })
             .unwrap();
     }
     let got: Vec<_> = (0..3).map(|_| rx.recv().unwrap()).collect();
     assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), ["a", "b", "c"]);
     for (name, elapsed, ms) in got {
-        assert!(elapsed >= Duration::from_millis(ms), "{name} fired early: {elapsed:?}");
+        assert!(
+            elapsed >= Duration::from_millis(ms),
+            "{name} fired early: {elapsed:?}"
+        );
     }
 }
 
@@ -249,8 +290,14 @@ fn deadlines_in_the_past_run_in_order() {
     // Hold the callback runner so both timers are due before either callback runs.
     rt.handle().call_soon(move || rt_block_until(g)).unwrap();
     let t = tx.clone();
-    rt.handle().call_at(now - Duration::from_millis(1), move || t.send("b").unwrap()).unwrap();
-    rt.handle().call_at(now - Duration::from_millis(2), move || tx.send("a").unwrap()).unwrap();
+    rt.handle()
+        .call_at(now - Duration::from_millis(1), move || t.send("b").unwrap())
+        .unwrap();
+    rt.handle()
+        .call_at(now - Duration::from_millis(2), move || {
+            tx.send("a").unwrap()
+        })
+        .unwrap();
     gate.open();
     let got: Vec<&str> = (0..2).map(|_| rx.recv().unwrap()).collect();
     assert_eq!(got, ["a", "b"], "due timers run in deadline order");
@@ -259,11 +306,16 @@ fn deadlines_in_the_past_run_in_order() {
 #[test]
 fn a_cancelled_timer_never_fires_and_leaves_no_task() {
     let rt = Runtime::new().unwrap();
-    let timer = rt.handle().call_later(Duration::from_millis(5), || panic!("cancelled timer fired")).unwrap();
+    let timer = rt
+        .handle()
+        .call_later(Duration::from_millis(5), || panic!("cancelled timer fired"))
+        .unwrap();
     timer.cancel();
     assert!(timer.cancelled());
     // A later timer firing proves the runtime went past the cancelled deadline.
     let (tx, rx) = mpsc::channel();
-    rt.handle().call_later(Duration::from_millis(20), move || tx.send(()).unwrap()).unwrap();
+    rt.handle()
+        .call_later(Duration::from_millis(20), move || tx.send(()).unwrap())
+        .unwrap();
     rx.recv().unwrap();
 }

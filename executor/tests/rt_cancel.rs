@@ -104,7 +104,10 @@ fn cancel_of_a_finished_task_returns_false_and_keeps_the_output() {
 
 #[test]
 fn a_cancelled_blocking_job_that_has_not_started_never_runs() {
-    let rt = weft_executor::Builder::new().max_blocking_threads(1).build().unwrap();
+    let rt = weft_executor::Builder::new()
+        .max_blocking_threads(1)
+        .build()
+        .unwrap();
     let gate = Arc::new(std::sync::Barrier::new(2));
     let g = gate.clone();
     let first = rt.spawn_blocking(move || {

@@ -63,7 +63,11 @@ impl Bell {
                 return Poll::Ready(());
             }
             *self.waker.lock() = Some(cx.waker().clone());
-            if self.rung.swap(false, Ordering::SeqCst) { Poll::Ready(()) } else { Poll::Pending }
+            if self.rung.swap(false, Ordering::SeqCst) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
         })
     }
 }
@@ -107,7 +111,9 @@ fn remote_spawns_run_while_local_work_never_runs_out() {
         });
         // Spawned from this (foreign) thread: goes through the global injector.
         let s = stop.clone();
-        let remote = rt.handle().spawn(async move { s.store(true, Ordering::SeqCst) });
+        let remote = rt
+            .handle()
+            .spawn(async move { s.store(true, Ordering::SeqCst) });
         rt.block_on(remote).unwrap();
         rt.block_on(flood).unwrap();
     });

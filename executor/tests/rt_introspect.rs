@@ -14,11 +14,15 @@ fn debug_mode_lists_every_task_with_name_parent_and_spawn_site() {
     let rt = Builder::new().debug(true).build().unwrap();
     let gate = Gate::new();
     let g = gate.clone();
-    let spawned_line = line!() + 1;
-    let parent = weft_executor::task::Builder::new().name("parent").spawn_on(rt.handle(), async move {
-        let child = weft_executor::task::Builder::new().name("child").spawn(async move { g.wait().await });
+    let body = async move {
+        let child = weft_executor::task::Builder::new()
+            .name("child")
+            .spawn(async move { g.wait().await });
         child.await.unwrap();
-    });
+    };
+    let builder = weft_executor::task::Builder::new().name("parent");
+    let spawned_line = line!() + 1;
+    let parent = builder.spawn_on(rt.handle(), body);
     // Wait until the child exists (polling a condition, bounded by the test's own work).
     let tasks = loop {
         let tasks = rt.handle().tasks();
@@ -36,11 +40,23 @@ fn debug_mode_lists_every_task_with_name_parent_and_spawn_site() {
     assert!(p.spawned_at().file().ends_with("rt_introspect.rs"));
     let tree = rt.handle().dump_tasks();
     assert!(tree.starts_with("weft runtime: 2 live tasks"), "{tree}");
-    let parent_line = tree.lines().position(|l| l.starts_with("└─ parent")).expect(&tree);
-    assert!(tree.lines().nth(parent_line + 1).unwrap().starts_with("   └─ child"), "{tree}");
+    let parent_line = tree
+        .lines()
+        .position(|l| l.starts_with("└─ parent"))
+        .expect(&tree);
+    assert!(
+        tree.lines()
+            .nth(parent_line + 1)
+            .unwrap()
+            .starts_with("   └─ child"),
+        "{tree}"
+    );
     gate.open();
     rt.block_on(parent).unwrap();
-    assert!(rt.handle().tasks().is_empty(), "finished tasks leave the list");
+    assert!(
+        rt.handle().tasks().is_empty(),
+        "finished tasks leave the list"
+    );
 }
 
 #[test]
@@ -71,26 +87,43 @@ fn slow_polls_are_reported_with_the_task_and_duration() {
     let r = reports.clone();
     let rt = Builder::new()
         .slow_poll_threshold(Duration::from_millis(10))
-        .on_slow_poll(move |slow| r.lock().push((slow.task().name().to_owned(), slow.took(), slow.to_string())))
+        .on_slow_poll(move |slow| {
+            r.lock()
+                .push((slow.task().name().to_owned(), slow.took(), slow.to_string()))
+        })
         .build()
         .unwrap();
-    let hog = weft_executor::task::Builder::new().name("hog").spawn_on(rt.handle(), async {
-        std::thread::sleep(Duration::from_millis(30));
-    });
+    let hog = weft_executor::task::Builder::new()
+        .name("hog")
+        .spawn_on(rt.handle(), async {
+            std::thread::sleep(Duration::from_millis(30));
+        });
     rt.block_on(hog).unwrap();
-    let fast = weft_executor::task::Builder::new().name("fast").spawn_on(rt.handle(), async {});
+    let fast = weft_executor::task::Builder::new()
+        .name("fast")
+        .spawn_on(rt.handle(), async {});
     rt.block_on(fast).unwrap();
     let reports = reports.lock();
     assert_eq!(reports.len(), 1, "only the slow poll is reported");
     assert_eq!(reports[0].0, "hog");
     assert!(reports[0].1 >= Duration::from_millis(30));
-    assert!(reports[0].2.contains("blocks the worker"), "{}", reports[0].2);
+    assert!(
+        reports[0].2.contains("blocks the worker"),
+        "{}",
+        reports[0].2
+    );
 }
 
 #[test]
 fn metrics_count_workers_and_registered_tasks() {
-    let rt = Builder::new().worker_threads(2).debug(true).build().unwrap();
-    let tasks: Vec<_> = (0..5).map(|_| rt.spawn(std::future::pending::<()>())).collect();
+    let rt = Builder::new()
+        .worker_threads(2)
+        .debug(true)
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..5)
+        .map(|_| rt.spawn(std::future::pending::<()>()))
+        .collect();
     let m = rt.handle().metrics();
     assert_eq!(m.workers(), 2);
     assert_eq!(m.registered_tasks(), 5);

@@ -31,10 +31,16 @@ fn a_panicking_task_reports_through_its_handle_and_the_workers_live_on() {
 #[test]
 fn a_panicking_blocking_job_becomes_a_join_error_and_the_pool_keeps_working() {
     let rt = Builder::new().max_blocking_threads(1).build().unwrap();
-    let err = rt.block_on(rt.spawn_blocking(|| -> u8 { panic!("blocking boom") })).unwrap_err();
+    let err = rt
+        .block_on(rt.spawn_blocking(|| -> u8 { panic!("blocking boom") }))
+        .unwrap_err();
     assert!(err.is_panic());
     assert!(err.to_string().contains("blocking boom"));
-    assert_eq!(rt.handle().blocking_threads(), 1, "the thread survived the panic");
+    assert_eq!(
+        rt.handle().blocking_threads(),
+        1,
+        "the thread survived the panic"
+    );
     assert_eq!(rt.block_on(rt.spawn_blocking(|| 5)).unwrap(), 5);
 }
 
@@ -66,9 +72,14 @@ fn a_panic_in_a_detached_task_does_not_disturb_others() {
 #[test]
 fn join_error_payload_can_be_resumed() {
     let rt = Runtime::new().unwrap();
-    let err = rt.block_on(rt.spawn(async { std::panic::panic_any(17_i32) })).unwrap_err();
+    let err = rt
+        .block_on(rt.spawn(async { std::panic::panic_any(17_i32) }))
+        .unwrap_err();
     assert!(err.to_string().contains("non-string payload"), "{err}");
     let payload = err.into_panic();
-    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| std::panic::resume_unwind(payload))).unwrap_err();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        std::panic::resume_unwind(payload)
+    }))
+    .unwrap_err();
     assert_eq!(*caught.downcast::<i32>().unwrap(), 17);
 }

@@ -11,7 +11,9 @@ fn a_million_spawned_tasks_all_complete() {
     within(Duration::from_secs(120), || {
         let rt = Runtime::new().unwrap();
         let sum = rt.block_on(async {
-            let tasks: Vec<_> = (0..1_000_000u64).map(|i| weft_executor::spawn(async move { i })).collect();
+            let tasks: Vec<_> = (0..1_000_000u64)
+                .map(|i| weft_executor::spawn(async move { i }))
+                .collect();
             let mut sum = 0u64;
             for task in tasks {
                 sum += task.await.unwrap();
@@ -26,9 +28,13 @@ fn a_million_spawned_tasks_all_complete() {
 fn tasks_spawned_from_a_plain_thread_run() {
     let rt = Runtime::new().unwrap();
     let handle = rt.handle().clone();
-    let tasks = std::thread::spawn(move || (0..100).map(|i| handle.spawn(async move { i * 2 })).collect::<Vec<_>>())
-        .join()
-        .unwrap();
+    let tasks = std::thread::spawn(move || {
+        (0..100)
+            .map(|i| handle.spawn(async move { i * 2 }))
+            .collect::<Vec<_>>()
+    })
+    .join()
+    .unwrap();
     let results: Vec<i32> = rt.block_on(async {
         let mut out = Vec::new();
         for t in tasks {
@@ -42,14 +48,23 @@ fn tasks_spawned_from_a_plain_thread_run() {
 #[test]
 fn runtime_is_reused_across_block_on_calls() {
     let rt = Runtime::new().unwrap();
-    assert_eq!(rt.block_on(async { weft_executor::spawn(async { "a" }).await.unwrap() }), "a");
-    assert_eq!(rt.block_on(async { weft_executor::spawn(async { "b" }).await.unwrap() }), "b");
+    assert_eq!(
+        rt.block_on(async { weft_executor::spawn(async { "a" }).await.unwrap() }),
+        "a"
+    );
+    assert_eq!(
+        rt.block_on(async { weft_executor::spawn(async { "b" }).await.unwrap() }),
+        "b"
+    );
 }
 
 #[test]
 fn run_returns_the_output_of_a_non_send_future() {
     let local = std::rc::Rc::new(41);
-    let out = weft_executor::run(async move { *local + weft_executor::spawn(async { 1 }).await.unwrap() });
+    let out =
+        weft_executor::run(
+            async move { *local + weft_executor::spawn(async { 1 }).await.unwrap() },
+        );
     assert_eq!(out, 42);
 }
 
@@ -75,7 +90,11 @@ fn spawn_after_shutdown_resolves_cancelled_and_drops_the_future() {
 fn zero_worker_threads_is_refused_with_a_reason() {
     let err = Builder::new().worker_threads(0).build().unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
-    assert!(err.to_string().contains("worker_threads must be at least 1"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("worker_threads must be at least 1"),
+        "{err}"
+    );
     let err = Builder::new().max_blocking_threads(0).build().unwrap_err();
     assert!(err.to_string().contains("max_blocking_threads"), "{err}");
 }
@@ -84,9 +103,14 @@ fn zero_worker_threads_is_refused_with_a_reason() {
 fn block_on_on_a_worker_thread_panics_with_a_clear_message() {
     let rt = Builder::new().worker_threads(2).build().unwrap();
     let handle = rt.handle().clone();
-    let err = rt.block_on(rt.spawn(async move { handle.block_on(async {}) })).unwrap_err();
+    let err = rt
+        .block_on(rt.spawn(async move { handle.block_on(async {}) }))
+        .unwrap_err();
     let msg = err.into_panic().downcast::<String>().unwrap();
-    assert!(msg.contains("block_on was called on a weft worker thread"), "{msg}");
+    assert!(
+        msg.contains("block_on was called on a weft worker thread"),
+        "{msg}"
+    );
     // The worker survived: the runtime still runs tasks on every worker.
     let ok: Vec<_> = (0..8).map(|i| rt.spawn(async move { i })).collect();
     for (i, t) in ok.into_iter().enumerate() {
@@ -99,7 +123,10 @@ fn handle_current_outside_a_runtime_says_what_to_do() {
     assert!(Handle::try_current().is_none());
     let err = std::panic::catch_unwind(Handle::current).unwrap_err();
     let msg = err.downcast::<String>().unwrap();
-    assert!(msg.contains("no weft runtime is running on this thread"), "{msg}");
+    assert!(
+        msg.contains("no weft runtime is running on this thread"),
+        "{msg}"
+    );
     let err = std::panic::catch_unwind(|| weft_executor::spawn(async {})).unwrap_err();
     assert!(err.downcast::<String>().unwrap().contains("weft::run"));
 }
@@ -107,9 +134,11 @@ fn handle_current_outside_a_runtime_says_what_to_do() {
 #[test]
 fn tasks_have_default_and_given_names() {
     let rt = Runtime::new().unwrap();
-    let named = weft_executor::task::Builder::new().name("fetch").spawn_on(rt.handle(), async {
-        weft_executor::task::current().unwrap().name().to_owned()
-    });
+    let named = weft_executor::task::Builder::new()
+        .name("fetch")
+        .spawn_on(rt.handle(), async {
+            weft_executor::task::current().unwrap().name().to_owned()
+        });
     assert_eq!(named.name(), "fetch");
     assert_eq!(rt.block_on(named).unwrap(), "fetch");
     let unnamed = rt.spawn(async {});
@@ -136,9 +165,17 @@ fn run_forever_returns_after_stop_from_a_task() {
 
 #[test]
 fn worker_threads_carry_the_configured_name() {
-    let rt = Builder::new().worker_threads(1).thread_name("svc").build().unwrap();
-    let name = rt.block_on(rt.spawn(async { std::thread::current().name().map(str::to_owned) })).unwrap();
+    let rt = Builder::new()
+        .worker_threads(1)
+        .thread_name("svc")
+        .build()
+        .unwrap();
+    let name = rt
+        .block_on(rt.spawn(async { std::thread::current().name().map(str::to_owned) }))
+        .unwrap();
     assert_eq!(name.as_deref(), Some("svc-worker-0"));
-    let name = rt.block_on(rt.spawn_blocking(|| std::thread::current().name().map(str::to_owned))).unwrap();
+    let name = rt
+        .block_on(rt.spawn_blocking(|| std::thread::current().name().map(str::to_owned)))
+        .unwrap();
     assert_eq!(name.as_deref(), Some("svc-blocking-0"));
 }

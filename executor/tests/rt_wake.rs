@@ -99,14 +99,21 @@ fn wakes_after_the_task_finished_are_harmless() {
 fn wake_by_ref_of_a_queued_task_does_not_queue_it_twice() {
     // One worker kept busy by the block_on'd future's task; many wakes of a queued task must
     // lead to exactly one extra poll.
-    let rt = weft_executor::Builder::new().worker_threads(1).build().unwrap();
+    let rt = weft_executor::Builder::new()
+        .worker_threads(1)
+        .build()
+        .unwrap();
     let polls = Arc::new(AtomicUsize::new(0));
     let waker_slot: Arc<Mutex<Option<Waker>>> = Arc::default();
     let (p, w) = (polls.clone(), waker_slot.clone());
     let task = rt.spawn(std::future::poll_fn(move |cx| {
         let n = p.fetch_add(1, Ordering::SeqCst) + 1;
         *w.lock() = Some(cx.waker().clone());
-        if n == 2 { Poll::Ready(()) } else { Poll::Pending }
+        if n == 2 {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     }));
     // Wait for the first poll.
     while polls.load(Ordering::SeqCst) < 1 {
@@ -186,7 +193,9 @@ impl Future for CrossThreadWake {
 fn many_tasks_woken_from_many_threads_all_finish() {
     within(Duration::from_secs(60), || {
         let rt = Runtime::new().unwrap();
-        let tasks: Vec<_> = (0..200).map(|_| rt.spawn(CrossThreadWake { remaining: 20 })).collect();
+        let tasks: Vec<_> = (0..200)
+            .map(|_| rt.spawn(CrossThreadWake { remaining: 20 }))
+            .collect();
         for t in tasks {
             rt.block_on(t).unwrap();
         }

@@ -18,15 +18,22 @@ fn results_follow_argument_order_not_finish_order() {
         let gates: Vec<Gate> = (0..5).map(|_| Gate::new()).collect();
         let children: Vec<_> = (0..5)
             .map(|i| {
-            let (mine, next) = (gates[i].clone(), if i > 0 { Some(gates[i - 1].clone()) } else { None });
-            async move {
-                mine.wait().await;
-                if let Some(next) = next {
-                    next.open(); // child i finishes before child i-1 may start
+                let (mine, next) = (
+                    gates[i].clone(),
+                    if i > 0 {
+                        Some(gates[i - 1].clone())
+                    } else {
+                        None
+                    },
+                );
+                async move {
+                    mine.wait().await;
+                    if let Some(next) = next {
+                        next.open(); // child i finishes before child i-1 may start
+                    }
+                    i
                 }
-                i
-            }
-        })
+            })
             .collect();
         let last = gates[4].clone();
         let all = spawn(gather(children));
@@ -54,7 +61,10 @@ fn settled_form_puts_failures_in_place() {
 #[test]
 fn a_child_panic_is_resumed_in_the_caller() {
     let rt = weft_executor::Runtime::new().unwrap();
-    let outer = rt.spawn(gather([Box::pin(async { 1 }) as BoxFut<i32>, Box::pin(async { panic!("child boom") })]));
+    let outer = rt.spawn(gather([
+        Box::pin(async { 1 }) as BoxFut<i32>,
+        Box::pin(async { panic!("child boom") }),
+    ]));
     let err = rt.block_on(outer).unwrap_err();
     assert!(err.to_string().contains("child boom"), "{err}");
 }
@@ -114,13 +124,17 @@ fn try_gather_returns_the_first_error_and_cancels_the_rest() {
 
 #[test]
 fn try_gather_collects_values_in_order() {
-    let out = run(try_gather((0..100).map(|i| async move { Ok::<_, ()>(i * 3) })));
+    let out = run(try_gather(
+        (0..100).map(|i| async move { Ok::<_, ()>(i * 3) }),
+    ));
     assert_eq!(out.unwrap(), (0..100).map(|i| i * 3).collect::<Vec<_>>());
 }
 
 #[test]
 fn gather_macro_returns_a_tuple_of_mixed_types() {
-    let (a, b, c) = run(async { weft_executor::gather!(async { 1u8 }, async { "two" }, async { 3.0f64 }).await });
+    let (a, b, c) = run(async {
+        weft_executor::gather!(async { 1u8 }, async { "two" }, async { 3.0f64 }).await
+    });
     assert_eq!((a, b, c), (1, "two", 3.0));
 }
 

@@ -35,14 +35,24 @@ fn a_child_error_cancels_the_siblings_and_is_reported() {
                 })
                 .unwrap();
         }
-        group.spawn(async { Err("ZeroDivisionError".to_string()) }).unwrap();
+        group
+            .spawn(async { Err("ZeroDivisionError".to_string()) })
+            .unwrap();
         group.join().await
     })
     .unwrap_err();
-    assert_eq!(drops.get(), 5, "every sibling was cancelled (and the group waited for it)");
+    assert_eq!(
+        drops.get(),
+        5,
+        "every sibling was cancelled (and the group waited for it)"
+    );
     assert_eq!(err.failures().len(), 1);
     assert!(matches!(&err.failures()[0], ChildFailure::Error(e) if e == "ZeroDivisionError"));
-    assert!(err.to_string().starts_with("1 unhandled error in a TaskGroup"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("1 unhandled error in a TaskGroup"),
+        "{err}"
+    );
 }
 
 /// test_taskgroup_08: a child whose cleanup fails while it is being cancelled is reported
@@ -72,8 +82,13 @@ fn failures_during_cancellation_are_listed_with_the_first_error() {
     })
     .unwrap_err();
     assert_eq!(err.failures().len(), 2, "{err}");
-    assert!(matches!(&err.failures()[0], ChildFailure::Panic(e) if e.to_string().contains("cleanup failed")));
-    assert!(matches!(&err.failures()[1], ChildFailure::Error("the first error")));
+    assert!(
+        matches!(&err.failures()[0], ChildFailure::Panic(e) if e.to_string().contains("cleanup failed"))
+    );
+    assert!(matches!(
+        &err.failures()[1],
+        ChildFailure::Error("the first error")
+    ));
 }
 
 /// test_taskgroup_no_create_task_after_failure.
@@ -132,11 +147,12 @@ fn values_come_back_in_spawn_order() {
         let gates: Vec<Gate> = (0..4).map(|_| Gate::new()).collect();
         for (i, g) in gates.iter().enumerate() {
             let g = g.clone();
-            group.spawn(async move {
-                g.wait().await;
-                Ok(i)
-            })
-            .unwrap();
+            group
+                .spawn(async move {
+                    g.wait().await;
+                    Ok(i)
+                })
+                .unwrap();
         }
         for g in gates.iter().rev() {
             g.open();

@@ -19,12 +19,18 @@ fn first_completed_splits_done_and_pending() {
             g.wait().await;
             "slow"
         });
-        let (done, pending) = wait(vec![fast, slow], ReturnWhen::FirstCompleted).await.unwrap();
+        let (done, pending) = wait(vec![fast, slow], ReturnWhen::FirstCompleted)
+            .await
+            .unwrap();
         assert_eq!(done.len(), 1);
         assert_eq!(pending.len(), 1);
         gate.open();
         for t in pending {
-            assert_eq!(t.await.unwrap(), "slow", "the pending task was not cancelled");
+            assert_eq!(
+                t.await.unwrap(),
+                "slow",
+                "the pending task was not cancelled"
+            );
         }
         for t in done {
             assert_eq!(t.await.unwrap(), "fast");
@@ -41,7 +47,9 @@ fn first_exception_reacts_to_panics_not_cancellations() {
         let cancelled = spawn(std::future::pending::<()>());
         cancelled.cancel();
         let held = spawn(async move { g.wait().await });
-        let (done, pending) = wait(vec![cancelled, held], ReturnWhen::FirstCompleted).await.unwrap();
+        let (done, pending) = wait(vec![cancelled, held], ReturnWhen::FirstCompleted)
+            .await
+            .unwrap();
         assert_eq!((done.len(), pending.len()), (1, 1));
         let failing = spawn(async { panic!("exception") });
         let mut tasks = pending;
@@ -57,7 +65,11 @@ fn first_exception_reacts_to_panics_not_cancellations() {
 /// test_wait_errors: an empty set is an error value.
 #[test]
 fn empty_input_is_an_error() {
-    let err = run(wait(Vec::<weft_executor::Task<()>>::new(), ReturnWhen::FirstCompleted)).unwrap_err();
+    let err = run(wait(
+        Vec::<weft_executor::Task<()>>::new(),
+        ReturnWhen::FirstCompleted,
+    ))
+    .unwrap_err();
     assert_eq!(err, EmptyWaitError);
 }
 
@@ -84,7 +96,8 @@ fn as_completed_yields_in_completion_order() {
 #[test]
 fn as_completed_reports_a_panic_in_place_and_is_a_stream() {
     run(async {
-        let futures: Vec<Pin<Box<dyn Future<Output = u8> + Send>>> = vec![Box::pin(async { panic!("bad") }), Box::pin(async { 7 })];
+        let futures: Vec<Pin<Box<dyn Future<Output = u8> + Send>>> =
+            vec![Box::pin(async { panic!("bad") }), Box::pin(async { 7 })];
         let mut it = as_completed(futures);
         let mut ok = 0;
         let mut panics = 0;
@@ -129,9 +142,13 @@ fn wait_timeout_returns_without_error() {
     run(async {
         let done = spawn(async { 1 });
         let stuck = spawn(std::future::pending::<i32>());
-        let (done, pending) = weft_executor::wait_timeout(vec![done, stuck], ReturnWhen::AllCompleted, std::time::Duration::from_millis(20))
-            .await
-            .unwrap();
+        let (done, pending) = weft_executor::wait_timeout(
+            vec![done, stuck],
+            ReturnWhen::AllCompleted,
+            std::time::Duration::from_millis(20),
+        )
+        .await
+        .unwrap();
         assert_eq!((done.len(), pending.len()), (1, 1));
         assert!(!pending[0].is_finished(), "not cancelled by the timeout");
     });
@@ -143,10 +160,14 @@ fn as_completed_timeout_times_out_the_missing_items() {
     run(async {
         let futures: Vec<Pin<Box<dyn Future<Output = u8> + Send>>> =
             vec![Box::pin(async { 1 }), Box::pin(std::future::pending())];
-        let mut it = weft_executor::as_completed_timeout(futures, std::time::Duration::from_millis(20));
+        let mut it =
+            weft_executor::as_completed_timeout(futures, std::time::Duration::from_millis(20));
         assert_eq!(it.next().await.unwrap().unwrap(), 1);
         let second = it.next().await.unwrap();
-        assert!(matches!(second, Err(weft_executor::AsCompletedError::TimedOut(_))), "{second:?}");
+        assert!(
+            matches!(second, Err(weft_executor::AsCompletedError::TimedOut(_))),
+            "{second:?}"
+        );
         assert!(it.next().await.is_none());
     });
 }

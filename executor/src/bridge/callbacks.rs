@@ -13,11 +13,11 @@ use crate::runtime::Handle;
 use parking_lot::Mutex;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
-use std::time::Instant;
 use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
 
 pub(crate) type Callback = Box<dyn FnOnce() + Send + 'static>;
 
@@ -73,7 +73,9 @@ pub struct CallbackHandle {
 
 impl fmt::Debug for CallbackHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CallbackHandle").field("cancelled", &self.cancelled()).finish()
+        f.debug_struct("CallbackHandle")
+            .field("cancelled", &self.cancelled())
+            .finish()
     }
 }
 
@@ -160,7 +162,10 @@ impl CallbackQueue {
         let dropped = {
             let mut state = self.state.lock();
             state.closed = true;
-            (std::mem::take(&mut state.queue), std::mem::take(&mut state.due))
+            (
+                std::mem::take(&mut state.queue),
+                std::mem::take(&mut state.due),
+            )
         };
         drop(dropped);
     }
@@ -186,7 +191,10 @@ impl Handle {
     /// let got: Vec<i32> = (0..3).map(|_| rx.recv().unwrap()).collect();
     /// assert_eq!(got, [0, 1, 2]);
     /// ```
-    pub fn call_soon<F: FnOnce() + Send + 'static>(&self, f: F) -> Result<CallbackHandle, CallbackRefused<F>> {
+    pub fn call_soon<F: FnOnce() + Send + 'static>(
+        &self,
+        f: F,
+    ) -> Result<CallbackHandle, CallbackRefused<F>> {
         let cancelled = Arc::new(AtomicBool::new(false));
         let mut f = Some(f);
         let accepted = self.enqueue_callback(
@@ -200,16 +208,30 @@ impl Handle {
     }
 
     /// Queues a callback (built by `make` only when it is accepted); false once closed.
-    pub(crate) fn enqueue_callback(&self, make: impl FnOnce() -> Callback, cancelled: Arc<AtomicBool>) -> bool {
+    pub(crate) fn enqueue_callback(
+        &self,
+        make: impl FnOnce() -> Callback,
+        cancelled: Arc<AtomicBool>,
+    ) -> bool {
         self.enqueue(|state| state.queue.push_back((make(), cancelled)))
     }
 
     /// Hands a timer that came due to the runner, which orders due timers by deadline.
-    pub(crate) fn enqueue_due_timer(&self, when: Instant, callback: Callback, cancelled: Arc<AtomicBool>) -> bool {
+    pub(crate) fn enqueue_due_timer(
+        &self,
+        when: Instant,
+        callback: Callback,
+        cancelled: Arc<AtomicBool>,
+    ) -> bool {
         self.enqueue(|state| {
             let seq = state.next_seq;
             state.next_seq += 1;
-            state.due.push(Reverse(DueTimer { when, seq, callback, cancelled }));
+            state.due.push(Reverse(DueTimer {
+                when,
+                seq,
+                callback,
+                cancelled,
+            }));
         })
     }
 
@@ -245,7 +267,10 @@ impl Handle {
     ///     .unwrap();
     /// assert_eq!(rx.recv().unwrap(), "hi");
     /// ```
-    pub fn call_soon_threadsafe<F: FnOnce() + Send + 'static>(&self, f: F) -> Result<CallbackHandle, CallbackRefused<F>> {
+    pub fn call_soon_threadsafe<F: FnOnce() + Send + 'static>(
+        &self,
+        f: F,
+    ) -> Result<CallbackHandle, CallbackRefused<F>> {
         self.call_soon(f)
     }
 }

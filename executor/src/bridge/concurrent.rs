@@ -6,10 +6,10 @@
 //! sleep), and another runtime can simply await it. Done-callbacks hang off the spawned
 //! future: they run when it finishes, panics, or is dropped by cancellation.
 
+use crate::JoinError;
 use crate::runtime::{Handle, block_on};
 use crate::scheduler::worker;
 use crate::task::Task;
-use crate::JoinError;
 use parking_lot::Mutex;
 use pin_project_lite::pin_project;
 use std::fmt;
@@ -59,7 +59,9 @@ pub struct ConcurrentFuture<T> {
 
 impl<T> fmt::Debug for ConcurrentFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConcurrentFuture").field("task", &self.task).finish()
+        f.debug_struct("ConcurrentFuture")
+            .field("task", &self.task)
+            .finish()
     }
 }
 
@@ -75,7 +77,9 @@ pub enum ResultTimeoutError {
 impl fmt::Display for ResultTimeoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ResultTimeoutError::TimedOut(d) => write!(f, "no result within {d:?}: the task was cancelled"),
+            ResultTimeoutError::TimedOut(d) => {
+                write!(f, "no result within {d:?}: the task was cancelled")
+            }
             ResultTimeoutError::Failed(err) => write!(f, "{err}"),
         }
     }
@@ -105,7 +109,10 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let done = Arc::new(Mutex::new(Done::Waiting(Vec::new())));
-        let task = self.spawn(NotifyDone { future, done: Some(done.clone()) });
+        let task = self.spawn(NotifyDone {
+            future,
+            done: Some(done.clone()),
+        });
         ConcurrentFuture { task, done }
     }
 }

@@ -33,7 +33,10 @@ pub struct TimerHandle {
 
 impl fmt::Debug for TimerHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TimerHandle").field("when", &self.when).field("cancelled", &self.cancelled()).finish()
+        f.debug_struct("TimerHandle")
+            .field("when", &self.when)
+            .field("cancelled", &self.cancelled())
+            .finish()
     }
 }
 
@@ -91,7 +94,11 @@ impl Handle {
     /// rt.handle().call_later(Duration::from_millis(20), move || tx.send(start.elapsed()).unwrap()).unwrap();
     /// assert!(rx.recv().unwrap() >= Duration::from_millis(20));
     /// ```
-    pub fn call_later<F: FnOnce() + Send + 'static>(&self, delay: Duration, f: F) -> Result<TimerHandle, CallbackRefused<F>> {
+    pub fn call_later<F: FnOnce() + Send + 'static>(
+        &self,
+        delay: Duration,
+        f: F,
+    ) -> Result<TimerHandle, CallbackRefused<F>> {
         self.call_at(weft_reactor::time::saturating_add(self.time(), delay), f)
     }
 
@@ -108,7 +115,11 @@ impl Handle {
     /// rt.handle().call_at(rt.handle().time(), move || tx.send(1).unwrap()).unwrap();
     /// assert_eq!(rx.recv().unwrap(), 1);
     /// ```
-    pub fn call_at<F: FnOnce() + Send + 'static>(&self, when: Instant, f: F) -> Result<TimerHandle, CallbackRefused<F>> {
+    pub fn call_at<F: FnOnce() + Send + 'static>(
+        &self,
+        when: Instant,
+        f: F,
+    ) -> Result<TimerHandle, CallbackRefused<F>> {
         if self.inner.shared.is_shutdown() {
             return Err(CallbackRefused(f));
         }
@@ -118,8 +129,14 @@ impl Handle {
             let mut f = Some(f);
             let mut make = || Box::new(f.take().expect("taken once")) as Callback;
             return match self.enqueue_due_timer(when, make(), cancelled.clone()) {
-                true => Ok(TimerHandle { cancelled, when, timer: None }),
-                false => Err(CallbackRefused(f.take().expect("refused before it was taken"))),
+                true => Ok(TimerHandle {
+                    cancelled,
+                    when,
+                    timer: None,
+                }),
+                false => Err(CallbackRefused(
+                    f.take().expect("refused before it was taken"),
+                )),
             };
         }
         let (handle, flag) = (self.clone(), cancelled.clone());
@@ -128,6 +145,10 @@ impl Handle {
             // Refused only when the runtime is shutting down, which drops it knowingly.
             handle.enqueue_due_timer(when, Box::new(f) as Callback, flag);
         });
-        Ok(TimerHandle { cancelled, when, timer: Some(timer.abort_handle()) })
+        Ok(TimerHandle {
+            cancelled,
+            when,
+            timer: Some(timer.abort_handle()),
+        })
     }
 }

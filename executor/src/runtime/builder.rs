@@ -3,7 +3,6 @@
 use super::{Inner, Runtime};
 use crate::blocking::BlockingPool;
 use crate::scheduler::park::{Driver, DriverSlot};
-use weft_reactor::Reactor;
 use crate::scheduler::{Shared, worker};
 use crossbeam_deque::Worker;
 use parking_lot::{Condvar, Mutex};
@@ -12,6 +11,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+use weft_reactor::Reactor;
 
 type NameFn = Arc<dyn Fn() -> String + Send + Sync>;
 /// Called on every runtime thread as it starts; what it returns is kept for the thread's life.
@@ -155,7 +155,10 @@ impl Builder {
     /// drop(rt);
     /// assert_eq!(*seen.lock().unwrap(), ["lost"]);
     /// ```
-    pub fn on_task_panic(mut self, handler: impl Fn(&crate::JoinError) + Send + Sync + 'static) -> Builder {
+    pub fn on_task_panic(
+        mut self,
+        handler: impl Fn(&crate::JoinError) + Send + Sync + 'static,
+    ) -> Builder {
         self.panic_handler = Some(Arc::new(handler));
         self
     }
@@ -205,7 +208,10 @@ impl Builder {
     ///     .unwrap();
     /// # drop(rt);
     /// ```
-    pub fn on_slow_poll(mut self, handler: impl Fn(&crate::runtime::SlowPoll) + Send + Sync + 'static) -> Builder {
+    pub fn on_slow_poll(
+        mut self,
+        handler: impl Fn(&crate::runtime::SlowPoll) + Send + Sync + 'static,
+    ) -> Builder {
         self.slow_poll_handler = Some(Arc::new(handler));
         self
     }
@@ -224,7 +230,11 @@ impl Builder {
     /// ```
     pub fn build(self) -> io::Result<Runtime> {
         let workers = match self.worker_threads {
-            Some(0) => return Err(invalid("worker_threads must be at least 1 (got 0): a runtime needs a thread to run its tasks")),
+            Some(0) => {
+                return Err(invalid(
+                    "worker_threads must be at least 1 (got 0): a runtime needs a thread to run its tasks",
+                ));
+            }
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
@@ -232,43 +242,81 @@ impl Builder {
             return Err(invalid("worker_threads must be below 32768"));
         }
         if self.max_blocking_threads == 0 {
-            return Err(invalid("max_blocking_threads must be at least 1 (got 0): spawn_blocking needs a thread"));
+            return Err(invalid(
+                "max_blocking_threads must be at least 1 (got 0): spawn_blocking needs a thread",
+            ));
         }
-        let blocking_name = self.blocking_thread_name.unwrap_or_else(|| numbered("weft-blocking"));
-        let panic_handler = self.panic_handler.unwrap_or_else(|| Arc::new(default_panic_handler));
+        let blocking_name = self
+            .blocking_thread_name
+            .unwrap_or_else(|| numbered("weft-blocking"));
+        let panic_handler = self
+            .panic_handler
+            .unwrap_or_else(|| Arc::new(default_panic_handler));
         let mut diagnostics = self.diagnostics;
-        let threshold = self.slow_poll_threshold.or(diagnostics.debug.then_some(Duration::from_millis(100)));
+        let threshold = self
+            .slow_poll_threshold
+            .or(diagnostics.debug.then_some(Duration::from_millis(100)));
         if let Some(threshold) = threshold {
-            let handler = self.slow_poll_handler.unwrap_or_else(|| Arc::new(|slow| eprintln!("weft: {slow}")));
+            let handler = self
+                .slow_poll_handler
+                .unwrap_or_else(|| Arc::new(|slow| eprintln!("weft: {slow}")));
             diagnostics.slow_poll = Some((threshold, handler));
         }
-        let blocking = BlockingPool::new(self.max_blocking_threads, self.blocking_keep_alive, blocking_name, panic_handler.clone());
+        let blocking = BlockingPool::new(
+            self.max_blocking_threads,
+            self.blocking_keep_alive,
+            blocking_name,
+            panic_handler.clone(),
+        );
         // The reactor is the driver idle workers block in, and every runtime thread makes it
         // current so timers and I/O sources find it.
         let reactor = Arc::new(Reactor::new()?);
         let driver: Arc<dyn Driver> = reactor.clone();
-        let on_thread_enter: EnterHook = Arc::new(move || -> Box<dyn std::any::Any> { Box::new(weft_reactor::enter(reactor.clone())) });
+        let on_thread_enter: EnterHook = Arc::new(move || -> Box<dyn std::any::Any> {
+            Box::new(weft_reactor::enter(reactor.clone()))
+        });
         let locals: Vec<Worker<_>> = (0..workers).map(|_| Worker::new_fifo()).collect();
         let stealers = locals.iter().map(Worker::stealer).collect();
-        let shared = Arc::new(Shared::new(stealers, Arc::new(DriverSlot::new(Some(driver))), blocking, panic_handler, diagnostics));
-        let inner = Arc::new(Inner { shared, callbacks: crate::bridge::callbacks::CallbackQueue::new(), on_thread_enter: Some(on_thread_enter), stop: Mutex::new(false), stop_signal: Condvar::new() });
+        let shared = Arc::new(Shared::new(
+            stealers,
+            Arc::new(DriverSlot::new(Some(driver))),
+            blocking,
+            panic_handler,
+            diagnostics,
+        ));
+        let inner = Arc::new(Inner {
+            shared,
+            callbacks: crate::bridge::callbacks::CallbackQueue::new(),
+            on_thread_enter: Some(on_thread_enter),
+            stop: Mutex::new(false),
+            stop_signal: Condvar::new(),
+        });
         let handle = super::Handle { inner };
 
         let weak = Arc::downgrade(&handle.inner);
-        handle.inner.shared.blocking.set_on_start(Arc::new(move || -> Box<dyn std::any::Any> {
-            match weak.upgrade() {
-                Some(inner) => Box::new(super::context::enter(&super::Handle { inner })),
-                None => Box::new(()),
-            }
-        }));
+        handle
+            .inner
+            .shared
+            .blocking
+            .set_on_start(Arc::new(move || -> Box<dyn std::any::Any> {
+                match weak.upgrade() {
+                    Some(inner) => Box::new(super::context::enter(&super::Handle { inner })),
+                    None => Box::new(()),
+                }
+            }));
 
-        let mut rt = Runtime { handle, threads: Vec::with_capacity(workers) };
+        let mut rt = Runtime {
+            handle,
+            threads: Vec::with_capacity(workers),
+        };
         for (index, local) in locals.into_iter().enumerate() {
             let handle = rt.handle.clone();
-            let spawned = std::thread::Builder::new().name((self.thread_name)()).spawn(move || {
-                let _enter = handle.enter();
-                worker::run(handle.inner.shared.clone(), index, local);
-            });
+            let spawned = std::thread::Builder::new()
+                .name((self.thread_name)())
+                .spawn(move || {
+                    let _enter = handle.enter();
+                    worker::run(handle.inner.shared.clone(), index, local);
+                });
             match spawned {
                 Ok(thread) => rt.threads.push(thread),
                 // Dropping `rt` shuts down the workers already started.

@@ -38,7 +38,11 @@ impl std::fmt::Debug for EnterGuard {
 pub(crate) fn enter(handle: &Handle) -> EnterGuard {
     let driver = handle.inner.on_thread_enter.as_ref().map(|hook| hook());
     let previous = CURRENT.with(|c| c.borrow_mut().replace(handle.clone()));
-    EnterGuard { previous, _driver: driver, _not_send: std::marker::PhantomData }
+    EnterGuard {
+        previous,
+        _driver: driver,
+        _not_send: std::marker::PhantomData,
+    }
 }
 
 impl Drop for EnterGuard {

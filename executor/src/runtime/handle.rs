@@ -1,11 +1,11 @@
 //! `Handle`: a cloneable, thread-safe reference to a runtime (asyncio's loop object).
 
 use super::{Inner, block_on, context};
-use std::sync::Arc;
 use crate::scheduler::{Scheduler, worker};
 use crate::task::{self, Origin, Task};
-use std::panic::Location;
 use std::future::Future;
+use std::panic::Location;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// A reference to a runtime that can be cloned and sent anywhere: spawn onto the runtime from
@@ -118,7 +118,10 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.shared.blocking.spawn(f, Origin::at(Location::caller()))
+        self.inner
+            .shared
+            .blocking
+            .spawn(f, Origin::at(Location::caller()))
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime current, and

@@ -126,7 +126,11 @@ impl TaskInfo {
 
 impl fmt::Display for TaskInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} [{:?}] spawned at {}", self.name, self.state, self.spawned_at)
+        write!(
+            f,
+            "{} [{:?}] spawned at {}",
+            self.name, self.state, self.spawned_at
+        )
     }
 }
 
@@ -178,7 +182,9 @@ impl fmt::Display for SlowPoll {
         write!(
             f,
             "executing {} (spawned at {}) took {:.3} seconds: something in it blocks the worker",
-            self.task.name, self.task.spawned_at, self.took.as_secs_f64()
+            self.task.name,
+            self.task.spawned_at,
+            self.took.as_secs_f64()
         )
     }
 }
@@ -254,7 +260,10 @@ impl Handle {
     /// ```
     pub fn tasks(&self) -> Vec<TaskInfo> {
         let mut out = Vec::new();
-        self.inner.shared.registry.for_each(|task| out.push(TaskInfo::of(task)));
+        self.inner
+            .shared
+            .registry
+            .for_each(|task| out.push(TaskInfo::of(task)));
         out.sort_by_key(|t| t.id);
         out
     }
@@ -286,9 +295,20 @@ impl Handle {
             let parent = task.parent.filter(|p| ids.contains(p));
             children.entry(parent).or_default().push(task);
         }
-        let mut out = format!("weft runtime: {} live task{}\n", tasks.len(), if tasks.len() == 1 { "" } else { "s" });
-        fn walk(out: &mut String, children: &BTreeMap<Option<TaskId>, Vec<&TaskInfo>>, of: Option<TaskId>, prefix: &str) {
-            let Some(list) = children.get(&of) else { return };
+        let mut out = format!(
+            "weft runtime: {} live task{}\n",
+            tasks.len(),
+            if tasks.len() == 1 { "" } else { "s" }
+        );
+        fn walk(
+            out: &mut String,
+            children: &BTreeMap<Option<TaskId>, Vec<&TaskInfo>>,
+            of: Option<TaskId>,
+            prefix: &str,
+        ) {
+            let Some(list) = children.get(&of) else {
+                return;
+            };
             for (i, task) in list.iter().enumerate() {
                 let last = i + 1 == list.len();
                 let _ = writeln!(out, "{prefix}{}{task}", if last { "└─ " } else { "├─ " });

@@ -78,7 +78,9 @@ pub struct Runtime {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("handle", &self.handle).finish()
+        f.debug_struct("Runtime")
+            .field("handle", &self.handle)
+            .finish()
     }
 }
 
@@ -171,7 +173,10 @@ impl Runtime {
     /// ```
     #[track_caller]
     pub fn run_forever(&self) {
-        assert!(!worker::on_worker_thread(), "run_forever was called on a weft worker thread");
+        assert!(
+            !worker::on_worker_thread(),
+            "run_forever was called on a weft worker thread"
+        );
         let inner = &self.handle.inner;
         let mut stopped = inner.stop.lock();
         while !*stopped {
@@ -241,6 +246,7 @@ impl Drop for Runtime {
 /// ```
 #[track_caller]
 pub fn run<F: Future>(future: F) -> F::Output {
-    let rt = Runtime::new().unwrap_or_else(|err| panic!("weft::run could not start a runtime: {err}"));
+    let rt =
+        Runtime::new().unwrap_or_else(|err| panic!("weft::run could not start a runtime: {err}"));
     rt.block_on(future)
 }

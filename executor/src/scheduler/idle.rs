@@ -46,7 +46,11 @@ impl Idle {
     /// worker asleep on its condvar is woken before the one blocked in the I/O driver.
     /// `fenced`: the caller needs the `SeqCst` fence that rules out a lost wake-up (see
     /// `Shared::notify_parked_local` for when it does not).
-    pub(crate) fn worker_to_notify(&self, fenced: bool, prefer: impl Fn(usize) -> bool) -> Option<usize> {
+    pub(crate) fn worker_to_notify(
+        &self,
+        fenced: bool,
+        prefer: impl Fn(usize) -> bool,
+    ) -> Option<usize> {
         if fenced {
             // Pairs with the `SeqCst` update in `transition_worker_to_parked`: the task this
             // call announces was pushed before the fence, so a sleeper that missed it is
@@ -61,7 +65,10 @@ impl Idle {
             return None;
         }
         self.state.fetch_add(UNPARKED_ONE | 1, SeqCst);
-        let pos = sleepers.iter().rposition(|&w| prefer(w)).unwrap_or(sleepers.len() - 1);
+        let pos = sleepers
+            .iter()
+            .rposition(|&w| prefer(w))
+            .unwrap_or(sleepers.len() - 1);
         Some(sleepers.swap_remove(pos))
     }
 
@@ -89,7 +96,9 @@ impl Idle {
     /// at the queues once more.
     pub(crate) fn transition_worker_to_parked(&self, worker: usize, is_searching: bool) -> bool {
         let mut sleepers = self.sleepers.lock();
-        let prev = self.state.fetch_sub(UNPARKED_ONE + usize::from(is_searching), SeqCst);
+        let prev = self
+            .state
+            .fetch_sub(UNPARKED_ONE + usize::from(is_searching), SeqCst);
         sleepers.push(worker);
         is_searching && searching(prev) == 1
     }

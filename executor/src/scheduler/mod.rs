@@ -115,7 +115,10 @@ impl Shared {
             // The workers may have drained the injector for the last time already: whatever
             // is in it now (at least our task) is cancelled here, so nothing is stranded.
             self.cancel_injected();
-        } else if let Some(worker) = self.idle.worker_to_notify(false, |w| !self.parkers[w].is_in_driver()) {
+        } else if let Some(worker) = self
+            .idle
+            .worker_to_notify(false, |w| !self.parkers[w].is_in_driver())
+        {
             self.parkers[worker].unpark();
         }
     }
@@ -144,7 +147,10 @@ impl Shared {
     /// Wakes one sleeping worker if a task queued where every worker can see it would
     /// otherwise wait.
     pub(crate) fn notify_parked(&self) {
-        if let Some(worker) = self.idle.worker_to_notify(true, |w| !self.parkers[w].is_in_driver()) {
+        if let Some(worker) = self
+            .idle
+            .worker_to_notify(true, |w| !self.parkers[w].is_in_driver())
+        {
             self.parkers[worker].unpark();
         }
     }
@@ -154,7 +160,10 @@ impl Shared {
     /// be lost and the check may skip the `SeqCst` fence: waking a sleeper here only buys
     /// parallelism.
     pub(crate) fn notify_parked_local(&self) {
-        if let Some(worker) = self.idle.worker_to_notify(false, |w| !self.parkers[w].is_in_driver()) {
+        if let Some(worker) = self
+            .idle
+            .worker_to_notify(false, |w| !self.parkers[w].is_in_driver())
+        {
             self.parkers[worker].unpark();
         }
     }
@@ -199,7 +208,10 @@ impl Schedule for Scheduler {
 
     fn slow_poll(&self, task: &Header, took: std::time::Duration) {
         if let Some((_, handler)) = &self.0.slow_poll {
-            handler(&crate::runtime::SlowPoll { task: crate::runtime::TaskInfo::of(task), took });
+            handler(&crate::runtime::SlowPoll {
+                task: crate::runtime::TaskInfo::of(task),
+                took,
+            });
         }
     }
 

@@ -47,12 +47,17 @@ pub(crate) struct DriverSlot {
 
 impl DriverSlot {
     pub(crate) fn new(driver: Option<Arc<dyn Driver>>) -> DriverSlot {
-        DriverSlot { driver, held: AtomicBool::new(false) }
+        DriverSlot {
+            driver,
+            held: AtomicBool::new(false),
+        }
     }
 
     fn try_acquire(&self) -> Option<DriverLease<'_>> {
         let driver = self.driver.as_deref()?;
-        self.held.compare_exchange(false, true, Acquire, Acquire).ok()?;
+        self.held
+            .compare_exchange(false, true, Acquire, Acquire)
+            .ok()?;
         Some(DriverLease { slot: self, driver })
     }
 
@@ -86,7 +91,12 @@ pub(crate) struct Parker {
 
 impl Parker {
     pub(crate) fn new(driver: Arc<DriverSlot>) -> Parker {
-        Parker { state: AtomicUsize::new(EMPTY), mutex: Mutex::new(()), condvar: Condvar::new(), driver }
+        Parker {
+            state: AtomicUsize::new(EMPTY),
+            mutex: Mutex::new(()),
+            condvar: Condvar::new(),
+            driver,
+        }
     }
 
     /// True while this worker is blocked in the driver (it should be woken last).
@@ -97,7 +107,11 @@ impl Parker {
     /// Sleeps until [`unpark`](Self::unpark) (or an earlier unpark that was not consumed yet),
     /// or until driver events arrive when this worker holds the driver.
     pub(crate) fn park(&self) {
-        if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+        if self
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
             return;
         }
         match self.driver.try_acquire() {
@@ -107,7 +121,10 @@ impl Parker {
     }
 
     fn park_driver(&self, lease: DriverLease<'_>) {
-        if let Err(actual) = self.state.compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst) {
+        if let Err(actual) = self
+            .state
+            .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+        {
             debug_assert_eq!(actual, NOTIFIED);
             self.state.store(EMPTY, SeqCst);
             return;
@@ -119,14 +136,21 @@ impl Parker {
 
     fn park_condvar(&self) {
         let mut guard = self.mutex.lock();
-        if let Err(actual) = self.state.compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst) {
+        if let Err(actual) = self
+            .state
+            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
+        {
             debug_assert_eq!(actual, NOTIFIED);
             self.state.store(EMPTY, SeqCst);
             return;
         }
         loop {
             self.condvar.wait(&mut guard);
-            if self.state.compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst).is_ok() {
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
                 return;
             }
             // Spurious wake-up: the state is still PARKED_CONDVAR; sleep again.

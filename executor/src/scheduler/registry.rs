@@ -26,7 +26,10 @@ struct Shard {
 impl Registry {
     pub(crate) fn new(workers: usize) -> Registry {
         let shards = (workers * 4).next_power_of_two().min(256);
-        Registry { shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(), mask: shards - 1 }
+        Registry {
+            shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
+            mask: shards - 1,
+        }
     }
 
     fn shard(&self, header: &Header) -> &Mutex<Shard> {

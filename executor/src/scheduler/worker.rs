@@ -141,7 +141,11 @@ impl Core {
     fn park(&self) {
         let shared = &self.shared;
         let was_searching = self.searching.replace(false);
-        if shared.idle.transition_worker_to_parked(self.index, was_searching) && shared.has_visible_work() {
+        if shared
+            .idle
+            .transition_worker_to_parked(self.index, was_searching)
+            && shared.has_visible_work()
+        {
             shared.notify_parked();
         }
         loop {
@@ -158,7 +162,9 @@ impl Core {
                 }
                 break;
             }
-            if shared.idle.transition_worker_to_parked(self.index, false) && shared.has_visible_work() {
+            if shared.idle.transition_worker_to_parked(self.index, false)
+                && shared.has_visible_work()
+            {
                 shared.notify_parked();
             }
         }

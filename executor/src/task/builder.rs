@@ -74,6 +74,9 @@ impl Builder {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        handle.spawn_with(future, super::Origin::at(std::panic::Location::caller()).named(self.name))
+        handle.spawn_with(
+            future,
+            super::Origin::at(std::panic::Location::caller()).named(self.name),
+        )
     }
 }

@@ -31,7 +31,12 @@ pub(crate) fn enter<R>(header: &Header, f: impl FnOnce() -> R) -> (R, bool) {
             });
         }
     }
-    let restore = CURRENT.with(|c| Restore(c.task.replace(Some(NonNull::from(header))), c.self_woken.replace(false)));
+    let restore = CURRENT.with(|c| {
+        Restore(
+            c.task.replace(Some(NonNull::from(header))),
+            c.self_woken.replace(false),
+        )
+    });
     let out = f();
     let self_woken = CURRENT.with(|c| c.self_woken.get());
     drop(restore);
@@ -54,10 +59,14 @@ pub(crate) fn note_self_wake(header: &Header) -> bool {
 
 /// The id of the task being polled on this thread (one thread-local read).
 pub(crate) fn current_id() -> Option<TaskId> {
-    CURRENT.try_with(|c| c.task.get()).ok().flatten().map(|ptr| {
-        // SAFETY: set only while that task is polled on this thread, which holds a reference.
-        unsafe { ptr.as_ref() }.id
-    })
+    CURRENT
+        .try_with(|c| c.task.get())
+        .ok()
+        .flatten()
+        .map(|ptr| {
+            // SAFETY: set only while that task is polled on this thread, which holds a reference.
+            unsafe { ptr.as_ref() }.id
+        })
 }
 
 /// The id and name of the task being polled on this thread.
@@ -113,6 +122,9 @@ pub fn current() -> Option<CurrentTask> {
         // SAFETY: the pointer is set only while that task is being polled on this thread, and
         // the poller holds a reference for the whole poll.
         let header = unsafe { ptr.as_ref() };
-        CurrentTask { id: header.id, name: header.name().into_owned() }
+        CurrentTask {
+            id: header.id,
+            name: header.name().into_owned(),
+        }
     })
 }

@@ -29,11 +29,23 @@ enum Repr {
 
 impl JoinError {
     pub(crate) fn cancelled(id: TaskId, name: Option<Arc<str>>) -> JoinError {
-        JoinError { id, name, repr: Repr::Cancelled }
+        JoinError {
+            id,
+            name,
+            repr: Repr::Cancelled,
+        }
     }
 
-    pub(crate) fn panic(id: TaskId, name: Option<Arc<str>>, payload: Box<dyn Any + Send>) -> JoinError {
-        JoinError { id, name, repr: Repr::Panic(parking_lot::Mutex::new(payload)) }
+    pub(crate) fn panic(
+        id: TaskId,
+        name: Option<Arc<str>>,
+        payload: Box<dyn Any + Send>,
+    ) -> JoinError {
+        JoinError {
+            id,
+            name,
+            repr: Repr::Panic(parking_lot::Mutex::new(payload)),
+        }
     }
 
     /// True when the task was cancelled (its future dropped before it finished).
@@ -73,8 +85,9 @@ impl JoinError {
     /// assert_eq!(*err.into_panic().downcast::<u32>().unwrap(), 7);
     /// ```
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
-        self.try_into_panic()
-            .unwrap_or_else(|err| panic!("JoinError::into_panic called on an error that is not a panic: {err}"))
+        self.try_into_panic().unwrap_or_else(|err| {
+            panic!("JoinError::into_panic called on an error that is not a panic: {err}")
+        })
     }
 
     /// The panic payload, or the error back when the task was cancelled.
@@ -129,7 +142,9 @@ impl JoinError {
     /// assert_eq!(err.panic_message().as_deref(), Some("bad 1"));
     /// ```
     pub fn panic_message(&self) -> Option<String> {
-        let Repr::Panic(payload) = &self.repr else { return None };
+        let Repr::Panic(payload) = &self.repr else {
+            return None;
+        };
         let payload = payload.lock();
         if let Some(s) = payload.downcast_ref::<&'static str>() {
             Some((*s).to_owned())
@@ -151,14 +166,22 @@ impl fmt::Display for JoinError {
         match (&self.repr, self.panic_message()) {
             (Repr::Cancelled, _) => write!(f, "{} was cancelled", self.task_label()),
             (Repr::Panic(_), Some(msg)) => write!(f, "{} panicked: {msg}", self.task_label()),
-            (Repr::Panic(_), None) => write!(f, "{} panicked with a non-string payload", self.task_label()),
+            (Repr::Panic(_), None) => write!(
+                f,
+                "{} panicked with a non-string payload",
+                self.task_label()
+            ),
         }
     }
 }
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = if self.is_cancelled() { "Cancelled" } else { "Panic" };
+        let kind = if self.is_cancelled() {
+            "Cancelled"
+        } else {
+            "Panic"
+        };
         f.debug_struct("JoinError")
             .field("id", &self.id)
             .field("name", &self.name)

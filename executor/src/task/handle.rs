@@ -46,7 +46,10 @@ impl<T> Task<T> {
     /// `raw` must be a task whose output type is `T`, and the caller gives this handle the
     /// task's join-handle reference.
     pub(crate) unsafe fn from_raw(raw: NonNull<Header>) -> Task<T> {
-        Task { raw, _output: PhantomData }
+        Task {
+            raw,
+            _output: PhantomData,
+        }
     }
 
     fn header(&self) -> &Header {
@@ -155,7 +158,9 @@ impl<T> Task<T> {
             let same = header.join_waker.with(|slot| {
                 // SAFETY: with `JOIN_WAKER` set the slot is written and only read by anyone;
                 // reading it alongside the completing runner's read is fine.
-                unsafe { &*slot }.as_ref().is_some_and(|w| w.will_wake(waker))
+                unsafe { &*slot }
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(waker))
             });
             if same {
                 return false;
@@ -165,7 +170,9 @@ impl<T> Task<T> {
             }
         }
         // SAFETY: `JOIN_WAKER` is clear, so the runner will not read the slot: it is ours.
-        header.join_waker.with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
+        header
+            .join_waker
+            .with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
         header.state.set_join_waker().is_err()
     }
 }

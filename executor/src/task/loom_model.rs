@@ -84,8 +84,16 @@ impl Drop for TwoStep {
 fn two_step(queue: &Queue) -> (Task<Output>, Arc<loom::sync::Mutex<Option<Waker>>>, Counts) {
     let slot = Arc::new(loom::sync::Mutex::new(None));
     let counts = Counts::default();
-    let future = TwoStep { slot: slot.clone(), polled: false, counts: counts.clone() };
-    let (task, notified) = new_task(future, queue.clone(), super::Origin::at(std::panic::Location::caller()));
+    let future = TwoStep {
+        slot: slot.clone(),
+        polled: false,
+        counts: counts.clone(),
+    };
+    let (task, notified) = new_task(
+        future,
+        queue.clone(),
+        super::Origin::at(std::panic::Location::caller()),
+    );
     notified.run();
     (task, slot, counts)
 }
@@ -95,7 +103,11 @@ fn loom_wake_run_cancel_and_detach_race() {
     loom::model(|| {
         let queue = Queue::default();
         let (task, slot, counts) = two_step(&queue);
-        let waker = slot.lock().unwrap().take().expect("first poll stored its waker");
+        let waker = slot
+            .lock()
+            .unwrap()
+            .take()
+            .expect("first poll stored its waker");
 
         let waking = thread::spawn(move || waker.wake());
         let q = queue.clone();
@@ -106,8 +118,16 @@ fn loom_wake_run_cancel_and_detach_race() {
         running.join().unwrap();
         queue.run_all();
 
-        assert_eq!(counts.get(FUTURE_DROPPED), 1, "the future is dropped exactly once");
-        assert_eq!(counts.get(OUTPUT_MADE), counts.get(OUTPUT_DROPPED), "every output is dropped");
+        assert_eq!(
+            counts.get(FUTURE_DROPPED),
+            1,
+            "the future is dropped exactly once"
+        );
+        assert_eq!(
+            counts.get(OUTPUT_MADE),
+            counts.get(OUTPUT_DROPPED),
+            "every output is dropped"
+        );
         if cancelled {
             // cancel() returned true: whatever the interleaving, no output survived.
             assert_eq!(counts.get(OUTPUT_MADE), counts.get(OUTPUT_DROPPED));
@@ -141,7 +161,10 @@ fn loom_join_waker_is_never_lost() {
         let output = match first {
             Poll::Ready(out) => out,
             Poll::Pending => {
-                assert!(flag.0.load(Ordering::SeqCst), "completion must wake the registered joiner");
+                assert!(
+                    flag.0.load(Ordering::SeqCst),
+                    "completion must wake the registered joiner"
+                );
                 match Pin::new(&mut task).poll(&mut cx) {
                     Poll::Ready(out) => out,
                     Poll::Pending => panic!("woken but not complete"),
@@ -172,7 +195,11 @@ fn loom_wake_by_ref_while_running_requeues_once() {
         b.join().unwrap();
         queue.run_all();
         assert!(task.is_finished());
-        assert_eq!(counts.get(OUTPUT_MADE), 1, "polled to completion exactly once");
+        assert_eq!(
+            counts.get(OUTPUT_MADE),
+            1,
+            "polled to completion exactly once"
+        );
         drop(task);
         assert_eq!(counts.get(OUTPUT_DROPPED), 1);
     });

@@ -117,7 +117,9 @@ impl Drop for Notified {
 
 impl std::fmt::Debug for Notified {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Notified").field("id", &self.header().id).finish()
+        f.debug_struct("Notified")
+            .field("id", &self.header().id)
+            .finish()
     }
 }
 
@@ -148,7 +150,11 @@ pub(crate) struct Origin {
 impl Origin {
     /// An unnamed task spawned at `location` by whatever task is running on this thread.
     pub(crate) fn at(location: &'static std::panic::Location<'static>) -> Origin {
-        Origin { name: None, spawned_at: location, parent: current::current_id() }
+        Origin {
+            name: None,
+            spawned_at: location,
+            parent: current::current_id(),
+        }
     }
 
     pub(crate) fn named(mut self, name: Option<Arc<str>>) -> Origin {

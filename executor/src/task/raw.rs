@@ -14,14 +14,14 @@ use super::state::{State, ToIdle, ToRunning};
 use super::waker::borrowed_waker;
 use super::{Notified, Schedule};
 use crate::loom::UnsafeCell;
-use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::Relaxed;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::mem;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::ptr::NonNull;
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::Relaxed;
 use std::task::{Context, Poll};
 
 /// What the task's slot holds over its life.
@@ -58,7 +58,12 @@ where
 
 /// Allocates a task holding `future`, queued once, with a join handle and `refs` references
 /// in all (the handle's, the returned entry's, and the registry's when there is one).
-pub(crate) fn allocate<F, S>(future: F, scheduler: S, origin: super::Origin, refs: usize) -> NonNull<Header>
+pub(crate) fn allocate<F, S>(
+    future: F,
+    scheduler: S,
+    origin: super::Origin,
+    refs: usize,
+) -> NonNull<Header>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -106,7 +111,10 @@ where
     let waker = unsafe { borrowed_waker(ptr) };
     let mut cx = Context::from_waker(&waker);
     let mut self_woken = false;
-    let started = cell.scheduler.slow_poll_threshold().map(|threshold| (threshold, std::time::Instant::now()));
+    let started = cell
+        .scheduler
+        .slow_poll_threshold()
+        .map(|threshold| (threshold, std::time::Instant::now()));
     let polled = catch_unwind(AssertUnwindSafe(|| {
         weft_coop::with_budget(|| {
             let (poll, woke) = super::current::enter(&cell.header, || {
@@ -163,15 +171,20 @@ fn register<F: Future, S: Schedule>(cell: &Cell<F, S>) -> bool {
 fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), JoinError> {
     catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the caller holds `RUNNING`: exclusive access to the stage.
-        cell.stage.with_mut(|stage| unsafe { *stage = Stage::Consumed });
+        cell.stage
+            .with_mut(|stage| unsafe { *stage = Stage::Consumed });
     }))
     .map_err(|payload| JoinError::panic(cell.header.id, cell.header.name.clone(), payload))
 }
 
 /// Requires `RUNNING`: drops the future and completes the task as cancelled.
 fn cancel_and_complete<F: Future, S: Schedule>(cell: &Cell<F, S>) {
-    let outcome = drop_future(cell)
-        .and_then(|()| Err(JoinError::cancelled(cell.header.id, cell.header.name.clone())));
+    let outcome = drop_future(cell).and_then(|()| {
+        Err(JoinError::cancelled(
+            cell.header.id,
+            cell.header.name.clone(),
+        ))
+    });
     complete(cell, outcome);
 }
 
@@ -266,7 +279,9 @@ unsafe fn drop_output<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 /// output (the task is complete and either detached or its handle is being dropped).
 fn discard_output<F: Future, S: Schedule>(cell: &Cell<F, S>) {
     // SAFETY: the caller owns the output, per this function's contract.
-    let stage = cell.stage.with_mut(|stage| unsafe { mem::replace(&mut *stage, Stage::Consumed) });
+    let stage = cell
+        .stage
+        .with_mut(|stage| unsafe { mem::replace(&mut *stage, Stage::Consumed) });
     if let Stage::Finished(Err(err)) = &stage
         && err.is_panic()
     {

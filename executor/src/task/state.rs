@@ -126,7 +126,9 @@ pub(crate) enum Cancel {
 impl State {
     /// A freshly spawned task: queued once, with a join handle and `refs` references.
     pub(crate) fn new(refs: usize) -> State {
-        State(AtomicUsize::new(NOTIFIED | JOIN_INTEREST | (refs * REF_ONE)))
+        State(AtomicUsize::new(
+            NOTIFIED | JOIN_INTEREST | (refs * REF_ONE),
+        ))
     }
 
     pub(crate) fn load(&self) -> Snapshot {
@@ -151,8 +153,15 @@ impl State {
         // bit 0 and setting bit 1 is exactly "+1": one `fetch_add` instead of a CAS loop.
         const _: () = assert!(NOTIFIED == 1 && RUNNING == 2);
         let prev = Snapshot(self.0.fetch_add(RUNNING - NOTIFIED, AcqRel));
-        debug_assert!(prev.is_notified() && !prev.is_running() && !prev.is_complete(), "{prev:?}");
-        if prev.is_cancelled() { ToRunning::Cancel } else { ToRunning::Poll }
+        debug_assert!(
+            prev.is_notified() && !prev.is_running() && !prev.is_complete(),
+            "{prev:?}"
+        );
+        if prev.is_cancelled() {
+            ToRunning::Cancel
+        } else {
+            ToRunning::Poll
+        }
     }
 
     /// Runner after a `Pending` poll. `self_woken`: the task woke itself during the poll on
@@ -212,7 +221,11 @@ impl State {
         self.update(|s| {
             if s.is_complete() || s.is_notified() {
                 let next = s.0 - REF_ONE;
-                let action = if next & REF_MASK == 0 { Wake::Dealloc } else { Wake::Nothing };
+                let action = if next & REF_MASK == 0 {
+                    Wake::Dealloc
+                } else {
+                    Wake::Nothing
+                };
                 (Some(next), action)
             } else if s.is_running() {
                 // The runner holds a reference, so this cannot be the last one.
@@ -321,7 +334,11 @@ mod tests {
         s.transition_to_running();
         assert_eq!(s.transition_to_idle(true), ToIdle::Yield);
         assert!(s.load().is_notified() && !s.load().is_running());
-        assert_eq!(s.load().ref_count(), 3, "the runner's reference became the entry's");
+        assert_eq!(
+            s.load().ref_count(),
+            3,
+            "the runner's reference became the entry's"
+        );
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! shared queue and wakes the consumer: O(1) per completion, however many children there are.
 
 use crate::task::{AbortHandle, current};
-use crate::{JoinError, spawn};
+use crate::{JoinError, spawn_at};
 use parking_lot::Mutex;
 use pin_project_lite::pin_project;
 use std::collections::VecDeque;
@@ -29,7 +29,9 @@ pub struct AsCompleted<T> {
 
 impl<T> fmt::Debug for AsCompleted<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AsCompleted").field("remaining", &self.remaining).finish()
+        f.debug_struct("AsCompleted")
+            .field("remaining", &self.remaining)
+            .finish()
     }
 }
 
@@ -62,18 +64,36 @@ impl<T> fmt::Debug for AsCompleted<T> {
 ///     assert!(results.next().await.is_none());
 /// });
 /// ```
+#[track_caller]
 pub fn as_completed<I>(futures: I) -> AsCompleted<<I::Item as Future>::Output>
 where
     I: IntoIterator,
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    let finished = Arc::new(Mutex::new(Finished { outcomes: VecDeque::new(), waker: None }));
+    let location = std::panic::Location::caller();
+    let finished = Arc::new(Mutex::new(Finished {
+        outcomes: VecDeque::new(),
+        waker: None,
+    }));
     let children: Vec<AbortHandle> = futures
         .into_iter()
-        .map(|future| spawn(Reporter { future, finished: finished.clone() }).abort_handle())
+        .map(|future| {
+            spawn_at(
+                Reporter {
+                    future,
+                    finished: finished.clone(),
+                },
+                location,
+            )
+            .abort_handle()
+        })
         .collect();
-    AsCompleted { remaining: children.len(), finished, children }
+    AsCompleted {
+        remaining: children.len(),
+        finished,
+        children,
+    }
 }
 
 impl<T> AsCompleted<T> {
@@ -102,7 +122,10 @@ impl<T> AsCompleted<T> {
         self.remaining
     }
 
-    pub(crate) fn poll_next_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+    pub(crate) fn poll_next_outcome(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<T, JoinError>>> {
         if self.remaining == 0 {
             return Poll::Ready(None);
         }
@@ -158,7 +181,11 @@ impl<F: Future> Future for Reporter<F> {
             Ok(Poll::Ready(value)) => Ok(value),
             Err(payload) => {
                 let me = current().expect("as_completed children run as tasks");
-                Err(JoinError::panic(me.id(), Some(Arc::from(me.name())), payload))
+                Err(JoinError::panic(
+                    me.id(),
+                    Some(Arc::from(me.name())),
+                    payload,
+                ))
             }
         };
         let waker = {
@@ -216,14 +243,21 @@ pub struct AsCompletedTimeout<T> {
 ///     assert!(it.next().await.is_none());
 /// });
 /// ```
-pub fn as_completed_timeout<I>(futures: I, timeout: std::time::Duration) -> AsCompletedTimeout<<I::Item as Future>::Output>
+#[track_caller]
+pub fn as_completed_timeout<I>(
+    futures: I,
+    timeout: std::time::Duration,
+) -> AsCompletedTimeout<<I::Item as Future>::Output>
 where
     I: IntoIterator,
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
     let deadline = weft_reactor::time::saturating_add(std::time::Instant::now(), timeout);
-    AsCompletedTimeout { inner: as_completed(futures), deadline }
+    AsCompletedTimeout {
+        inner: as_completed(futures),
+        deadline,
+    }
 }
 
 impl<T> AsCompletedTimeout<T> {

@@ -5,9 +5,10 @@
 //! slot, so the first error (in time, not in position) ends it at once.
 
 use crate::task::{AbortHandle, Task};
-use crate::{JoinError, spawn};
+use crate::{JoinError, spawn_at};
 use parking_lot::Mutex;
 use std::future::{Future, poll_fn};
+use std::panic::Location;
 use std::sync::Arc;
 use std::task::{Poll, Waker};
 
@@ -48,18 +49,37 @@ fn unwrap_child<T>(outcome: Result<T, JoinError>) -> T {
 /// let squares = weft_executor::run(weft_executor::gather((1..=4).map(|x| async move { x * x })));
 /// assert_eq!(squares, vec![1, 4, 9, 16]);
 /// ```
-pub async fn gather<I>(futures: I) -> Vec<<I::Item as Future>::Output>
+#[track_caller]
+pub fn gather<I>(futures: I) -> impl Future<Output = Vec<<I::Item as Future>::Output>>
 where
     I: IntoIterator,
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    let mut children = Children(futures.into_iter().map(spawn).collect());
-    let mut out = Vec::with_capacity(children.0.len());
-    for task in &mut children.0 {
-        out.push(unwrap_child(task.await));
+    collect_in_order(futures, Location::caller(), unwrap_child)
+}
+
+/// Spawns every future (at `location`, the combinator's caller) and maps each outcome in
+/// input order; the children are cancelled if the returned future is dropped. Spawning
+/// happens at the first poll, so `run(gather(..))` works before any runtime exists.
+async fn collect_in_order<I, R>(
+    futures: I,
+    location: &'static Location<'static>,
+    mut each: impl FnMut(Result<<I::Item as Future>::Output, JoinError>) -> R,
+) -> Vec<R>
+where
+    I: IntoIterator,
+    I::Item: Future + Send + 'static,
+    <I::Item as Future>::Output: Send + 'static,
+{
+    let mut children = Children(futures.into_iter().map(|f| spawn_at(f, location)).collect());
+    {
+        let mut out = Vec::with_capacity(children.0.len());
+        for task in &mut children.0 {
+            out.push(each(task.await));
+        }
+        out
     }
-    out
 }
 
 /// Like [`gather`], but every outcome comes back in input order, failures in place: a child
@@ -74,18 +94,16 @@ where
 /// assert_eq!(*outcomes[0].as_ref().unwrap(), "ok");
 /// assert!(outcomes[1].as_ref().unwrap_err().is_panic());
 /// ```
-pub async fn gather_settled<I>(futures: I) -> Vec<Result<<I::Item as Future>::Output, JoinError>>
+#[track_caller]
+pub fn gather_settled<I>(
+    futures: I,
+) -> impl Future<Output = Vec<Result<<I::Item as Future>::Output, JoinError>>>
 where
     I: IntoIterator,
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    let mut children = Children(futures.into_iter().map(spawn).collect());
-    let mut out = Vec::with_capacity(children.0.len());
-    for task in &mut children.0 {
-        out.push(task.await);
-    }
-    out
+    collect_in_order(futures, Location::caller(), |outcome| outcome)
 }
 
 /// The first error any child reported, and who to wake when one arrives.
@@ -108,65 +126,75 @@ struct FirstError<E> {
 /// })));
 /// assert_eq!(first_err, Err("child 2 failed".to_string()));
 /// ```
-pub async fn try_gather<I, T, E>(futures: I) -> Result<Vec<T>, E>
+#[track_caller]
+pub fn try_gather<I, T, E>(futures: I) -> impl Future<Output = Result<Vec<T>, E>>
 where
     I: IntoIterator,
     I::Item: Future<Output = Result<T, E>> + Send + 'static,
     T: Send + 'static,
     E: Send + 'static,
 {
-    let slot = Arc::new(Mutex::new(FirstError { error: None, waker: None }));
-    let mut children = Children(
-        futures
-            .into_iter()
-            .map(|future| {
-                let slot = slot.clone();
-                spawn(async move {
-                    match future.await {
-                        Ok(value) => Some(value),
-                        Err(err) => {
-                            let waker = {
-                                let mut slot = slot.lock();
-                                slot.error.get_or_insert(err);
-                                slot.waker.take()
-                            };
-                            if let Some(waker) = waker {
-                                waker.wake();
-                            }
-                            None
+    let location = Location::caller();
+    async move {
+        let slot = Arc::new(Mutex::new(FirstError {
+            error: None,
+            waker: None,
+        }));
+        let report = |future: I::Item| {
+            let slot = slot.clone();
+            async move {
+                match future.await {
+                    Ok(value) => Some(value),
+                    Err(err) => {
+                        let waker = {
+                            let mut slot = slot.lock();
+                            slot.error.get_or_insert(err);
+                            slot.waker.take()
+                        };
+                        if let Some(waker) = waker {
+                            waker.wake();
                         }
+                        None
                     }
-                })
-            })
-            .collect(),
-    );
-    let mut out = Vec::with_capacity(children.0.len());
-    let mut next = 0;
-    poll_fn(|cx| {
-        loop {
-            {
-                let mut slot = slot.lock();
-                if let Some(err) = slot.error.take() {
-                    return Poll::Ready(Err(err));
                 }
-                slot.waker = Some(cx.waker().clone());
             }
-            let Some(task) = children.0.get_mut(next) else { return Poll::Ready(Ok(())) };
-            match std::pin::Pin::new(task).poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(outcome) => match unwrap_child(outcome) {
-                    Some(value) => {
-                        out.push(value);
-                        next += 1;
+        };
+        let mut children = Children(
+            futures
+                .into_iter()
+                .map(|f| spawn_at(report(f), location))
+                .collect(),
+        );
+        let mut out = Vec::with_capacity(children.0.len());
+        let mut next = 0;
+        poll_fn(|cx| {
+            loop {
+                {
+                    let mut slot = slot.lock();
+                    if let Some(err) = slot.error.take() {
+                        return Poll::Ready(Err(err));
                     }
-                    // The child stored its error before finishing: the loop returns it.
-                    None => continue,
-                },
+                    slot.waker = Some(cx.waker().clone());
+                }
+                let Some(task) = children.0.get_mut(next) else {
+                    return Poll::Ready(Ok(()));
+                };
+                match std::pin::Pin::new(task).poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(outcome) => match unwrap_child(outcome) {
+                        Some(value) => {
+                            out.push(value);
+                            next += 1;
+                        }
+                        // The child stored its error before finishing: the loop returns it.
+                        None => continue,
+                    },
+                }
             }
-        }
-    })
-    .await?;
-    Ok(out)
+        })
+        .await?;
+        Ok(out)
+    }
 }
 
 /// One `gather!` member: a task that cancels on drop and resumes its panic when awaited.

@@ -114,7 +114,11 @@ impl<E> GroupError<E> {
 impl<E: fmt::Display> fmt::Display for GroupError<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.failures.len();
-        write!(f, "{n} unhandled error{} in a TaskGroup", if n == 1 { "" } else { "s" })?;
+        write!(
+            f,
+            "{n} unhandled error{} in a TaskGroup",
+            if n == 1 { "" } else { "s" }
+        )?;
         for (i, failure) in self.failures.iter().enumerate() {
             match failure {
                 ChildFailure::Error(e) => write!(f, "{}{e}", if i == 0 { ": " } else { "; " })?,
@@ -151,7 +155,10 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
     /// ```
     pub fn new() -> Self {
         TaskGroup {
-            shared: Arc::new(Mutex::new(GroupState { failing: false, aborts: Vec::new() })),
+            shared: Arc::new(Mutex::new(GroupState {
+                failing: false,
+                aborts: Vec::new(),
+            })),
             children: Mutex::new(Vec::new()),
         }
     }
@@ -173,6 +180,7 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
     ///     assert!(group.join().await.is_ok());
     /// });
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> Result<AbortHandle, GroupSpawnError>
     where
         F: Future<Output = Result<T, E>> + Send + 'static,
@@ -181,7 +189,13 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
         if state.failing {
             return Err(GroupSpawnError);
         }
-        let task = crate::spawn(Child { future, group: self.shared.clone() });
+        let task = crate::spawn_at(
+            Child {
+                future,
+                group: self.shared.clone(),
+            },
+            std::panic::Location::caller(),
+        );
         let abort = task.abort_handle();
         state.aborts.push(abort.clone());
         drop(state);
@@ -215,7 +229,11 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
                 Err(_cancelled) => {}
             }
         }
-        if failures.is_empty() { Ok(values) } else { Err(GroupError { failures }) }
+        if failures.is_empty() {
+            Ok(values)
+        } else {
+            Err(GroupError { failures })
+        }
     }
 }
 
@@ -236,7 +254,12 @@ fn abort_group(group: &Mutex<GroupState>) {
             return;
         }
         state.failing = true;
-        state.aborts.iter().filter(|a| Some(a.id()) != me).cloned().collect()
+        state
+            .aborts
+            .iter()
+            .filter(|a| Some(a.id()) != me)
+            .cloned()
+            .collect()
     };
     // Cancelling outside the lock: an idle child's future is dropped right here.
     for abort in aborts {

@@ -65,19 +65,30 @@ pub type DoneAndPending<T> = (Vec<Task<T>>, Vec<Task<T>>);
 ///     }
 /// });
 /// ```
-pub async fn wait<T>(tasks: Vec<Task<T>>, when: ReturnWhen) -> Result<DoneAndPending<T>, EmptyWaitError> {
+pub async fn wait<T>(
+    tasks: Vec<Task<T>>,
+    when: ReturnWhen,
+) -> Result<DoneAndPending<T>, EmptyWaitError> {
     if tasks.is_empty() {
         return Err(EmptyWaitError);
     }
     poll_fn(|cx| {
-        if condition_met(&tasks, when, cx) { Poll::Ready(()) } else { Poll::Pending }
+        if condition_met(&tasks, when, cx) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
     })
     .await;
     Ok(split(tasks))
 }
 
 /// Registers the waker with every pending task and reports whether `when` holds.
-pub(crate) fn condition_met<T>(tasks: &[Task<T>], when: ReturnWhen, cx: &mut std::task::Context<'_>) -> bool {
+pub(crate) fn condition_met<T>(
+    tasks: &[Task<T>],
+    when: ReturnWhen,
+    cx: &mut std::task::Context<'_>,
+) -> bool {
     let mut done = 0;
     let mut failed = false;
     for task in tasks {
@@ -122,7 +133,13 @@ pub async fn wait_timeout<T>(
     if tasks.is_empty() {
         return Err(EmptyWaitError);
     }
-    let met = poll_fn(|cx| if condition_met(&tasks, when, cx) { Poll::Ready(()) } else { Poll::Pending });
+    let met = poll_fn(|cx| {
+        if condition_met(&tasks, when, cx) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    });
     // Timing out is not an error here: the split below reports what finished.
     let _ = weft_reactor::timeout(timeout, met).await;
     Ok(split(tasks))

@@ -45,7 +45,9 @@ pub fn within<R: Send + 'static>(limit: Duration, f: impl FnOnce() -> R + Send +
         Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
             std::panic::resume_unwind(worker.join().unwrap_err())
         }
-        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("test hung for more than {limit:?}"),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("test hung for more than {limit:?}")
+        }
     }
 }
 
