@@ -17,12 +17,15 @@ const NUM_PINGS: usize = 1_000;
 const CHAIN: usize = 1_000;
 
 /// Counts down; the task that reaches zero fires the oneshot.
-fn countdown(n: usize) -> (Arc<(AtomicUsize, parking_lot::Mutex<Option<support::OneshotTx<()>>>)>, support::OneshotRx<()>) {
+/// A shared countdown: the task that takes it to zero fires the oneshot.
+type Countdown = (AtomicUsize, parking_lot::Mutex<Option<support::OneshotTx<()>>>);
+
+fn countdown(n: usize) -> (Arc<Countdown>, support::OneshotRx<()>) {
     let (tx, rx) = oneshot();
     (Arc::new((AtomicUsize::new(n), parking_lot::Mutex::new(Some(tx)))), rx)
 }
 
-fn done(c: &(AtomicUsize, parking_lot::Mutex<Option<support::OneshotTx<()>>>)) {
+fn done(c: &Countdown) {
     if c.0.fetch_sub(1, Ordering::AcqRel) == 1 {
         c.1.lock().take().unwrap().send(());
     }

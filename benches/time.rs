@@ -26,8 +26,8 @@ impl BenchTimers for Weft {
     fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
         weft::sleep(d)
     }
-    fn timeout<F: Future + Send>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send {
-        async move { weft::timeout(d, f).await.ok() }
+    async fn timeout<F: Future + Send>(d: Duration, f: F) -> Option<F::Output> {
+        weft::timeout(d, f).await.ok()
     }
 }
 
@@ -35,16 +35,14 @@ impl BenchTimers for Tokio {
     fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
         tokio::time::sleep(d)
     }
-    fn timeout<F: Future + Send>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send {
-        async move { tokio::time::timeout(d, f).await.ok() }
+    async fn timeout<F: Future + Send>(d: Duration, f: F) -> Option<F::Output> {
+        tokio::time::timeout(d, f).await.ok()
     }
 }
 
 impl BenchTimers for Smol {
-    fn sleep(d: Duration) -> impl Future<Output = ()> + Send {
-        async move {
-            async_io::Timer::after(d).await;
-        }
+    async fn sleep(d: Duration) {
+        async_io::Timer::after(d).await;
     }
     fn timeout<F: Future + Send>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send {
         futures_lite::future::or(async move { Some(f.await) }, async move {
@@ -73,12 +71,15 @@ const CHURN_PER_TASK: usize = 10_000;
 const FIRE_TASKS: usize = 10_000;
 const FIRE_SLEEPS: usize = 5;
 
-fn countdown(n: usize) -> (Arc<(AtomicUsize, parking_lot::Mutex<Option<support::OneshotTx<()>>>)>, support::OneshotRx<()>) {
+/// A shared countdown: the task that takes it to zero fires the oneshot.
+type Countdown = (AtomicUsize, parking_lot::Mutex<Option<support::OneshotTx<()>>>);
+
+fn countdown(n: usize) -> (Arc<Countdown>, support::OneshotRx<()>) {
     let (tx, rx) = oneshot();
     (Arc::new((AtomicUsize::new(n), parking_lot::Mutex::new(Some(tx)))), rx)
 }
 
-fn done(c: &(AtomicUsize, parking_lot::Mutex<Option<support::OneshotTx<()>>>)) {
+fn done(c: &Countdown) {
     if c.0.fetch_sub(1, Ordering::AcqRel) == 1 {
         c.1.lock().take().unwrap().send(());
     }
