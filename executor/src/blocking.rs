@@ -15,6 +15,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -35,6 +36,8 @@ struct Inner {
     keep_alive: Duration,
     thread_name: Arc<dyn Fn() -> String + Send + Sync>,
     panic_handler: crate::scheduler::PanicHandler,
+    /// Threads whose job's closure has returned but that are not back at the queue yet.
+    finishing: AtomicUsize,
     /// Run on each pool thread before it takes jobs: enters the runtime context.
     on_start: Mutex<Option<crate::runtime::EnterHook>>,
 }
@@ -45,6 +48,8 @@ struct State {
     threads: usize,
     idle: usize,
     pending_wakeups: usize,
+    /// Queued jobs promised to threads that are finishing a job (see the module docs).
+    finishing_claims: usize,
     shutdown: bool,
     handles: Vec<JoinHandle<()>>,
 }
@@ -60,8 +65,23 @@ impl<F: FnOnce() -> R, R> Future for BlockingJob<F> {
 
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
         let f = self.0.take().expect("a blocking job runs once");
-        Poll::Ready(weft_coop::unconstrained(f))
+        let output = weft_coop::unconstrained(f);
+        // Announce this thread as about to be free before completion wakes the awaiter.
+        POOL_THREAD.with(|pool| {
+            if let Some(inner) = &*pool.borrow() {
+                inner.finishing.fetch_add(1, Ordering::SeqCst);
+                FINISHING.with(|f| f.set(true));
+            }
+        });
+        Poll::Ready(output)
     }
+}
+
+thread_local! {
+    /// The pool this thread serves (set for pool threads only).
+    static POOL_THREAD: std::cell::RefCell<Option<Arc<Inner>>> = const { std::cell::RefCell::new(None) };
+    /// This thread announced itself as finishing during the job it just ran.
+    static FINISHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 impl Schedule for BlockingPool {
@@ -94,6 +114,7 @@ impl BlockingPool {
                 keep_alive,
                 thread_name,
                 panic_handler,
+                finishing: AtomicUsize::new(0),
                 on_start: Mutex::new(None),
             }),
         }
@@ -128,6 +149,9 @@ impl BlockingPool {
             state.pending_wakeups += 1;
             drop(state);
             self.inner.work.notify_one();
+        } else if self.inner.finishing.load(Ordering::SeqCst) > state.finishing_claims {
+            // A thread is on its way back to the queue: it takes this job.
+            state.finishing_claims += 1;
         } else if state.threads < self.inner.max_threads {
             state.threads += 1;
             if let Err(err) = self.start_thread(&mut state) {
@@ -158,6 +182,7 @@ impl BlockingPool {
     fn thread_main(&self) {
         let hook = self.inner.on_start.lock().clone();
         let _context = hook.map(|hook| hook());
+        POOL_THREAD.with(|pool| *pool.borrow_mut() = Some(self.inner.clone()));
         let inner = &*self.inner;
         let mut state = inner.state.lock();
         loop {
@@ -165,6 +190,10 @@ impl BlockingPool {
                 drop(state);
                 job.run();
                 state = inner.state.lock();
+                if FINISHING.with(|f| f.replace(false)) {
+                    inner.finishing.fetch_sub(1, Ordering::SeqCst);
+                    state.finishing_claims = state.finishing_claims.saturating_sub(1);
+                }
                 continue;
             }
             if state.shutdown {
@@ -184,6 +213,7 @@ impl BlockingPool {
         }
         state.threads -= 1;
         drop(state);
+        POOL_THREAD.with(|pool| pool.borrow_mut().take());
         inner.exited.notify_all();
     }
 

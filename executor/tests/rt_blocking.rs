@@ -112,3 +112,25 @@ fn handle_current_works_inside_blocking_jobs() {
     }));
     assert_eq!(inner.unwrap().unwrap(), 3);
 }
+
+/// A job submitted while the previous job's thread is finishing (the usual shape of a chain
+/// of `to_thread` calls, or a file read loop) is left for that thread: a chain never needs a
+/// second thread.
+#[test]
+fn a_sequential_chain_of_jobs_stays_on_one_thread() {
+    within(Duration::from_secs(60), || {
+        let rt = Builder::new().build().unwrap();
+        let names = rt.block_on(rt.spawn(async {
+            let mut names = std::collections::HashSet::new();
+            for _ in 0..1_000 {
+                let name = weft_executor::spawn_blocking(|| {
+                    std::thread::current().name().unwrap().to_owned()
+                });
+                names.insert(name.await.unwrap());
+            }
+            names
+        }));
+        assert_eq!(names.unwrap().len(), 1);
+        assert_eq!(rt.handle().blocking_threads(), 1);
+    });
+}
