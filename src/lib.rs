@@ -24,7 +24,7 @@
 //! | `await task`, `task.cancel()` | `task.await` gives `Result<T, `[`JoinError`]`>`; [`Task::cancel`] drops the future at its next await |
 //! | `shield(task)` | await `&mut task`: dropping that borrow leaves the task running |
 //! | `asyncio.sleep(d)` / `sleep(0)` | [`sleep`]`(d)` / [`yield_now`] |
-//! | `gather(*aws)` | [`gather`], [`try_gather`], [`gather!`], [`gather_settled`] (`return_exceptions=True`) |
+//! | `gather(*aws)` | [`gather()`], [`try_gather`], [`gather!`], [`gather_settled`] (`return_exceptions=True`) |
 //! | `TaskGroup` | [`TaskGroup`] |
 //! | `wait(aws, return_when=…)` | [`wait`], [`wait_timeout`] with [`ReturnWhen`] |
 //! | `as_completed(aws)` | [`as_completed`], [`as_completed_timeout`] |
@@ -45,7 +45,7 @@
 //! `Runtime`/`Builder`/`Handle`, `sleep`/`timeout`/`interval` — with three differences:
 //! dropping a [`Task`] detaches it (as in tokio) but [`Task::cancel`] is asyncio's cancel;
 //! `Task` is `Unpin` and can be awaited by reference; and the asyncio toolkit above
-//! ([`TaskGroup`], [`gather`], [`wait`], [`as_completed`], the loop callbacks and the thread
+//! ([`TaskGroup`], [`gather()`], [`wait`], [`as_completed`], the loop callbacks and the thread
 //! bridges) is built in. There is one runtime flavour: multi-threaded, work-stealing, with
 //! one I/O reactor shared by all workers.
 #![warn(missing_docs, missing_debug_implementations)]

@@ -32,7 +32,12 @@ pub struct Weft(pub weft::Runtime);
 impl BenchRuntime for Weft {
     const NAME: &'static str = "weft";
     fn new(workers: usize) -> Self {
-        Weft(weft::Builder::new().worker_threads(workers).build().unwrap())
+        Weft(
+            weft::Builder::new()
+                .worker_threads(workers)
+                .build()
+                .unwrap(),
+        )
     }
     fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.0.block_on(f)
@@ -50,7 +55,13 @@ pub struct Tokio(pub tokio::runtime::Runtime);
 impl BenchRuntime for Tokio {
     const NAME: &'static str = "tokio";
     fn new(workers: usize) -> Self {
-        Tokio(tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build().unwrap())
+        Tokio(
+            tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .enable_all()
+                .build()
+                .unwrap(),
+        )
     }
     fn block_on<F: Future>(&self, f: F) -> F::Output {
         self.0.block_on(f)
@@ -69,7 +80,8 @@ pub struct Smol {
     threads: Vec<std::thread::JoinHandle<()>>,
 }
 
-pub static SMOL_EX: LazyLock<async_executor::Executor<'static>> = LazyLock::new(async_executor::Executor::new);
+pub static SMOL_EX: LazyLock<async_executor::Executor<'static>> =
+    LazyLock::new(async_executor::Executor::new);
 
 impl BenchRuntime for Smol {
     const NAME: &'static str = "smol";
@@ -78,10 +90,15 @@ impl BenchRuntime for Smol {
         let threads = (0..workers)
             .map(|_| {
                 let rx = rx.clone();
-                std::thread::spawn(move || futures_lite::future::block_on(SMOL_EX.run(rx.recv())).unwrap_or(()))
+                std::thread::spawn(move || {
+                    futures_lite::future::block_on(SMOL_EX.run(rx.recv())).unwrap_or(())
+                })
             })
             .collect();
-        Smol { stop: Some(tx), threads }
+        Smol {
+            stop: Some(tx),
+            threads,
+        }
     }
     fn block_on<F: Future>(&self, f: F) -> F::Output {
         futures_lite::future::block_on(f)
@@ -105,7 +122,10 @@ impl Drop for Smol {
 
 /// A one-value channel: the same code for every runtime.
 pub fn oneshot<T>() -> (OneshotTx<T>, OneshotRx<T>) {
-    let inner = Arc::new(parking_lot::Mutex::new(OneshotState { value: None, waker: None }));
+    let inner = Arc::new(parking_lot::Mutex::new(OneshotState {
+        value: None,
+        waker: None,
+    }));
     (OneshotTx(inner.clone()), OneshotRx(inner))
 }
 

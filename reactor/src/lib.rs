@@ -19,6 +19,11 @@
 //! syscall. Elsewhere sources are registered oneshot and re-armed on demand. Readiness waits
 //! spend the cooperative budget of [`weft_coop`].
 //!
+//! # Networking
+//!
+//! [`net`] builds TCP, UDP and Unix-domain sockets on `Async`: non-blocking connects
+//! (writability plus `SO_ERROR`), listeners, split halves, and the `futures_io` traits.
+//!
 //! # Timers
 //!
 //! [`sleep`], [`sleep_until`], [`timeout`], [`timeout_at`] and [`time::interval`] put nodes in
@@ -50,6 +55,7 @@ mod context;
 #[doc(hidden)]
 pub mod doc_support;
 mod driver;
+pub mod net;
 mod readiness;
 mod source;
 mod sys;

@@ -1,0 +1,188 @@
+//! Networking benchmarks, side by side: weft (`weft::net`), tokio (`tokio::net`) and smol
+//! (`async-net` on async-executor threads), same worker count.
+//!
+//! `tcp_echo`: 16 connections × 2,000 round trips of 64 bytes on loopback. Each iteration
+//! binds a listener, accepts 16 connections (one echo task each) and runs 16 client tasks
+//! that write 64 bytes and read them back 2,000 times; `TCP_NODELAY` is set everywhere. The
+//! connection set-up is part of each iteration but is < 1% of it.
+//!
+//! Run: `cargo bench --bench net` (then `python3 benches/report.py`).
+
+mod support;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use support::{BenchRuntime, OneshotRx, OneshotTx, oneshot};
+
+const CONNECTIONS: usize = 16;
+const ROUND_TRIPS: usize = 2_000;
+const MESSAGE: usize = 64;
+
+type Countdown = Arc<(AtomicUsize, parking_lot::Mutex<Option<OneshotTx<()>>>)>;
+
+fn countdown(n: usize) -> (Countdown, OneshotRx<()>) {
+    let (tx, rx) = oneshot();
+    (
+        Arc::new((AtomicUsize::new(n), parking_lot::Mutex::new(Some(tx)))),
+        rx,
+    )
+}
+
+fn done(c: &Countdown) {
+    if c.0.fetch_sub(1, Ordering::AcqRel) == 1 {
+        c.1.lock().take().unwrap().send(());
+    }
+}
+
+/// The echo workload, written once per runtime with that runtime's own net types.
+trait TcpEcho: BenchRuntime {
+    fn tcp_echo(&self);
+}
+
+impl TcpEcho for support::Weft {
+    fn tcp_echo(&self) {
+        use weft::net::{TcpListener, TcpStream};
+        let (count, rx) = countdown(CONNECTIONS);
+        self.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            Self::spawn(async move {
+                for _ in 0..CONNECTIONS {
+                    let (stream, _) = listener.accept().await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    Self::spawn(async move {
+                        let mut buf = [0u8; 4096];
+                        loop {
+                            let n = stream.read(&mut buf).await.unwrap();
+                            if n == 0 {
+                                break;
+                            }
+                            stream.write_all(&buf[..n]).await.unwrap();
+                        }
+                    });
+                }
+            });
+            for _ in 0..CONNECTIONS {
+                let count = count.clone();
+                Self::spawn(async move {
+                    let stream = TcpStream::connect(addr).await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    let msg = [7u8; MESSAGE];
+                    let mut back = [0u8; MESSAGE];
+                    for _ in 0..ROUND_TRIPS {
+                        stream.write_all(&msg).await.unwrap();
+                        stream.read_exact(&mut back).await.unwrap();
+                    }
+                    done(&count);
+                });
+            }
+            rx.await
+        });
+    }
+}
+
+impl TcpEcho for support::Tokio {
+    fn tcp_echo(&self) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::net::{TcpListener, TcpStream};
+        let (count, rx) = countdown(CONNECTIONS);
+        self.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            Self::spawn(async move {
+                for _ in 0..CONNECTIONS {
+                    let (mut stream, _) = listener.accept().await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    Self::spawn(async move {
+                        let mut buf = [0u8; 4096];
+                        loop {
+                            let n = stream.read(&mut buf).await.unwrap();
+                            if n == 0 {
+                                break;
+                            }
+                            stream.write_all(&buf[..n]).await.unwrap();
+                        }
+                    });
+                }
+            });
+            for _ in 0..CONNECTIONS {
+                let count = count.clone();
+                Self::spawn(async move {
+                    let mut stream = TcpStream::connect(addr).await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    let msg = [7u8; MESSAGE];
+                    let mut back = [0u8; MESSAGE];
+                    for _ in 0..ROUND_TRIPS {
+                        stream.write_all(&msg).await.unwrap();
+                        stream.read_exact(&mut back).await.unwrap();
+                    }
+                    done(&count);
+                });
+            }
+            rx.await
+        });
+    }
+}
+
+impl TcpEcho for support::Smol {
+    fn tcp_echo(&self) {
+        use async_net::{TcpListener, TcpStream};
+        use futures_lite::{AsyncReadExt, AsyncWriteExt};
+        let (count, rx) = countdown(CONNECTIONS);
+        // Spawned from the benchmark thread so that the listener lives on the executor.
+        self.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            Self::spawn(async move {
+                for _ in 0..CONNECTIONS {
+                    let (mut stream, _) = listener.accept().await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    Self::spawn(async move {
+                        let mut buf = [0u8; 4096];
+                        loop {
+                            let n = stream.read(&mut buf).await.unwrap();
+                            if n == 0 {
+                                break;
+                            }
+                            stream.write_all(&buf[..n]).await.unwrap();
+                        }
+                    });
+                }
+            });
+            for _ in 0..CONNECTIONS {
+                let count = count.clone();
+                Self::spawn(async move {
+                    let mut stream = TcpStream::connect(addr).await.unwrap();
+                    stream.set_nodelay(true).unwrap();
+                    let msg = [7u8; MESSAGE];
+                    let mut back = [0u8; MESSAGE];
+                    for _ in 0..ROUND_TRIPS {
+                        stream.write_all(&msg).await.unwrap();
+                        stream.read_exact(&mut back).await.unwrap();
+                    }
+                    done(&count);
+                });
+            }
+            rx.await
+        });
+    }
+}
+
+fn tcp_echo<R: TcpEcho>(rt: &R) {
+    rt.tcp_echo();
+}
+
+fn benches(c: &mut Criterion) {
+    side_by_side!(c, "tcp_echo", (CONNECTIONS * ROUND_TRIPS) as u64, tcp_echo);
+}
+
+criterion_group! {
+    name = net;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(std::time::Duration::from_secs(1))
+        .measurement_time(std::time::Duration::from_secs(5));
+    targets = benches
+}
+criterion_main!(net);

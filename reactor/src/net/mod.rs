@@ -1,0 +1,153 @@
+//! Networking on the shared reactor: TCP, UDP and Unix-domain sockets.
+//!
+//! # Design
+//!
+//! Every type here is a thin shell around one [`Async`](crate::Async) of the matching standard
+//! library socket. `Async` owns the fd, keeps its per-direction readiness cache and
+//! deregisters the fd before it closes; so a read that would block costs one failed syscall
+//! and a cleared bit, never a re-arm, and every completed operation spends one unit of the
+//! cooperative budget (`Async`'s operations call `weft_coop::poll_proceed`). Nothing in this
+//! module touches the poller itself.
+//!
+//! * **Two waiting styles.** The inherent `async fn`s (`read`, `write`, `accept`, `recv`, ...)
+//!   wait in their own waiter slot, so any number of tasks may wait on one socket at once
+//!   (methods take `&self`; share a socket with an `Arc`). The `futures_io` impls (`AsyncRead`,
+//!   `AsyncWrite`) use the poll-style slot in which the most recent waker wins, as that
+//!   contract expects of a single reader and a single writer.
+//! * **Connecting without blocking.** `TcpStream::connect` and `UnixStream::connect` create a
+//!   non-blocking socket (`socket2`), start `connect(2)`, wait for writability and read
+//!   `SO_ERROR`, so a refused or unreachable peer comes back as the `io::Error` the OS gave.
+//! * **Addresses.** Functions taking `impl ToSocketAddrs` resolve with the standard library
+//!   on the calling thread. Literal addresses (`"127.0.0.1:80"`, `SocketAddr`) never block;
+//!   a host name does a blocking DNS lookup, so resolve names on the blocking pool first
+//!   (`spawn_blocking(move || name.to_socket_addrs())`) in latency-sensitive code.
+//! * **Splitting.** [`TcpStream::split`]/[`UnixStream::split`] lend a read and a write half;
+//!   `into_split` gives owned halves sharing the stream through an `Arc`, for two tasks.
+//!   Dropping an owned write half shuts the write direction down (the peer reads end of
+//!   stream), so "send the request, drop the writer, read the reply" works.
+//! * **Dropping.** A socket is closed only when its last owner drops it, and `Async`
+//!   deregisters it first. A task can only wait on a socket it borrows or co-owns, so no
+//!   waiter can be parked on a socket that is being closed: waits end with data, end of
+//!   stream, or the error the OS reports (a reset peer, a shut-down socket).
+//!
+//! ```
+//! use weft_reactor::net::{TcpListener, TcpStream};
+//!
+//! weft_reactor::doc_support::block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let client = TcpStream::connect(listener.local_addr()?).await?;
+//!     let (server, peer) = listener.accept().await?;
+//!     assert_eq!(peer, client.local_addr()?);
+//!     client.write_all(b"hello").await?;
+//!     let mut buf = [0u8; 5];
+//!     server.read_exact(&mut buf).await?;
+//!     assert_eq!(&buf, b"hello");
+//!     std::io::Result::Ok(())
+//! })?;
+//! # std::io::Result::Ok(())
+//! ```
+
+mod ops;
+mod socket;
+mod split;
+mod tcp;
+mod udp;
+mod unix;
+
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, SplitStream, WriteHalf};
+pub use std::net::Shutdown;
+pub use tcp::{Incoming, TcpListener, TcpStream};
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixIncoming, UnixListener, UnixStream};
+
+/// The ecosystem I/O traits that every stream type here implements, re-exported so that
+/// callers need no extra dependency to name them.
+///
+/// ```
+/// use weft_reactor::net::{AsyncRead, AsyncWrite, TcpStream};
+/// fn is_byte_stream<T: AsyncRead + AsyncWrite>() {}
+/// is_byte_stream::<TcpStream>();
+/// ```
+pub use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
+
+/// `futures_io::AsyncRead`/`AsyncWrite` for a byte stream and for a shared reference to it,
+/// plus `AsRawFd`/`AsFd`, all through its [`SplitStream`] plumbing. Flushing is a no-op
+/// (nothing is buffered in user space); closing shuts the write direction down.
+macro_rules! stream_traits {
+    ($stream:ty) => {
+        impl futures_io::AsyncRead for $stream {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::SplitStream::split_poll_read(&*self, cx, buf)
+            }
+        }
+
+        impl futures_io::AsyncRead for &$stream {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::SplitStream::split_poll_read(&**self, cx, buf)
+            }
+        }
+
+        $crate::net::stream_traits!(@write $stream, |s| &*s);
+        $crate::net::stream_traits!(@write &$stream, |s| &**s);
+
+        impl std::os::fd::AsRawFd for $stream {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                self.io.as_raw_fd()
+            }
+        }
+
+        impl std::os::fd::AsFd for $stream {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                self.io.as_fd()
+            }
+        }
+    };
+    (@write $ty:ty, |$s:ident| $deref:expr) => {
+        impl futures_io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $s = &*self;
+                $crate::net::SplitStream::split_poll_write($deref, cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                let $s = &*self;
+                $crate::net::SplitStream::split_poll_write_vectored($deref, cx, bufs)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                let $s = &*self;
+                std::task::Poll::Ready($crate::net::SplitStream::split_shutdown(
+                    $deref,
+                    std::net::Shutdown::Write,
+                ))
+            }
+        }
+    };
+}
+use stream_traits;

@@ -1,0 +1,85 @@
+//! The byte-stream operations TCP and Unix streams share, written once over `Async<T>`.
+//!
+//! Poll-style functions (`poll_*`) use the source's shared waiter slot and back the
+//! `futures_io` impls; the `async fn`s wait in their own slot so several tasks can wait on one
+//! stream. Both go through `Async`, hence through the readiness cache and the cooperative
+//! budget.
+
+use std::io::{self, IoSlice, Read, Write};
+use std::os::fd::AsRawFd;
+use std::task::{Context, Poll};
+
+use crate::Async;
+
+/// One read into `buf`, poll-style.
+pub(crate) fn poll_read<T>(
+    io: &Async<T>,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>>
+where
+    T: AsRawFd,
+    for<'a> &'a T: Read,
+{
+    io.poll_read_with(cx, |s| (&*s).read(buf))
+}
+
+/// One write from `buf`, poll-style.
+pub(crate) fn poll_write<T>(
+    io: &Async<T>,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+) -> Poll<io::Result<usize>>
+where
+    T: AsRawFd,
+    for<'a> &'a T: Write,
+{
+    io.poll_write_with(cx, |s| (&*s).write(buf))
+}
+
+/// One vectored write, poll-style.
+pub(crate) fn poll_write_vectored<T>(
+    io: &Async<T>,
+    cx: &mut Context<'_>,
+    bufs: &[IoSlice<'_>],
+) -> Poll<io::Result<usize>>
+where
+    T: AsRawFd,
+    for<'a> &'a T: Write,
+{
+    io.poll_write_with(cx, |s| (&*s).write_vectored(bufs))
+}
+
+/// One read into `buf`, waiting in an own slot.
+pub(crate) async fn read<T>(io: &Async<T>, buf: &mut [u8]) -> io::Result<usize>
+where
+    T: AsRawFd,
+    for<'a> &'a T: Read,
+{
+    io.read_with(|s| (&*s).read(buf)).await
+}
+
+/// One write from `buf`, waiting in an own slot.
+pub(crate) async fn write<T>(io: &Async<T>, buf: &[u8]) -> io::Result<usize>
+where
+    T: AsRawFd,
+    for<'a> &'a T: Write,
+{
+    io.write_with(|s| (&*s).write(buf)).await
+}
+
+/// The error `read_exact` reports when the stream ends first.
+pub(crate) fn early_eof(got: usize, wanted: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!("the stream ended after {got} of {wanted} bytes"),
+    )
+}
+
+/// The error `write_all` reports when the stream accepts no more bytes.
+pub(crate) fn write_zero() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::WriteZero,
+        "the stream accepted no more bytes (write returned 0)",
+    )
+}

@@ -1,0 +1,232 @@
+//! asyncio's Streams API: `open_connection`, `start_server`, `StreamReader`, `StreamWriter`.
+//!
+//! # Design
+//!
+//! asyncio splits a connection into a transport (owns the socket, buffers writes, is driven
+//! by the event loop) and a protocol feeding a `StreamReader`. weft keeps the user-facing
+//! half and replaces the callbacks with pull-based reads:
+//!
+//! * [`StreamReader`] owns a byte buffer and reads from the socket only when a call needs
+//!   more bytes. The `limit` and end-of-stream rules are asyncio's, line for line (see each
+//!   method). Its methods take `&mut self`, so asyncio's "another coroutine is already
+//!   waiting" error cannot happen; a cancelled read loses nothing, because bytes land in the
+//!   buffer before any method returns them.
+//! * [`StreamWriter`] shares the connection (see `transport.rs`): `write` is synchronous and
+//!   buffers; a small flusher task sends what the kernel did not take at once; `drain`
+//!   applies backpressure above the high-water mark and reports a dead connection as an
+//!   error. Its methods take `&self`, so several tasks may `drain` one writer.
+//! * [`start_server`] runs an accept loop task and spawns each connection's handler as its
+//!   own task. A handler that panics is reported through the runtime's panic handler
+//!   ([`Builder::on_task_panic`](crate::Builder::on_task_panic)) with asyncio's words,
+//!   'Unhandled exception in client_connected_cb', and the server keeps serving.
+//!
+//! ```
+//! weft::run(async {
+//!     let server = weft::io::start_server(
+//!         |mut reader, writer| async move {
+//!             let line = reader.readline().await.unwrap();
+//!             writer.write(&line).unwrap();
+//!             writer.drain().await.unwrap();
+//!         },
+//!         "127.0.0.1:0",
+//!     )
+//!     .await?;
+//!     let (mut reader, writer) = weft::io::open_connection(server.local_addr()?).await?;
+//!     writer.write(b"echo me\n")?;
+//!     assert_eq!(reader.readline().await.unwrap(), b"echo me\n");
+//!     server.close();
+//!     server.wait_closed().await;
+//!     std::io::Result::Ok(())
+//! })?;
+//! # std::io::Result::Ok(())
+//! ```
+
+mod error;
+mod reader;
+mod server;
+mod transport;
+mod writer;
+
+use std::io::{self, IoSlice};
+use std::net::{Shutdown, ToSocketAddrs};
+use std::path::Path;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use weft_executor::Handle;
+use weft_reactor::net::{SplitStream, TcpStream, UnixStream};
+
+pub use error::{IncompleteReadError, LimitOverrunError, ReadError};
+pub use reader::StreamReader;
+pub use server::Server;
+pub use writer::StreamWriter;
+
+pub use server::{start_server, start_unix_server};
+
+/// asyncio's default `limit` for a [`StreamReader`]: 64 KiB.
+///
+/// ```
+/// assert_eq!(weft::io::DEFAULT_LIMIT, 65_536);
+/// ```
+pub const DEFAULT_LIMIT: usize = 64 * 1024;
+
+/// The socket under a reader/writer pair: TCP or Unix.
+///
+/// ```
+/// weft::run(async {
+///     let (a, _b) = weft::net::UnixStream::pair()?;
+///     let socket = weft::io::StreamSocket::from(a);
+///     assert!(matches!(socket, weft::io::StreamSocket::Unix(_)));
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Debug)]
+pub enum StreamSocket {
+    /// A TCP connection.
+    Tcp(TcpStream),
+    /// A Unix-domain stream connection.
+    Unix(UnixStream),
+}
+
+impl From<TcpStream> for StreamSocket {
+    fn from(stream: TcpStream) -> StreamSocket {
+        StreamSocket::Tcp(stream)
+    }
+}
+
+impl From<UnixStream> for StreamSocket {
+    fn from(stream: UnixStream) -> StreamSocket {
+        StreamSocket::Unix(stream)
+    }
+}
+
+impl StreamSocket {
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        match self {
+            StreamSocket::Tcp(s) => s.split_poll_read(cx, buf),
+            StreamSocket::Unix(s) => s.split_poll_read(cx, buf),
+        }
+    }
+
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self {
+            StreamSocket::Tcp(s) => s.split_poll_write(cx, buf),
+            StreamSocket::Unix(s) => s.split_poll_write(cx, buf),
+        }
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self {
+            StreamSocket::Tcp(s) => s.split_poll_write_vectored(cx, bufs),
+            StreamSocket::Unix(s) => s.split_poll_write_vectored(cx, bufs),
+        }
+    }
+
+    pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            StreamSocket::Tcp(s) => s.split_try_read(buf),
+            StreamSocket::Unix(s) => s.split_try_read(buf),
+        }
+    }
+
+    pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            StreamSocket::Tcp(s) => s.split_try_write(buf),
+            StreamSocket::Unix(s) => s.split_try_write(buf),
+        }
+    }
+
+    pub(crate) fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        match self {
+            StreamSocket::Tcp(s) => s.shutdown(how),
+            StreamSocket::Unix(s) => s.shutdown(how),
+        }
+    }
+}
+
+/// Wraps a connected socket into a reader/writer pair (asyncio's
+/// `open_connection(sock=...)`). The reader's limit is [`DEFAULT_LIMIT`]; change it with
+/// [`StreamReader::set_limit`].
+///
+/// Fails outside a weft runtime (the writer's flusher runs as a task).
+///
+/// ```
+/// weft::run(async {
+///     let (a, b) = weft::net::UnixStream::pair()?;
+///     let (mut ra, _wa) = weft::io::open_stream(a)?;
+///     let (_rb, wb) = weft::io::open_stream(b)?;
+///     wb.write(b"over a socketpair\n")?;
+///     assert_eq!(ra.readline().await.unwrap(), b"over a socketpair\n");
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub fn open_stream(socket: impl Into<StreamSocket>) -> io::Result<(StreamReader, StreamWriter)> {
+    let handle = Handle::try_current().ok_or_else(|| {
+        io::Error::other(
+            "weft::io streams need a running weft runtime (weft::run, Runtime::block_on or a task)",
+        )
+    })?;
+    let transport = transport::Transport::new(socket.into(), handle);
+    Ok((
+        StreamReader::new(transport.clone(), DEFAULT_LIMIT),
+        StreamWriter::new(transport),
+    ))
+}
+
+/// Connects over TCP and returns the reader/writer pair (asyncio's `open_connection`).
+///
+/// `addr` is resolved as [`TcpStream::connect`] does: literal addresses never block, a host
+/// name is looked up on this thread. A refused or unreachable peer is the OS's `io::Error`.
+///
+/// ```
+/// weft::run(async {
+///     let listener = weft::net::TcpListener::bind("127.0.0.1:0").await?;
+///     let (mut reader, writer) = weft::io::open_connection(listener.local_addr()?).await?;
+///     let (conn, _) = listener.accept().await?;
+///     conn.write_all(b"hello\n").await?;
+///     assert_eq!(reader.readline().await.unwrap(), b"hello\n");
+///     writer.close();
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub async fn open_connection(addr: impl ToSocketAddrs) -> io::Result<(StreamReader, StreamWriter)> {
+    open_stream(TcpStream::connect(addr).await?)
+}
+
+/// Connects to a Unix-domain socket and returns the reader/writer pair (asyncio's
+/// `open_unix_connection`).
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("weft-doc-ouc-{}", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// weft::run(async {
+///     let listener = weft::net::UnixListener::bind(&path)?;
+///     let (mut reader, _writer) = weft::io::open_unix_connection(&path).await?;
+///     let (conn, _) = listener.accept().await?;
+///     conn.write_all(b"hi\n").await?;
+///     assert_eq!(reader.readline().await.unwrap(), b"hi\n");
+///     std::io::Result::Ok(())
+/// })?;
+/// std::fs::remove_file(&path)?;
+/// # std::io::Result::Ok(())
+/// ```
+pub async fn open_unix_connection(
+    path: impl AsRef<Path>,
+) -> io::Result<(StreamReader, StreamWriter)> {
+    open_stream(UnixStream::connect(path).await?)
+}
+
+/// The transport a reader and writer share, for the sibling modules.
+pub(crate) type SharedTransport = Arc<transport::Transport>;
