@@ -4,10 +4,10 @@
 //! same code is model-checked under `RUSTFLAGS="--cfg loom"` and runs at full speed otherwise.
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, fence};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, fence};
 
 /// An `UnsafeCell` with loom's closure-based access API, so loom can track every access.
 #[cfg(not(loom))]

@@ -120,12 +120,14 @@ fn remote_spawns_run_while_local_work_never_runs_out() {
 }
 
 /// A worker that takes a batch of remote tasks and then sits in one long poll must not
-/// strand the rest of the batch: another worker is woken to steal it.
+/// strand the rest of the batch: another worker is woken to steal it. (Before the fix, a
+/// worker that woke spuriously just as the last searcher looked for sleepers went back to
+/// sleep without re-checking the queues, and this hung about one run in eight.)
 #[test]
 fn a_batch_taken_from_the_injector_is_shared_with_sleeping_workers() {
     within(Duration::from_secs(60), || {
         let rt = Builder::new().worker_threads(2).build().unwrap();
-        for _ in 0..50 {
+        for _ in 0..500 {
             let flag = Arc::new(AtomicBool::new(false));
             let tasks: Vec<_> = (0..8)
                 .map(|i| {

@@ -6,11 +6,13 @@
 //! nobody is searching — a searcher will find it — and at most about half the workers may
 //! search at once, so idle workers do not all hammer the same queues. A worker woken for new
 //! work starts out searching; when the *last* searcher finds a task it wakes a successor, so
-//! a burst of work fans out one worker at a time. A worker that goes to sleep as the last
-//! searcher checks the queues once more after publishing that it sleeps (both sides use
-//! `SeqCst`, so either the pusher sees the sleeper or the sleeper sees the task).
+//! a burst of work fans out one worker at a time. Every worker that goes to sleep checks the
+//! queues once more after publishing that it sleeps; a pusher fences before it reads who is
+//! asleep. Both sides are `SeqCst`, so either the pusher sees the sleeper or the sleeper sees
+//! the task — even when the pusher is about to run a long poll and cannot serve its own
+//! queue (a lost wake-up there strands work; a stress test once caught exactly that).
 
-use crate::loom::{AtomicUsize, Mutex};
+use crate::loom::{AtomicUsize, Mutex, fence};
 use std::sync::atomic::Ordering::SeqCst;
 
 const SEARCHING_MASK: usize = (1 << 16) - 1;
@@ -44,19 +46,11 @@ impl Idle {
     /// Picks a sleeper to wake for new work, or `None` when a searcher will find it anyway.
     /// The chosen worker is counted as awake and searching. `prefer` ranks candidates so a
     /// worker asleep on its condvar is woken before the one blocked in the I/O driver.
-    /// `fenced`: the caller needs the `SeqCst` fence that rules out a lost wake-up (see
-    /// `Shared::notify_parked_local` for when it does not).
-    pub(crate) fn worker_to_notify(
-        &self,
-        fenced: bool,
-        prefer: impl Fn(usize) -> bool,
-    ) -> Option<usize> {
-        if fenced {
-            // Pairs with the `SeqCst` update in `transition_worker_to_parked`: the task this
-            // call announces was pushed before the fence, so a sleeper that missed it is
-            // visible here.
-            std::sync::atomic::fence(SeqCst);
-        }
+    pub(crate) fn worker_to_notify(&self, prefer: impl Fn(usize) -> bool) -> Option<usize> {
+        // Pairs with the `SeqCst` update in `transition_worker_to_parked`: the task this call
+        // announces was pushed before the fence, so either this load sees the sleeper, or the
+        // sleeper's re-check after that update sees the task.
+        fence(SeqCst);
         if !self.should_notify() {
             return None;
         }
@@ -92,15 +86,17 @@ impl Idle {
         searching(self.state.fetch_sub(1, SeqCst)) == 1
     }
 
-    /// A worker goes to sleep; true when it was the last searcher, in which case it must look
-    /// at the queues once more.
-    pub(crate) fn transition_worker_to_parked(&self, worker: usize, is_searching: bool) -> bool {
+    /// A worker goes to sleep. It must look at the queues once more afterwards (see
+    /// `Core::park`).
+    pub(crate) fn transition_worker_to_parked(&self, worker: usize, is_searching: bool) {
         let mut sleepers = self.sleepers.lock();
-        let prev = self
-            .state
+        self.state
             .fetch_sub(UNPARKED_ONE + usize::from(is_searching), SeqCst);
         sleepers.push(worker);
-        is_searching && searching(prev) == 1
+        drop(sleepers);
+        // The other half of the pusher's fence in `worker_to_notify`: the caller's re-check
+        // of the queues cannot be ordered before this publication.
+        fence(SeqCst);
     }
 
     /// A worker woke up by itself (driver events, spurious wake-up, shutdown). True when it
@@ -133,11 +129,11 @@ mod tests {
     #[test]
     fn push_wakes_nobody_while_someone_searches() {
         let idle = Idle::new(4);
-        assert!(!idle.transition_worker_to_parked(3, false));
+        idle.transition_worker_to_parked(3, false);
         assert!(idle.transition_worker_to_searching());
-        assert_eq!(idle.worker_to_notify(true, |_| true), None);
+        assert_eq!(idle.worker_to_notify(|_| true), None);
         assert!(idle.transition_worker_from_searching());
-        assert_eq!(idle.worker_to_notify(true, |_| true), Some(3));
+        assert_eq!(idle.worker_to_notify(|_| true), Some(3));
         assert_eq!(idle.counts(), (4, 1));
     }
 
@@ -150,10 +146,11 @@ mod tests {
     }
 
     #[test]
-    fn last_searcher_to_park_is_told() {
+    fn a_parked_searcher_stops_counting_as_searching() {
         let idle = Idle::new(2);
         assert!(idle.transition_worker_to_searching());
-        assert!(idle.transition_worker_to_parked(0, true));
+        idle.transition_worker_to_parked(0, true);
+        assert_eq!(idle.counts(), (1, 0));
         assert!(idle.transition_worker_from_parked(0));
         assert!(!idle.transition_worker_from_parked(0));
     }
@@ -165,6 +162,44 @@ mod tests {
         idle.transition_worker_to_parked(1, false);
         idle.transition_worker_to_parked(2, false);
         // Worker 2 is "in the driver": 1 is chosen even though 2 slept last.
-        assert_eq!(idle.worker_to_notify(true, |w| w != 2), Some(1));
+        assert_eq!(idle.worker_to_notify(|w| w != 2), Some(1));
+    }
+}
+
+/// loom model of the sleep/wake hand-off: a worker going to sleep (and waking spuriously and
+/// going back to sleep) races a pusher announcing new work. Whatever the interleaving, the
+/// worker ends up picked to be woken — by the pusher or by its own re-check — so no work is
+/// stranded. Run with `RUSTFLAGS="--cfg loom" cargo test -p weft-executor --release --lib loom`.
+#[cfg(all(test, loom))]
+mod loom_model {
+    use super::*;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    #[test]
+    fn loom_a_sleeping_worker_is_never_left_behind_by_a_push() {
+        loom::model(|| {
+            // Worker 1 stays awake (running a long poll); worker 0 goes to sleep.
+            let idle = Arc::new(Idle::new(2));
+            let work = Arc::new(AtomicUsize::new(0));
+            let (i, w) = (idle.clone(), work.clone());
+            let pusher = thread::spawn(move || {
+                w.fetch_add(1, SeqCst);
+                i.worker_to_notify(|_| true)
+            });
+            // Worker 0: sleep, wake spuriously once, sleep again; re-check after each.
+            let mut picked = Vec::new();
+            for spurious in [false, true] {
+                if spurious && !idle.transition_worker_from_parked(0) {
+                    break; // the pusher already took us off the list
+                }
+                idle.transition_worker_to_parked(0, false);
+                if work.load(SeqCst) > 0 {
+                    picked.extend(idle.worker_to_notify(|_| true));
+                }
+            }
+            picked.extend(pusher.join().unwrap());
+            assert!(picked.contains(&0), "worker 0 sleeps while work is queued");
+        });
     }
 }

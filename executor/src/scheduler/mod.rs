@@ -108,18 +108,14 @@ impl Shared {
     /// Queues a task from a thread that is not one of this runtime's workers.
     pub(crate) fn schedule_remote(&self, task: Notified) {
         self.injector.push(task);
-        // Orders the push before both checks below; pairs with the `SeqCst` state changes of
-        // a worker going to sleep and of `begin_shutdown`.
+        // Orders the push before the shutdown check; pairs with `begin_shutdown`.
         std::sync::atomic::fence(SeqCst);
         if self.is_shutdown() {
             // The workers may have drained the injector for the last time already: whatever
             // is in it now (at least our task) is cancelled here, so nothing is stranded.
             self.cancel_injected();
-        } else if let Some(worker) = self
-            .idle
-            .worker_to_notify(false, |w| !self.parkers[w].is_in_driver())
-        {
-            self.parkers[worker].unpark();
+        } else {
+            self.notify_parked();
         }
     }
 
@@ -144,25 +140,12 @@ impl Shared {
         }
     }
 
-    /// Wakes one sleeping worker if a task queued where every worker can see it would
-    /// otherwise wait.
+    /// Wakes one sleeping worker if a task just queued would otherwise wait. The caller must
+    /// have pushed the task first: the check is fenced against workers going to sleep.
     pub(crate) fn notify_parked(&self) {
         if let Some(worker) = self
             .idle
-            .worker_to_notify(true, |w| !self.parkers[w].is_in_driver())
-        {
-            self.parkers[worker].unpark();
-        }
-    }
-
-    /// Like [`notify_parked`](Self::notify_parked) for a task a running worker pushed on its
-    /// own deque. That worker will run the task itself if nobody steals it, so no wake-up can
-    /// be lost and the check may skip the `SeqCst` fence: waking a sleeper here only buys
-    /// parallelism.
-    pub(crate) fn notify_parked_local(&self) {
-        if let Some(worker) = self
-            .idle
-            .worker_to_notify(false, |w| !self.parkers[w].is_in_driver())
+            .worker_to_notify(|w| !self.parkers[w].is_in_driver())
         {
             self.parkers[worker].unpark();
         }
@@ -174,8 +157,7 @@ impl Shared {
         }
     }
 
-    /// True when some queue other than `skip`'s deque holds work (for the last searcher's
-    /// final look before it sleeps).
+    /// True when any queue holds work: a worker's last look before it sleeps.
     pub(crate) fn has_visible_work(&self) -> bool {
         !self.injector.is_empty() || self.stealers.iter().any(|s| !s.is_empty())
     }

@@ -57,18 +57,37 @@ pub(crate) fn schedule(shared: &Arc<Shared>, task: Notified, is_yield: bool) {
 
 impl Core {
     fn schedule_local(&self, task: Notified, is_yield: bool) {
-        // Yields go to the back; so do wakes outside any poll (a driver turn), which keeps
-        // tasks woken together — timers expiring in one turn, say — in their wake order.
-        if is_yield || !self.polling.get() {
+        if !self.polling.get() {
+            // A wake during a driver turn on this worker: to the back, keeping tasks woken
+            // together (timers expiring in one turn) in wake order.
             self.local.push(task);
-        } else {
-            match self.lifo.replace(Some(task)) {
-                // The slot was empty: this worker will run the task next; nobody else needed.
-                None => return,
-                Some(prev) => self.local.push(prev),
+            self.shared.notify_parked();
+            return;
+        }
+        if is_yield {
+            self.local.push(task);
+            // The yielding task alone is no reason to wake anyone: this worker runs it next.
+            if self.local.len() > 1 {
+                self.shared.notify_parked();
+            }
+            return;
+        }
+        match self.lifo.replace(Some(task)) {
+            // The slot was empty: this worker will run the task next; nobody else needed.
+            None => {}
+            Some(prev) => {
+                self.local.push(prev);
+                self.shared.notify_parked();
             }
         }
-        self.shared.notify_parked_local();
+    }
+
+    /// After a driver turn on this worker: one sleeper is woken to share the work when the
+    /// turn queued more than this worker is about to run.
+    fn share_driver_wakes(&self) {
+        if self.local.len() > 1 {
+            self.shared.notify_parked();
+        }
     }
 
     fn next_task(&self) -> Option<Notified> {
@@ -90,7 +109,7 @@ impl Core {
     fn take_from_injector(&self) -> Option<Notified> {
         let task = steal_one(|| self.shared.injector.steal_batch_and_pop(&self.local))?;
         if !self.local.is_empty() {
-            self.shared.notify_parked_local();
+            self.shared.notify_parked();
         }
         Some(task)
     }
@@ -112,7 +131,7 @@ impl Core {
         self.polling.set(false);
         if let Some(next) = self.lifo.take() {
             self.local.push(next);
-            self.shared.notify_parked_local();
+            self.shared.notify_parked();
         }
     }
 
@@ -141,11 +160,14 @@ impl Core {
     fn park(&self) {
         let shared = &self.shared;
         let was_searching = self.searching.replace(false);
-        if shared
+        shared
             .idle
-            .transition_worker_to_parked(self.index, was_searching)
-            && shared.has_visible_work()
-        {
+            .transition_worker_to_parked(self.index, was_searching);
+        // Look once more after publishing that we sleep: a push (or a searcher's hand-off)
+        // whose fenced check still saw us awake is visible here. Every parking worker does
+        // this, not only the last searcher: a worker that woke spuriously is counted awake
+        // for a moment, and a searcher that looks just then wakes nobody.
+        if shared.has_visible_work() {
             shared.notify_parked();
         }
         loop {
@@ -157,14 +179,11 @@ impl Core {
             }
             // Woke on our own: the driver may have queued tasks here, or we are shutting down.
             if !self.local.is_empty() || shared.is_shutdown() {
-                if self.local.len() > 1 {
-                    shared.notify_parked();
-                }
+                self.share_driver_wakes();
                 break;
             }
-            if shared.idle.transition_worker_to_parked(self.index, false)
-                && shared.has_visible_work()
-            {
+            shared.idle.transition_worker_to_parked(self.index, false);
+            if shared.has_visible_work() {
                 shared.notify_parked();
             }
         }
@@ -225,6 +244,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         core.tick.set(tick);
         if tick.is_multiple_of(MAINTENANCE_INTERVAL) {
             core.shared.driver.poll_now();
+            core.share_driver_wakes();
         }
         if let Some(task) = core.next_task().or_else(|| core.steal_work()) {
             core.run_task(task);
