@@ -18,11 +18,17 @@ const CHAIN: usize = 1_000;
 
 /// Counts down; the task that reaches zero fires the oneshot.
 /// A shared countdown: the task that takes it to zero fires the oneshot.
-type Countdown = (AtomicUsize, parking_lot::Mutex<Option<support::OneshotTx<()>>>);
+type Countdown = (
+    AtomicUsize,
+    parking_lot::Mutex<Option<support::OneshotTx<()>>>,
+);
 
 fn countdown(n: usize) -> (Arc<Countdown>, support::OneshotRx<()>) {
     let (tx, rx) = oneshot();
-    (Arc::new((AtomicUsize::new(n), parking_lot::Mutex::new(Some(tx)))), rx)
+    (
+        Arc::new((AtomicUsize::new(n), parking_lot::Mutex::new(Some(tx)))),
+        rx,
+    )
 }
 
 fn done(c: &Countdown) {
@@ -122,7 +128,12 @@ fn chained_spawn<R: BenchRuntime>(rt: &R) {
 fn benches(c: &mut Criterion) {
     side_by_side!(c, "spawn_many_local", NUM_SPAWN as u64, spawn_many_local);
     side_by_side!(c, "spawn_many_remote", NUM_SPAWN as u64, spawn_many_remote);
-    side_by_side!(c, "yield_many", (TASKS_PER_YIELD_BENCH * NUM_YIELD) as u64, yield_many);
+    side_by_side!(
+        c,
+        "yield_many",
+        (TASKS_PER_YIELD_BENCH * NUM_YIELD) as u64,
+        yield_many
+    );
     side_by_side!(c, "ping_pong", NUM_PINGS as u64, ping_pong);
     side_by_side!(c, "chained_spawn", CHAIN as u64, chained_spawn);
 }

@@ -19,7 +19,10 @@ use support::{BenchRuntime, Smol, Tokio, Weft, oneshot};
 /// Each runtime's own timers.
 trait BenchTimers: BenchRuntime {
     fn sleep(d: Duration) -> impl Future<Output = ()> + Send;
-    fn timeout<F: Future + Send>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send;
+    fn timeout<F: Future + Send>(
+        d: Duration,
+        f: F,
+    ) -> impl Future<Output = Option<F::Output>> + Send;
 }
 
 impl BenchTimers for Weft {
@@ -44,7 +47,10 @@ impl BenchTimers for Smol {
     async fn sleep(d: Duration) {
         async_io::Timer::after(d).await;
     }
-    fn timeout<F: Future + Send>(d: Duration, f: F) -> impl Future<Output = Option<F::Output>> + Send {
+    fn timeout<F: Future + Send>(
+        d: Duration,
+        f: F,
+    ) -> impl Future<Output = Option<F::Output>> + Send {
         futures_lite::future::or(async move { Some(f.await) }, async move {
             async_io::Timer::after(d).await;
             None
@@ -72,11 +78,17 @@ const FIRE_TASKS: usize = 10_000;
 const FIRE_SLEEPS: usize = 5;
 
 /// A shared countdown: the task that takes it to zero fires the oneshot.
-type Countdown = (AtomicUsize, parking_lot::Mutex<Option<support::OneshotTx<()>>>);
+type Countdown = (
+    AtomicUsize,
+    parking_lot::Mutex<Option<support::OneshotTx<()>>>,
+);
 
 fn countdown(n: usize) -> (Arc<Countdown>, support::OneshotRx<()>) {
     let (tx, rx) = oneshot();
-    (Arc::new((AtomicUsize::new(n), parking_lot::Mutex::new(Some(tx)))), rx)
+    (
+        Arc::new((AtomicUsize::new(n), parking_lot::Mutex::new(Some(tx)))),
+        rx,
+    )
 }
 
 fn done(c: &Countdown) {
@@ -115,8 +127,18 @@ fn timer_fire<R: BenchTimers>(rt: &R) {
 }
 
 fn benches(c: &mut Criterion) {
-    side_by_side!(c, "timer_churn", (CHURN_TASKS * CHURN_PER_TASK) as u64, timer_churn);
-    side_by_side!(c, "timer_fire", (FIRE_TASKS * FIRE_SLEEPS) as u64, timer_fire);
+    side_by_side!(
+        c,
+        "timer_churn",
+        (CHURN_TASKS * CHURN_PER_TASK) as u64,
+        timer_churn
+    );
+    side_by_side!(
+        c,
+        "timer_fire",
+        (FIRE_TASKS * FIRE_SLEEPS) as u64,
+        timer_fire
+    );
 }
 
 criterion_group! {

@@ -15,8 +15,9 @@ async fn worker(name: &'static str, delay: f64, scale: f64) -> &'static str {
 /// Seed delays are multiplied by `scale` (1.0 = the seed's real timing).
 pub fn demo(scale: f64) {
     weft::run(async move {
-        let mut results =
-            weft::as_completed([("a", 0.3), ("b", 0.1), ("c", 0.2)].map(|(n, d)| worker(n, d, scale)));
+        let mut results = weft::as_completed(
+            [("a", 0.3), ("b", 0.1), ("c", 0.2)].map(|(n, d)| worker(n, d, scale)),
+        );
         let mut order = Vec::new();
         while let Some(outcome) = results.next().await {
             let name = outcome.expect("no worker failed");
@@ -33,5 +34,10 @@ fn secs(s: f64, scale: f64) -> Duration {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

@@ -30,11 +30,15 @@ pub fn demo(scale: f64) {
         let loop_ = weft::Handle::current();
         let later = say.clone();
         loop_
-            .call_later(secs(1.0, scale), move || later("Immediate callback executed"))
+            .call_later(secs(1.0, scale), move || {
+                later("Immediate callback executed")
+            })
             .expect("the runtime is running");
         let soon = say.clone();
         let (a, b) = (1, 2);
-        loop_.call_soon(move || soon(&format!("call_soon with arguments {a} and {b}"))).unwrap();
+        loop_
+            .call_soon(move || soon(&format!("call_soon with arguments {a} and {b}")))
+            .unwrap();
         weft::sleep(secs(2.0, scale)).await;
         say("... World!");
         let log = log.lock().unwrap();
@@ -50,5 +54,10 @@ fn secs(s: f64, scale: f64) -> Duration {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

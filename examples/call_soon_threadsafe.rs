@@ -23,9 +23,13 @@ pub fn demo(_scale: f64) {
         let event = Arc::new(weft::sync::Event::new());
         let e = event.clone();
         let notifier = std::thread::spawn(move || {
-            handle.call_soon_threadsafe(move || e.set()).expect("the runtime is running");
+            handle
+                .call_soon_threadsafe(move || e.set())
+                .expect("the runtime is running");
         });
-        weft::timeout(Duration::from_secs(10), event.wait()).await.expect("notified in time");
+        weft::timeout(Duration::from_secs(10), event.wait())
+            .await
+            .expect("notified in time");
         println!("notified");
         notifier.join().unwrap();
     });
@@ -33,5 +37,10 @@ pub fn demo(_scale: f64) {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

@@ -32,7 +32,10 @@ pub fn demo(scale: f64) {
     let took = t0.elapsed();
     println!("Took {:.4} ms", took.as_secs_f64() * 1000.0);
     assert_eq!((a1, a2), ("Girish", "Sancheti"));
-    assert!(took < secs(13.0, scale), "the sleeps overlapped: 12 + 1 units took only about 12");
+    assert!(
+        took < secs(13.0, scale),
+        "the sleeps overlapped: 12 + 1 units took only about 12"
+    );
 }
 
 fn secs(s: f64, scale: f64) -> Duration {
@@ -41,5 +44,10 @@ fn secs(s: f64, scale: f64) -> Duration {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

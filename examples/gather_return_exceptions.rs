@@ -30,7 +30,8 @@ pub fn demo(scale: f64) {
 
         // A panic is Rust's uncaught exception: gather_settled hands it back in place too.
         let settled = weft::gather_settled([
-            Box::pin(async { "fine" }) as std::pin::Pin<Box<dyn std::future::Future<Output = &str> + Send>>,
+            Box::pin(async { "fine" })
+                as std::pin::Pin<Box<dyn std::future::Future<Output = &str> + Send>>,
             Box::pin(async { panic!("boom") }),
         ])
         .await;
@@ -50,5 +51,10 @@ fn secs(s: f64, scale: f64) -> Duration {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

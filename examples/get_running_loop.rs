@@ -11,16 +11,27 @@
 
 /// Seed delays are multiplied by `scale` (1.0 = the seed's real timing).
 pub fn demo(_scale: f64) {
-    assert!(weft::Handle::try_current().is_none(), "no runtime outside run()");
+    assert!(
+        weft::Handle::try_current().is_none(),
+        "no runtime outside run()"
+    );
     weft::run(async {
         let handle = weft::Handle::current();
         println!("{handle:?}");
         let me = weft::spawn(async { weft::task::current().map(|t| t.name().to_owned()) });
-        println!("inside a task named {:?}", me.await.unwrap().expect("inside a task"));
+        println!(
+            "inside a task named {:?}",
+            me.await.unwrap().expect("inside a task")
+        );
     });
 }
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

@@ -21,9 +21,16 @@ pub fn demo(scale: f64) {
     weft::run(async move {
         let finished = Arc::new(Mutex::new(Vec::new()));
         let start = Instant::now();
-        weft::gather!(task(1, 3.0, scale, finished.clone()), task(2, 1.0, scale, finished.clone())).await;
+        weft::gather!(
+            task(1, 3.0, scale, finished.clone()),
+            task(2, 1.0, scale, finished.clone())
+        )
+        .await;
         let took = start.elapsed();
-        println!("took {:.2} units of the seed's seconds", took.as_secs_f64() / scale);
+        println!(
+            "took {:.2} units of the seed's seconds",
+            took.as_secs_f64() / scale
+        );
         assert_eq!(*finished.lock().unwrap(), [2, 1]);
         assert!(took < secs(4.0, scale), "the two sleeps overlapped");
     });
@@ -35,5 +42,10 @@ fn secs(s: f64, scale: f64) -> Duration {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

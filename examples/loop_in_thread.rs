@@ -17,7 +17,11 @@ pub fn demo(scale: f64) {
     // Start the runtime on its own thread and hand its Handle back.
     let (handle_tx, handle_rx) = mpsc::channel();
     let owner = std::thread::spawn(move || {
-        let runtime = weft::Builder::new().worker_threads(2).thread_name("background").build().expect("runtime");
+        let runtime = weft::Builder::new()
+            .worker_threads(2)
+            .thread_name("background")
+            .build()
+            .expect("runtime");
         handle_tx.send(runtime.handle().clone()).unwrap();
         runtime.run_forever(); // returns after handle.stop()
         // Dropping the runtime here cancels leftovers and joins its threads.
@@ -29,7 +33,10 @@ pub fn demo(scale: f64) {
         let reply = handle
             .run_coroutine_threadsafe(async move {
                 weft::sleep(secs(0.1, scale)).await;
-                format!("response {request} from {}", std::thread::current().name().unwrap_or("?"))
+                format!(
+                    "response {request} from {}",
+                    std::thread::current().name().unwrap_or("?")
+                )
             })
             .result()
             .expect("the request ran");
@@ -49,5 +56,10 @@ fn secs(s: f64, scale: f64) -> Duration {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

@@ -26,5 +26,10 @@ fn secs(s: f64, scale: f64) -> Duration {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

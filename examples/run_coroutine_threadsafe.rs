@@ -28,11 +28,15 @@ pub fn demo(scale: f64) {
         let handle = weft::Handle::current();
         let worker = std::thread::spawn(move || {
             let future = handle.run_coroutine_threadsafe(echo());
-            future.result_timeout(Duration::from_secs(10)).expect("the coroutine ran")
+            future
+                .result_timeout(Duration::from_secs(10))
+                .expect("the coroutine ran")
         });
         weft::sleep(secs(0.1, scale)).await;
         // Joining a thread blocks; do it on the blocking pool rather than a worker.
-        let value = weft::to_thread(move || worker.join().unwrap()).await.unwrap();
+        let value = weft::to_thread(move || worker.join().unwrap())
+            .await
+            .unwrap();
         println!("{value}");
         assert_eq!(value, "ok");
     });
@@ -44,5 +48,10 @@ fn secs(s: f64, scale: f64) -> Duration {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

@@ -13,7 +13,11 @@ pub fn demo(scale: f64) {
         .await;
         let took = start.elapsed();
         let sum: u64 = results.iter().sum();
-        println!("spawned and gathered {} tasks in {:.2} ms (sum {sum})", results.len(), took.as_secs_f64() * 1e3);
+        println!(
+            "spawned and gathered {} tasks in {:.2} ms (sum {sum})",
+            results.len(),
+            took.as_secs_f64() * 1e3
+        );
         assert_eq!(sum, 9_999 * 10_000);
 
         // The same with a timer each: 10,000 concurrent sleeps of 0.1 seed-seconds.
@@ -33,5 +37,10 @@ fn secs(s: f64, scale: f64) -> Duration {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

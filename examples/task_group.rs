@@ -35,12 +35,15 @@ pub fn demo(scale: f64) {
 
         // And when one fails, its sibling is cancelled and the error reported.
         let group = weft::TaskGroup::<(), String>::new();
-        group.spawn(async move {
-            weft::sleep(secs(10.0, scale)).await;
-            unreachable!("cancelled by its sibling's failure");
-        })
-        .unwrap();
-        group.spawn(async { Err("ValueError: bad".to_string()) }).unwrap();
+        group
+            .spawn(async move {
+                weft::sleep(secs(10.0, scale)).await;
+                unreachable!("cancelled by its sibling's failure");
+            })
+            .unwrap();
+        group
+            .spawn(async { Err("ValueError: bad".to_string()) })
+            .unwrap();
         let err = group.join().await.unwrap_err();
         println!("{err}");
         assert_eq!(err.failures().len(), 1);
@@ -53,5 +56,10 @@ fn secs(s: f64, scale: f64) -> Duration {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

@@ -65,8 +65,15 @@ sections! {
 }
 
 fn main() {
-    let scale: f64 = std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.05);
-    println!("weft tour — {} sections; one seed second = {:.0} ms", SECTIONS.len(), scale * 1000.0);
+    let scale: f64 = std::env::var("WEFT_TIME_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0.05);
+    println!(
+        "weft tour — {} sections; one seed second = {:.0} ms",
+        SECTIONS.len(),
+        scale * 1000.0
+    );
     let mut timings = Vec::with_capacity(SECTIONS.len());
     let tour_start = Instant::now();
     for (i, (seed, name, title, demo)) in SECTIONS.iter().enumerate() {
@@ -86,7 +93,11 @@ fn main() {
     for (name, took) in &timings {
         println!("   {name:<28} {:>10}", format_duration(*took));
     }
-    println!("   {:<28} {:>10}", "total", format_duration(tour_start.elapsed()));
+    println!(
+        "   {:<28} {:>10}",
+        "total",
+        format_duration(tour_start.elapsed())
+    );
 }
 
 fn format_duration(d: Duration) -> String {

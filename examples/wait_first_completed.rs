@@ -17,8 +17,13 @@ async fn worker(name: &'static str, delay: f64, scale: f64) -> &'static str {
 /// Seed delays are multiplied by `scale` (1.0 = the seed's real timing).
 pub fn demo(scale: f64) {
     weft::run(async move {
-        let tasks = vec![weft::spawn(worker("fast", 0.1, scale)), weft::spawn(worker("slow", 1.0, scale))];
-        let (done, pending) = weft::wait(tasks, weft::ReturnWhen::FirstCompleted).await.expect("tasks given");
+        let tasks = vec![
+            weft::spawn(worker("fast", 0.1, scale)),
+            weft::spawn(worker("slow", 1.0, scale)),
+        ];
+        let (done, pending) = weft::wait(tasks, weft::ReturnWhen::FirstCompleted)
+            .await
+            .expect("tasks given");
         for task in &pending {
             task.cancel();
         }
@@ -39,5 +44,10 @@ fn secs(s: f64, scale: f64) -> Duration {
 
 #[allow(dead_code)]
 fn main() {
-    demo(std::env::var("WEFT_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(0.1))
+    demo(
+        std::env::var("WEFT_TIME_SCALE")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0.1),
+    )
 }

@@ -52,11 +52,12 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 pub use weft_executor::{
-    AbortHandle, AsCompleted, AsCompletedError, AsCompletedTimeout, Builder, CallbackHandle, CallbackRefused,
-    ChildFailure, ConcurrentFuture, DoneAndPending, DoneStatus, EmptyWaitError, EnterGuard, GroupError,
-    GroupSpawnError, Handle, JoinError, ResultTimeoutError, ReturnWhen, Runtime, Task, TaskGroup, TimerHandle,
-    as_completed, as_completed_timeout, gather, gather_settled, run, spawn, spawn_blocking, to_thread, try_gather,
-    wait, wait_timeout, yield_now,
+    AbortHandle, AsCompleted, AsCompletedError, AsCompletedTimeout, Builder, CallbackHandle,
+    CallbackRefused, ChildFailure, ConcurrentFuture, DoneAndPending, DoneStatus, EmptyWaitError,
+    EnterGuard, GroupError, GroupSpawnError, Handle, JoinError, ResultTimeoutError, ReturnWhen,
+    Runtime, Task, TaskGroup, TimerHandle, as_completed, as_completed_timeout, gather,
+    gather_settled, run, spawn, spawn_blocking, to_thread, try_gather, wait, wait_timeout,
+    yield_now,
 };
 pub use weft_reactor::{sleep, sleep_until, timeout, timeout_at};
 
@@ -64,15 +65,17 @@ pub mod fs;
 
 /// Tasks: handles, names, identity (asyncio's `Task`, `current_task`).
 pub mod task {
-    pub use weft_executor::task::{AbortHandle, Builder, CurrentTask, JoinError, Task, TaskId, current};
+    pub use weft_executor::task::{
+        AbortHandle, Builder, CurrentTask, JoinError, Task, TaskId, current,
+    };
 }
 
 /// Time: the runtime clock, sleeps, intervals and timeouts, driven by the reactor's timer
 /// wheel (millisecond resolution, never early).
 pub mod time {
     pub use weft_reactor::time::{
-        Elapsed, Instant, Interval, MissedTickBehavior, Sleep, Timeout, interval, interval_at, sleep, sleep_until,
-        timeout, timeout_at,
+        Elapsed, Instant, Interval, MissedTickBehavior, Sleep, Timeout, interval, interval_at,
+        sleep, sleep_until, timeout, timeout_at,
     };
 }
 

@@ -143,9 +143,13 @@ fn registry() -> io::Result<&'static Registry> {
     });
     if fresh {
         // The write end lives as long as the process: the handler may fire at any time.
-        registry.write_fd.store(write.as_raw_fd(), Ordering::Release);
+        registry
+            .write_fd
+            .store(write.as_raw_fd(), Ordering::Release);
         std::mem::forget(write);
-        std::thread::Builder::new().name("weft-signal".into()).spawn(move || dispatch(read, registry))?;
+        std::thread::Builder::new()
+            .name("weft-signal".into())
+            .spawn(move || dispatch(read, registry))?;
     }
     Ok(registry)
 }
@@ -181,8 +185,13 @@ fn dispatch(read: OwnedFd, registry: &'static Registry) {
 
 extern "C" fn on_signal(signum: libc::c_int) {
     // Only async-signal-safe work here: atomics and write(2); errno is preserved.
-    let Some(registry) = REGISTRY.get() else { return };
-    if let Some(count) = usize::try_from(signum).ok().and_then(|i| registry.counts.get(i)) {
+    let Some(registry) = REGISTRY.get() else {
+        return;
+    };
+    if let Some(count) = usize::try_from(signum)
+        .ok()
+        .and_then(|i| registry.counts.get(i))
+    {
         count.fetch_add(1, Ordering::SeqCst);
     }
     let fd: RawFd = registry.write_fd.load(Ordering::Acquire);
@@ -218,12 +227,23 @@ extern "C" fn on_signal(signum: libc::c_int) {
 /// ```
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     let signum = kind.0;
-    let forbidden = [libc::SIGKILL, libc::SIGSTOP, libc::SIGSEGV, libc::SIGBUS, libc::SIGILL, libc::SIGFPE];
-    let index = usize::try_from(signum).ok().filter(|&i| i > 0 && i < MAX_SIGNAL && !forbidden.contains(&signum));
+    let forbidden = [
+        libc::SIGKILL,
+        libc::SIGSTOP,
+        libc::SIGSEGV,
+        libc::SIGBUS,
+        libc::SIGILL,
+        libc::SIGFPE,
+    ];
+    let index = usize::try_from(signum)
+        .ok()
+        .filter(|&i| i > 0 && i < MAX_SIGNAL && !forbidden.contains(&signum));
     let Some(index) = index else {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("signal {signum} cannot be listened to (it is not a signal, or it cannot be caught safely)"),
+            format!(
+                "signal {signum} cannot be listened to (it is not a signal, or it cannot be caught safely)"
+            ),
         ));
     };
     let registry = registry()?;
@@ -243,7 +263,10 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
         }
         installed[index] = true;
     }
-    Ok(Signal { signum: index, seen: registry.counts[index].load(Ordering::SeqCst) })
+    Ok(Signal {
+        signum: index,
+        seen: registry.counts[index].load(Ordering::SeqCst),
+    })
 }
 
 impl Signal {
@@ -259,14 +282,19 @@ impl Signal {
     /// # }).unwrap();
     /// ```
     pub async fn recv(&mut self) -> Option<()> {
-        let Ok(registry) = registry() else { return None };
+        let Ok(registry) = registry() else {
+            return None;
+        };
         poll_fn(|cx| {
             let count = registry.counts[self.signum].load(Ordering::SeqCst);
             if count != self.seen {
                 self.seen = count;
                 return Poll::Ready(Some(()));
             }
-            registry.wakers.lock().push((self.signum, cx.waker().clone()));
+            registry
+                .wakers
+                .lock()
+                .push((self.signum, cx.waker().clone()));
             // Re-check after registering: a delivery in between must not be missed.
             let count = registry.counts[self.signum].load(Ordering::SeqCst);
             if count != self.seen {

@@ -8,7 +8,11 @@ use weft::process::{Command, Stdio};
 #[test]
 fn output_captures_stdout_stderr_and_status() {
     weft::run(async {
-        let out = Command::new("sh").args(["-c", "printf out; printf err >&2; exit 4"]).output().await.unwrap();
+        let out = Command::new("sh")
+            .args(["-c", "printf out; printf err >&2; exit 4"])
+            .output()
+            .await
+            .unwrap();
         assert_eq!(out.stdout, b"out");
         assert_eq!(out.stderr, b"err");
         assert_eq!(out.status.code(), Some(4));
@@ -19,7 +23,11 @@ fn output_captures_stdout_stderr_and_status() {
 #[test]
 fn stdin_is_piped_through_and_eof_ends_the_child() {
     weft::run(async {
-        let mut child = Command::new("cat").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        let mut child = Command::new("cat")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
         let mut stdin = child.stdin.take().unwrap();
         let mut stdout = child.stdout.take().unwrap();
         // More than a pipe buffer, written while the output is read concurrently.
@@ -44,7 +52,10 @@ fn kill_reports_the_signal() {
         let mut child = Command::new("sleep").arg("30").spawn().unwrap();
         assert!(child.try_wait().unwrap().is_none());
         child.kill().unwrap();
-        let status = weft::timeout(Duration::from_secs(10), child.wait()).await.expect("exit seen").unwrap();
+        let status = weft::timeout(Duration::from_secs(10), child.wait())
+            .await
+            .expect("exit seen")
+            .unwrap();
         assert_eq!(status.signal(), Some(libc::SIGKILL));
     });
 }
@@ -55,7 +66,10 @@ fn kill_reports_the_signal() {
 fn many_children_are_awaited_concurrently() {
     weft::run(async {
         let codes = weft::gather((0..32).map(|i| async move {
-            let mut child = Command::new("sh").args(["-c", &format!("exit {}", i % 7)]).spawn().unwrap();
+            let mut child = Command::new("sh")
+                .args(["-c", &format!("exit {}", i % 7)])
+                .spawn()
+                .unwrap();
             child.wait().await.unwrap().code()
         }))
         .await;
@@ -74,7 +88,11 @@ fn a_missing_program_is_an_error_value() {
 #[test]
 fn kill_on_drop_kills_a_running_child() {
     weft::run(async {
-        let child = Command::new("sleep").arg("30").kill_on_drop(true).spawn().unwrap();
+        let child = Command::new("sleep")
+            .arg("30")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
         let pid = child.id() as libc::pid_t;
         drop(child);
         // The child was killed and reaped on drop: signalling it now fails with ESRCH.

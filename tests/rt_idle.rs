@@ -25,6 +25,9 @@ fn an_idle_runtime_uses_almost_no_cpu() {
     std::thread::sleep(Duration::from_secs(1)); // measuring idleness is the point here
     let used = cpu_time() - before;
     assert!(wall.elapsed() >= Duration::from_secs(1));
-    assert!(used <= Duration::from_millis(50), "an idle runtime burned {used:?} of CPU in one second");
+    assert!(
+        used <= Duration::from_millis(50),
+        "an idle runtime burned {used:?} of CPU in one second"
+    );
     timer.cancel();
 }

@@ -14,7 +14,9 @@ fn within<R: Send + 'static>(limit: Duration, f: impl FnOnce() -> R + Send + 'st
             t.join().unwrap();
             r
         }
-        Err(mpsc::RecvTimeoutError::Disconnected) => std::panic::resume_unwind(t.join().unwrap_err()),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(t.join().unwrap_err())
+        }
         Err(mpsc::RecvTimeoutError::Timeout) => panic!("hung for more than {limit:?}"),
     }
 }
@@ -27,7 +29,8 @@ fn a_worker_in_the_poller_is_woken_by_a_foreign_spawn() {
             // Let the only worker go idle (it parks in the reactor), then spawn from here.
             let (tx, rx) = mpsc::channel();
             drop(rt.spawn(async move { tx.send(()).unwrap() }));
-            rx.recv_timeout(Duration::from_secs(10)).expect("the parked worker ran the task");
+            rx.recv_timeout(Duration::from_secs(10))
+                .expect("the parked worker ran the task");
         }
     });
 }
@@ -39,7 +42,8 @@ fn a_spawn_racing_a_worker_entering_the_poller_is_never_lost() {
         for i in 0..20_000u32 {
             let (tx, rx) = mpsc::channel();
             drop(rt.spawn(async move { tx.send(()).unwrap() }));
-            rx.recv_timeout(Duration::from_secs(10)).expect("no lost wake-up");
+            rx.recv_timeout(Duration::from_secs(10))
+                .expect("no lost wake-up");
             // Vary the gap so the next spawn lands at every point of the worker's way to sleep.
             for _ in 0..(i % 200) {
                 std::hint::spin_loop();
@@ -59,7 +63,10 @@ fn timers_fire_on_the_runtime_in_deadline_order_and_never_early() {
                 let order = order.clone();
                 weft::spawn(async move {
                     weft::sleep(Duration::from_millis(ms)).await;
-                    assert!(start.elapsed() >= Duration::from_millis(ms), "{ms} ms timer fired early");
+                    assert!(
+                        start.elapsed() >= Duration::from_millis(ms),
+                        "{ms} ms timer fired early"
+                    );
                     order.lock().push(ms);
                 })
             })
@@ -104,6 +111,9 @@ fn timeout_on_the_runtime_drops_the_inner_future() {
         })
         .await;
         assert!(out.is_err());
-        assert!(dropped.load(std::sync::atomic::Ordering::SeqCst), "dropped before Elapsed is returned");
+        assert!(
+            dropped.load(std::sync::atomic::Ordering::SeqCst),
+            "dropped before Elapsed is returned"
+        );
     });
 }

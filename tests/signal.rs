@@ -16,8 +16,12 @@ fn every_listener_sees_a_delivery() {
         let mut a = signal(SignalKind::user_defined1()).unwrap();
         let mut b = signal(SignalKind::user_defined1()).unwrap();
         raise(libc::SIGUSR1);
-        weft::timeout(Duration::from_secs(10), a.recv()).await.expect("a woke");
-        weft::timeout(Duration::from_secs(10), b.recv()).await.expect("b woke");
+        weft::timeout(Duration::from_secs(10), a.recv())
+            .await
+            .expect("a woke");
+        weft::timeout(Duration::from_secs(10), b.recv())
+            .await
+            .expect("b woke");
     });
 }
 
@@ -26,7 +30,9 @@ fn a_delivery_before_the_first_poll_is_not_lost() {
     let mut hup = signal(SignalKind::hangup()).unwrap();
     raise(libc::SIGHUP);
     weft::run(async move {
-        weft::timeout(Duration::from_secs(10), hup.recv()).await.expect("kept while nobody polled");
+        weft::timeout(Duration::from_secs(10), hup.recv())
+            .await
+            .expect("kept while nobody polled");
     });
 }
 
@@ -37,7 +43,9 @@ fn a_listener_waits_from_another_task_until_the_signal_comes() {
         let waiter = weft::spawn(async move { usr2.recv().await });
         weft::yield_now().await;
         raise(libc::SIGUSR2);
-        let got = weft::timeout(Duration::from_secs(10), waiter).await.expect("woken");
+        let got = weft::timeout(Duration::from_secs(10), waiter)
+            .await
+            .expect("woken");
         assert_eq!(got.unwrap(), Some(()));
     });
 }

@@ -39,7 +39,15 @@ impl Child {
         let stdout = inner.stdout.take().map(ChildStdout::new).transpose()?;
         let stderr = inner.stderr.take().map(ChildStderr::new).transpose()?;
         let exit = pidfd(inner.id()).and_then(|fd| Async::new(std::fs::File::from(fd)).ok());
-        Ok(Child { inner, stdin, stdout, stderr, exit, status: None, kill_on_drop })
+        Ok(Child {
+            inner,
+            stdin,
+            stdout,
+            stderr,
+            exit,
+            status: None,
+            kill_on_drop,
+        })
     }
 
     /// The OS process id.
@@ -85,7 +93,9 @@ impl Child {
             None => {
                 // No pidfd: one blocking waitpid on the blocking pool.
                 let pid = self.inner.id();
-                weft_executor::spawn_blocking(move || blocking_wait(pid)).await.map_err(io::Error::other)??
+                weft_executor::spawn_blocking(move || blocking_wait(pid))
+                    .await
+                    .map_err(io::Error::other)??
             }
         };
         self.status = Some(status);
@@ -158,7 +168,11 @@ impl Child {
         let stdout = out.await.map_err(io::Error::other)??;
         let stderr = err.await.map_err(io::Error::other)??;
         let status = self.wait().await?;
-        Ok(Output { status, stdout, stderr })
+        Ok(Output {
+            status,
+            stdout,
+            stderr,
+        })
     }
 }
 

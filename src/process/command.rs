@@ -28,7 +28,10 @@ impl Command {
     /// let _ = weft::process::Command::new("ls");
     /// ```
     pub fn new(program: impl AsRef<OsStr>) -> Command {
-        Command { inner: std::process::Command::new(program), kill_on_drop: false }
+        Command {
+            inner: std::process::Command::new(program),
+            kill_on_drop: false,
+        }
     }
 
     /// Adds one argument.
@@ -146,7 +149,10 @@ impl Command {
     /// # }).unwrap();
     /// ```
     pub async fn output(&mut self) -> io::Result<Output> {
-        self.inner.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        self.inner
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         self.spawn()?.wait_with_output().await
     }
 

@@ -4,10 +4,10 @@
 //! which is what the reactor's `read_with`/`write_with` hand out.
 
 use crate::io::Async;
-use std::fs::File;
-use std::os::fd::OwnedFd;
 use futures_io::{AsyncRead, AsyncWrite};
+use std::fs::File;
 use std::io::{self, Read, Write};
+use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -196,7 +196,11 @@ impl ChildStdin {
 }
 
 impl AsyncWrite for ChildStdin {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.0.poll_write_with(cx, |mut pipe| pipe.write(buf))
     }
 

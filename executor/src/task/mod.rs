@@ -1,17 +1,17 @@
 //! Raw tasks: one allocation per spawned future, driven by reference-counted wakers.
 //!
-//! A task is a single heap block: a [`Header`] (the atomic state word holding flags and the
+//! A task is a single heap block: a `Header` (the atomic state word holding flags and the
 //! reference count, a `&'static` vtable, the id, the name and the join-waker slot), then the
 //! scheduler handle, then the *stage* — the future while it runs, its output once it is done,
 //! in the same slot. Everything outside `raw.rs` works with untyped header pointers.
 //!
 //! References are held by: the [`Task`] handle, every [`Waker`](std::task::Waker) clone, the
-//! one queue entry ([`Notified`]) that exists while the task is scheduled, and the runtime's
+//! one queue entry (`Notified`) that exists while the task is scheduled, and the runtime's
 //! registry of idle tasks (which lets shutdown cancel tasks that nobody will ever wake). A
 //! task joins the registry only the first time it goes idle — a task that finishes in its
 //! first poll never takes the registry's lock. The allocation is freed when the count
 //! reaches zero; the transitions that decide who does what
-//! are in [`state`] and are model-checked with loom (`task/loom_model.rs`).
+//! are in `state.rs` and are model-checked with loom (`task/loom_model.rs`).
 
 mod abort;
 mod builder;
