@@ -13,7 +13,7 @@ if [ ${#suites[@]} -eq 0 ]; then
   suites=()
   # Criterion suites only (a bench target may be a helper server, e.g. for wrk).
   for f in benches/*.rs; do
-    grep -q 'criterion_main!' "$f" && suites+=("$(basename "$f" .rs)")
+    grep -q 'Criterion' "$f" && suites+=("$(basename "$f" .rs)")
   done
 fi
 workers=${BENCH_WORKERS:-$(nproc)}

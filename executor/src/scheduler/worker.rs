@@ -59,9 +59,10 @@ impl Core {
     fn schedule_local(&self, task: Notified, is_yield: bool) {
         if !self.polling.get() {
             // A wake during a driver turn on this worker: to the back, keeping tasks woken
-            // together (timers expiring in one turn) in wake order.
+            // together (timers expiring in one turn) in wake order. No wake-up per event:
+            // after the turn, `share_driver_wakes` wakes one other worker if the turn
+            // queued more than this worker is about to run.
             self.local.push(task);
-            self.shared.notify_parked();
             return;
         }
         if is_yield {
