@@ -11,29 +11,11 @@
 mod support;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use support::{BenchRuntime, OneshotRx, OneshotTx, oneshot};
+use support::{BenchRuntime, countdown};
 
 const CONNECTIONS: usize = 16;
 const ROUND_TRIPS: usize = 2_000;
 const MESSAGE: usize = 64;
-
-type Countdown = Arc<(AtomicUsize, parking_lot::Mutex<Option<OneshotTx<()>>>)>;
-
-fn countdown(n: usize) -> (Countdown, OneshotRx<()>) {
-    let (tx, rx) = oneshot();
-    (
-        Arc::new((AtomicUsize::new(n), parking_lot::Mutex::new(Some(tx)))),
-        rx,
-    )
-}
-
-fn done(c: &Countdown) {
-    if c.0.fetch_sub(1, Ordering::AcqRel) == 1 {
-        c.1.lock().take().unwrap().send(());
-    }
-}
 
 /// The echo workload, written once per runtime with that runtime's own net types.
 trait TcpEcho: BenchRuntime {
@@ -74,7 +56,7 @@ impl TcpEcho for support::Weft {
                         stream.write_all(&msg).await.unwrap();
                         stream.read_exact(&mut back).await.unwrap();
                     }
-                    done(&count);
+                    count.finish();
                 });
             }
             rx.await
@@ -117,7 +99,7 @@ impl TcpEcho for support::Tokio {
                         stream.write_all(&msg).await.unwrap();
                         stream.read_exact(&mut back).await.unwrap();
                     }
-                    done(&count);
+                    count.finish();
                 });
             }
             rx.await
@@ -161,7 +143,7 @@ impl TcpEcho for support::Smol {
                         stream.write_all(&msg).await.unwrap();
                         stream.read_exact(&mut back).await.unwrap();
                     }
-                    done(&count);
+                    count.finish();
                 });
             }
             rx.await

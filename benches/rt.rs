@@ -6,9 +6,7 @@
 mod support;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use support::{BenchRuntime, oneshot};
+use support::{BenchRuntime, countdown, oneshot};
 
 const NUM_SPAWN: usize = 10_000;
 const NUM_YIELD: usize = 1_000;
@@ -16,34 +14,13 @@ const TASKS_PER_YIELD_BENCH: usize = 200;
 const NUM_PINGS: usize = 1_000;
 const CHAIN: usize = 1_000;
 
-/// Counts down; the task that reaches zero fires the oneshot.
-/// A shared countdown: the task that takes it to zero fires the oneshot.
-type Countdown = (
-    AtomicUsize,
-    parking_lot::Mutex<Option<support::OneshotTx<()>>>,
-);
-
-fn countdown(n: usize) -> (Arc<Countdown>, support::OneshotRx<()>) {
-    let (tx, rx) = oneshot();
-    (
-        Arc::new((AtomicUsize::new(n), parking_lot::Mutex::new(Some(tx)))),
-        rx,
-    )
-}
-
-fn done(c: &Countdown) {
-    if c.0.fetch_sub(1, Ordering::AcqRel) == 1 {
-        c.1.lock().take().unwrap().send(());
-    }
-}
-
 fn spawn_many_local<R: BenchRuntime>(rt: &R) {
     let (count, rx) = countdown(NUM_SPAWN);
     rt.block_on(async move {
         R::spawn(async move {
             for _ in 0..NUM_SPAWN {
                 let count = count.clone();
-                R::spawn(async move { done(&count) });
+                R::spawn(async move { count.finish() });
             }
         });
         rx.await
@@ -54,7 +31,7 @@ fn spawn_many_remote<R: BenchRuntime>(rt: &R) {
     let (count, rx) = countdown(NUM_SPAWN);
     for _ in 0..NUM_SPAWN {
         let count = count.clone();
-        rt.spawn_remote(async move { done(&count) });
+        rt.spawn_remote(async move { count.finish() });
     }
     rt.block_on(rx);
 }
@@ -67,7 +44,7 @@ fn yield_many<R: BenchRuntime>(rt: &R) {
             for _ in 0..NUM_YIELD {
                 yield_once().await;
             }
-            done(&count);
+            count.finish();
         });
     }
     rt.block_on(rx);
@@ -102,7 +79,7 @@ fn ping_pong<R: BenchRuntime>(rt: &R) {
                     });
                     tx1.send(());
                     rx2.await;
-                    done(&count);
+                    count.finish();
                 });
             }
         });

@@ -25,7 +25,7 @@ use futures_lite::future::zip;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use support::{BenchRuntime, OneshotRx, OneshotTx, Smol, Tokio, Weft, oneshot};
+use support::{BenchRuntime, Smol, Tokio, Weft, countdown};
 
 const LOCK_TASKS: usize = 64;
 const LOCK_ITERS: usize = 1_000;
@@ -179,31 +179,6 @@ impl SyncKit for Smol {
     }
     fn close(tx: Self::Tx) {
         drop(tx);
-    }
-}
-
-/// Counts finished tasks down; the last one fires the oneshot.
-struct Countdown {
-    left: AtomicUsize,
-    done: parking_lot::Mutex<Option<OneshotTx<()>>>,
-}
-
-fn countdown(n: usize) -> (Arc<Countdown>, OneshotRx<()>) {
-    let (tx, rx) = oneshot();
-    (
-        Arc::new(Countdown {
-            left: AtomicUsize::new(n),
-            done: parking_lot::Mutex::new(Some(tx)),
-        }),
-        rx,
-    )
-}
-
-impl Countdown {
-    fn finish(&self) {
-        if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.done.lock().take().expect("fired once").send(());
-        }
     }
 }
 

@@ -11,10 +11,8 @@ mod support;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::future::Future;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use support::{BenchRuntime, Smol, Tokio, Weft, oneshot};
+use support::{BenchRuntime, Smol, Tokio, Weft, countdown};
 
 /// Each runtime's own timers.
 trait BenchTimers: BenchRuntime {
@@ -77,26 +75,6 @@ const CHURN_PER_TASK: usize = 10_000;
 const FIRE_TASKS: usize = 10_000;
 const FIRE_SLEEPS: usize = 5;
 
-/// A shared countdown: the task that takes it to zero fires the oneshot.
-type Countdown = (
-    AtomicUsize,
-    parking_lot::Mutex<Option<support::OneshotTx<()>>>,
-);
-
-fn countdown(n: usize) -> (Arc<Countdown>, support::OneshotRx<()>) {
-    let (tx, rx) = oneshot();
-    (
-        Arc::new((AtomicUsize::new(n), parking_lot::Mutex::new(Some(tx)))),
-        rx,
-    )
-}
-
-fn done(c: &Countdown) {
-    if c.0.fetch_sub(1, Ordering::AcqRel) == 1 {
-        c.1.lock().take().unwrap().send(());
-    }
-}
-
 fn timer_churn<R: BenchTimers>(rt: &R) {
     let (count, rx) = countdown(CHURN_TASKS);
     for _ in 0..CHURN_TASKS {
@@ -106,7 +84,7 @@ fn timer_churn<R: BenchTimers>(rt: &R) {
                 let out = R::timeout(Duration::from_secs(10), pending_once()).await;
                 assert!(out.is_some());
             }
-            done(&count);
+            count.finish();
         });
     }
     rt.block_on(rx);
@@ -120,7 +98,7 @@ fn timer_fire<R: BenchTimers>(rt: &R) {
             for _ in 0..FIRE_SLEEPS {
                 R::sleep(Duration::from_millis(1)).await;
             }
-            done(&count);
+            count.finish();
         });
     }
     rt.block_on(rx);

@@ -186,3 +186,28 @@ macro_rules! side_by_side {
         group.finish();
     }};
 }
+
+/// Counts finished tasks down; the last one fires the oneshot (every suite's "all done").
+pub struct Countdown {
+    left: std::sync::atomic::AtomicUsize,
+    done: parking_lot::Mutex<Option<OneshotTx<()>>>,
+}
+
+/// A countdown from `n` and the receiver that resolves when it reaches zero.
+pub fn countdown(n: usize) -> (Arc<Countdown>, OneshotRx<()>) {
+    let (tx, rx) = oneshot();
+    let count = Countdown {
+        left: std::sync::atomic::AtomicUsize::new(n),
+        done: parking_lot::Mutex::new(Some(tx)),
+    };
+    (Arc::new(count), rx)
+}
+
+impl Countdown {
+    /// One task finished.
+    pub fn finish(&self) {
+        if self.left.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
+            self.done.lock().take().expect("fired once").send(());
+        }
+    }
+}

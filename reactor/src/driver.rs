@@ -471,13 +471,12 @@ impl Reactor {
             source
         };
         let (interest, mode) = source.initial_interest();
-        // SAFETY: polling requires the fd to be deleted from the poller before it is closed.
-        // Our caller promised (this function's contract) to call `deregister`, which performs
-        // that `Poller::delete`, while the fd is still open. The one caller, `Async`, owns the
-        // I/O object that owns the fd: `Async::drop` and `Async::into_inner` deregister before
-        // the object is dropped or handed back, and `Async::get_mut` is unsafe with the
-        // contract that the object is not replaced or closed through it. Events that the
-        // poller still holds after the delete carry this source's generation and are ignored.
+        // The fd must be deleted from the poller before it closes: our caller promised to
+        // call `deregister` (which deletes it) while the fd is open. The one caller, `Async`,
+        // owns the fd's object and deregisters in `drop`/`into_inner` before letting it go;
+        // `Async::get_mut` is unsafe with the contract that the object is not replaced or
+        // closed through it. Events still queued after the delete carry an old generation.
+        // SAFETY: per the above, the fd stays open and registered until `deregister`.
         let added = unsafe { self.poller.add_with_mode(fd, interest, mode) };
         if let Err(err) = added {
             self.sources.lock().slab.remove(source.key() & INDEX_MASK);
