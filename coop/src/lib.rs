@@ -51,6 +51,10 @@ use std::cell::Cell;
 use std::task::{Context, Poll};
 
 /// Operations a task may complete in one poll before its leaf futures start yielding.
+///
+/// ```
+/// weft_coop::with_budget(|| assert_eq!(weft_coop::remaining(), Some(weft_coop::BUDGET)));
+/// ```
 pub const BUDGET: u8 = 128;
 
 thread_local! {
@@ -153,6 +157,15 @@ pub fn poll_consume(cx: &mut Context<'_>) -> Poll<()> {
 }
 
 /// A unit of budget taken by [`poll_proceed`]; given back on drop unless the leaf completed.
+///
+/// ```
+/// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// weft_coop::with_budget(|| {
+///     let token = weft_coop::poll_proceed(&mut cx); // one unit taken...
+///     drop(token); // ...and given back: the operation did not complete
+///     assert_eq!(weft_coop::remaining(), Some(weft_coop::BUDGET));
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "call `made_progress` when the operation completes, or the unit is given back"]
 pub struct Progress {

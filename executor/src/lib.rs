@@ -61,7 +61,7 @@ pub use toolkit::wait::{DoneAndPending, EmptyWaitError, ReturnWhen, wait, wait_t
 pub mod toolkit_support {
     pub use crate::toolkit::gather::GatherMember;
 }
-pub use yield_now::yield_now;
+pub use yield_now::{YieldNow, yield_now};
 
 use std::future::Future;
 

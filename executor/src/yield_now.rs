@@ -19,6 +19,13 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future returned by [`yield_now`].
+///
+/// ```
+/// weft_executor::run(async {
+///     let yielding: weft_executor::YieldNow = weft_executor::yield_now();
+///     yielding.await;
+/// });
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless awaited"]
 pub struct YieldNow {

@@ -21,6 +21,15 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// How a [`ConcurrentFuture`]'s task ended, as given to done-callbacks.
+///
+/// ```
+/// let rt = weft_executor::Runtime::new().unwrap();
+/// let fut = rt.handle().run_coroutine_threadsafe(std::future::pending::<()>());
+/// let (tx, rx) = std::sync::mpsc::channel();
+/// fut.add_done_callback(move |status| tx.send(status).unwrap());
+/// fut.cancel();
+/// assert_eq!(rx.recv().unwrap(), weft_executor::DoneStatus::Cancelled);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DoneStatus {
     /// It produced a value.
@@ -66,6 +75,14 @@ impl<T> fmt::Debug for ConcurrentFuture<T> {
 }
 
 /// [`ConcurrentFuture::result_timeout`] did not get a value.
+///
+/// ```
+/// let rt = weft_executor::Runtime::new().unwrap();
+/// let err = rt.handle().run_coroutine_threadsafe(async { panic!("x") })
+///     .result_timeout(std::time::Duration::from_secs(10))
+///     .unwrap_err();
+/// assert!(matches!(err, weft_executor::ResultTimeoutError::Failed(ref e) if e.is_panic()));
+/// ```
 #[derive(Debug)]
 pub enum ResultTimeoutError {
     /// No result within the timeout; the task was cancelled (as asyncio does).

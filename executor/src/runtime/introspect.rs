@@ -17,6 +17,14 @@ use std::panic::Location;
 use std::time::Duration;
 
 /// What a task was doing when it was listed.
+///
+/// ```
+/// let rt = weft_executor::Builder::new().debug(true).build().unwrap();
+/// let _t = rt.spawn(std::future::pending::<()>());
+/// while rt.handle().tasks()[0].state() != weft_executor::runtime::TaskState::Idle {
+///     std::thread::yield_now();
+/// }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskState {
     /// Waiting for a wake-up (the usual state of a live task).
@@ -138,6 +146,15 @@ impl fmt::Display for TaskInfo {
 /// something in that task blocked its worker.
 ///
 /// [`Builder::slow_poll_threshold`]: super::Builder::slow_poll_threshold
+///
+/// ```
+/// let rt = weft_executor::Builder::new()
+///     .slow_poll_threshold(std::time::Duration::from_millis(100))
+///     .on_slow_poll(|slow: &weft_executor::runtime::SlowPoll| eprintln!("{slow}"))
+///     .build()
+///     .unwrap();
+/// # drop(rt);
+/// ```
 #[derive(Debug, Clone)]
 pub struct SlowPoll {
     pub(crate) task: TaskInfo,

@@ -21,6 +21,13 @@ struct Finished<T> {
 }
 
 /// The outcomes of a set of tasks in completion order; see [`as_completed`].
+///
+/// ```
+/// weft_executor::run(async {
+///     let mut it: weft_executor::AsCompleted<u8> = weft_executor::as_completed([async { 1 }]);
+///     assert_eq!(it.next().await.unwrap().unwrap(), 1);
+/// });
+/// ```
 pub struct AsCompleted<T> {
     finished: Arc<Mutex<Finished<T>>>,
     children: Vec<AbortHandle>,
@@ -201,6 +208,16 @@ impl<F: Future> Future for Reporter<F> {
 }
 
 /// An outcome of [`as_completed_timeout`] that is not a value.
+///
+/// ```
+/// weft_executor::run(async {
+///     let mut it = weft_executor::as_completed_timeout([std::future::pending::<()>()], std::time::Duration::ZERO);
+///     match it.next().await.unwrap() {
+///         Err(weft_executor::AsCompletedError::TimedOut(e)) => println!("{e}"),
+///         other => panic!("{other:?}"),
+///     }
+/// });
+/// ```
 #[derive(Debug)]
 pub enum AsCompletedError {
     /// The child panicked (or was cancelled by its runtime's shutdown).
@@ -222,6 +239,14 @@ impl fmt::Display for AsCompletedError {
 impl std::error::Error for AsCompletedError {}
 
 /// [`as_completed`] with one deadline for the whole set; see [`as_completed_timeout`].
+///
+/// ```
+/// weft_executor::run(async {
+///     let mut it: weft_executor::AsCompletedTimeout<u8> =
+///         weft_executor::as_completed_timeout([async { 2 }], std::time::Duration::from_secs(1));
+///     assert_eq!(it.next().await.unwrap().unwrap(), 2);
+/// });
+/// ```
 #[derive(Debug)]
 pub struct AsCompletedTimeout<T> {
     inner: AsCompleted<T>,

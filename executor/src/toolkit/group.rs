@@ -56,6 +56,16 @@ impl fmt::Display for GroupSpawnError {
 impl std::error::Error for GroupSpawnError {}
 
 /// One child's failure inside a [`GroupError`].
+///
+/// ```
+/// let err = weft_executor::run(async {
+///     let group = weft_executor::TaskGroup::<(), &str>::new();
+///     group.spawn(async { panic!("boom") }).unwrap();
+///     group.join().await
+/// })
+/// .unwrap_err();
+/// assert!(matches!(&err.failures()[0], weft_executor::ChildFailure::Panic(e) if e.is_panic()));
+/// ```
 #[derive(Debug)]
 pub enum ChildFailure<E> {
     /// The child returned `Err`.

@@ -10,6 +10,10 @@ use std::future::poll_fn;
 use std::task::Poll;
 
 /// When [`wait`] returns (asyncio's `return_when`).
+///
+/// ```
+/// assert_eq!(weft_executor::ReturnWhen::default(), weft_executor::ReturnWhen::AllCompleted);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ReturnWhen {
     /// As soon as any task finishes.
@@ -40,6 +44,15 @@ impl fmt::Display for EmptyWaitError {
 impl std::error::Error for EmptyWaitError {}
 
 /// Finished tasks and the ones still running, as returned by [`wait`].
+///
+/// ```
+/// weft_executor::run(async {
+///     let tasks = vec![weft_executor::spawn(async { 1 })];
+///     let (done, pending): weft_executor::DoneAndPending<i32> =
+///         weft_executor::wait(tasks, weft_executor::ReturnWhen::AllCompleted).await.unwrap();
+///     assert_eq!((done.len(), pending.len()), (1, 0));
+/// });
+/// ```
 pub type DoneAndPending<T> = (Vec<Task<T>>, Vec<Task<T>>);
 
 /// Waits until `tasks` meet `when`, then returns `(done, pending)` (asyncio's `wait`).
