@@ -20,6 +20,7 @@
 //! ```
 
 use parking_lot::Mutex;
+use std::collections::HashMap;
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -113,12 +114,16 @@ impl SignalKind {
 pub struct Signal {
     signum: usize,
     seen: u64,
+    /// This listener's key in the registry's waker table.
+    id: u64,
 }
 
 struct Registry {
     counts: [AtomicU64; MAX_SIGNAL],
     installed: Mutex<[bool; MAX_SIGNAL]>,
-    wakers: Mutex<Vec<(usize, Waker)>>,
+    /// One waker per pending listener, keyed by its id: a `recv` polled again replaces its
+    /// own entry, so the table never holds more entries than there are listeners.
+    wakers: Mutex<HashMap<u64, Waker>>,
     /// The self-pipe's write end, for the handler (`-1` until set up).
     write_fd: AtomicI32,
 }
@@ -133,7 +138,7 @@ fn registry() -> io::Result<&'static Registry> {
     let registry = Registry {
         counts: [const { AtomicU64::new(0) }; MAX_SIGNAL],
         installed: Mutex::new([false; MAX_SIGNAL]),
-        wakers: Mutex::new(Vec::new()),
+        wakers: Mutex::new(HashMap::new()),
         write_fd: AtomicI32::new(-1),
     };
     let mut fresh = false;
@@ -178,7 +183,7 @@ fn dispatch(read: OwnedFd, registry: &'static Registry) {
         }
         let wakers = std::mem::take(&mut *registry.wakers.lock());
         for (_, waker) in wakers {
-            waker.wake();
+            weft_coop::catch("waker", || waker.wake());
         }
     }
 }
@@ -263,9 +268,11 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
         }
         installed[index] = true;
     }
+    static NEXT_ID: AtomicU64 = AtomicU64::new(0);
     Ok(Signal {
         signum: index,
         seen: registry.counts[index].load(Ordering::SeqCst),
+        id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
     })
 }
 
@@ -291,10 +298,15 @@ impl Signal {
                 self.seen = count;
                 return Poll::Ready(Some(()));
             }
-            registry
-                .wakers
-                .lock()
-                .push((self.signum, cx.waker().clone()));
+            {
+                let mut wakers = registry.wakers.lock();
+                match wakers.get(&self.id) {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    _ => {
+                        wakers.insert(self.id, cx.waker().clone());
+                    }
+                }
+            }
             // Re-check after registering: a delivery in between must not be missed.
             let count = registry.counts[self.signum].load(Ordering::SeqCst);
             if count != self.seen {
@@ -305,6 +317,28 @@ impl Signal {
         })
         .await
     }
+}
+
+impl Drop for Signal {
+    fn drop(&mut self) {
+        if let Some(registry) = REGISTRY.get() {
+            let waker = registry.wakers.lock().remove(&self.id);
+            drop(waker);
+        }
+    }
+}
+
+/// The number of wakers the signal registry holds: at most one per listener, whatever
+/// polled it. For tests of that bound.
+///
+/// ```
+/// let _listener = weft::signal::signal(weft::signal::SignalKind::user_defined2())?;
+/// assert_eq!(weft::signal::registered_wakers(), 0); // nobody is waiting yet
+/// # std::io::Result::Ok(())
+/// ```
+#[doc(hidden)]
+pub fn registered_wakers() -> usize {
+    REGISTRY.get().map_or(0, |r| r.wakers.lock().len())
 }
 
 /// Waits for Ctrl-C (SIGINT). The first call stops SIGINT from killing the process.

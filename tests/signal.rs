@@ -57,3 +57,32 @@ fn uncatchable_and_invalid_signals_are_refused() {
         assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{bad}");
     }
 }
+
+/// A `recv()` polled over and over (say, in a `select`-style loop that re-creates it) keeps
+/// one waker per listener in the registry, not one more per poll.
+#[test]
+fn re_polling_recv_keeps_one_waker_per_listener() {
+    use std::future::Future;
+    use std::sync::Arc;
+    use std::task::{Context, Wake, Waker};
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+    // SIGWINCH: its default action is to do nothing, and no other test here uses it.
+    let mut winch = signal(SignalKind::from_raw(libc::SIGWINCH)).unwrap();
+    let before = weft::signal::registered_wakers();
+    for _ in 0..1_000 {
+        // A fresh waker each time, as a re-created future in another task would bring.
+        let waker = Waker::from(Arc::new(Noop));
+        let mut recv = Box::pin(winch.recv());
+        assert!(
+            recv.as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending()
+        );
+    }
+    assert!(weft::signal::registered_wakers() <= before + 1);
+    drop(winch);
+    assert!(weft::signal::registered_wakers() <= before);
+}

@@ -34,6 +34,25 @@ impl<T> UnsafeCell<T> {
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
 
+/// A thread-local that is loom's under `--cfg loom`, so models that run several loom threads
+/// on one OS thread give each its own copy (std's would be shared by all of them, and a wake
+/// from one model thread would look like a self-wake of the task another one is polling).
+#[cfg(not(loom))]
+macro_rules! local {
+    ($(#[$meta:meta])* static $name:ident: $ty:ty = $init:expr;) => {
+        std::thread_local! { $(#[$meta])* static $name: $ty = const { $init }; }
+    };
+}
+
+#[cfg(loom)]
+macro_rules! local {
+    ($(#[$meta:meta])* static $name:ident: $ty:ty = $init:expr;) => {
+        loom::thread_local! { $(#[$meta])* static $name: $ty = $init; }
+    };
+}
+
+pub(crate) use local;
+
 /// A mutex whose `lock` cannot fail, over parking_lot normally and loom's under `cfg(loom)`.
 #[cfg(not(loom))]
 pub(crate) use parking_lot::{Condvar, Mutex};
@@ -57,9 +76,19 @@ mod loom_mutex {
         }
     }
 
-    /// loom's condvar with parking_lot's `&mut guard` API.
+    /// loom's condvar with parking_lot's `&mut guard` API. loom has no clock, so the timed
+    /// waits are plain waits that report no timeout: a model must end them with a notify.
     #[derive(Debug, Default)]
     pub(crate) struct Condvar(loom::sync::Condvar);
+
+    /// parking_lot's `WaitTimeoutResult`, for the timed waits.
+    pub(crate) struct WaitTimeoutResult;
+
+    impl WaitTimeoutResult {
+        pub(crate) fn timed_out(&self) -> bool {
+            false
+        }
+    }
 
     impl Condvar {
         pub(crate) fn new() -> Self {
@@ -68,8 +97,27 @@ mod loom_mutex {
         pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
             replace_guard(guard, |g| self.0.wait(g).unwrap());
         }
+        pub(crate) fn wait_for<T>(
+            &self,
+            guard: &mut MutexGuard<'_, T>,
+            _timeout: std::time::Duration,
+        ) -> WaitTimeoutResult {
+            self.wait(guard);
+            WaitTimeoutResult
+        }
+        pub(crate) fn wait_until<T>(
+            &self,
+            guard: &mut MutexGuard<'_, T>,
+            _deadline: std::time::Instant,
+        ) -> WaitTimeoutResult {
+            self.wait(guard);
+            WaitTimeoutResult
+        }
         pub(crate) fn notify_one(&self) {
             self.0.notify_one();
+        }
+        pub(crate) fn notify_all(&self) {
+            self.0.notify_all();
         }
     }
 
@@ -93,6 +141,61 @@ mod loom_mutex {
     impl Drop for AbortOnUnwind {
         fn drop(&mut self) {
             std::process::abort();
+        }
+    }
+}
+
+/// Starting and joining threads: std's, or loom's model threads under `--cfg loom`.
+pub(crate) mod thread {
+    use std::io;
+
+    /// A started thread, joinable.
+    #[derive(Debug)]
+    pub(crate) struct JoinHandle {
+        #[cfg(not(loom))]
+        inner: std::thread::JoinHandle<()>,
+        #[cfg(loom)]
+        inner: loom::thread::JoinHandle<()>,
+        #[cfg(loom)]
+        id: loom::thread::ThreadId,
+    }
+
+    /// Starts a thread named `name` running `f`.
+    pub(crate) fn spawn(name: String, f: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle> {
+        #[cfg(not(loom))]
+        {
+            let inner = std::thread::Builder::new().name(name).spawn(f)?;
+            Ok(JoinHandle { inner })
+        }
+        #[cfg(loom)]
+        {
+            let _ = name;
+            let inner = loom::thread::spawn(f);
+            let id = inner.thread().id();
+            Ok(JoinHandle { inner, id })
+        }
+    }
+
+    impl JoinHandle {
+        /// Whether the thread has ended (loom: never known, so never pruned early).
+        pub(crate) fn is_finished(&self) -> bool {
+            #[cfg(not(loom))]
+            return self.inner.is_finished();
+            #[cfg(loom)]
+            return false;
+        }
+
+        /// Whether this is the calling thread (which must not join itself).
+        pub(crate) fn is_current(&self) -> bool {
+            #[cfg(not(loom))]
+            return self.inner.thread().id() == std::thread::current().id();
+            #[cfg(loom)]
+            return self.id == loom::thread::current().id();
+        }
+
+        /// Waits for the thread to end; its panic, if any, is discarded.
+        pub(crate) fn join(self) {
+            let _ = self.inner.join();
         }
     }
 }

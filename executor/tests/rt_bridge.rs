@@ -319,3 +319,62 @@ fn a_cancelled_timer_never_fires_and_leaves_no_task() {
         .unwrap();
     rx.recv().unwrap();
 }
+
+/// A cancel that lands while the task is in its last poll wins (the task ends cancelled):
+/// the done-callbacks must say so too, not "completed".
+#[test]
+fn done_callbacks_and_result_agree_when_a_cancel_lands_during_the_last_poll() {
+    use std::sync::atomic::{AtomicU8, Ordering};
+    within(Duration::from_secs(60), || {
+        let rt = Runtime::new().unwrap();
+        // 0: not yet in the last poll; 1: in it; 2: cancel() has returned.
+        let phase = Arc::new(AtomicU8::new(0));
+        let p = phase.clone();
+        let fut = rt.handle().run_coroutine_threadsafe(async move {
+            p.store(1, Ordering::SeqCst);
+            while p.load(Ordering::SeqCst) != 2 {
+                std::hint::spin_loop();
+            }
+            "finished anyway"
+        });
+        let (tx, rx) = std::sync::mpsc::channel();
+        fut.add_done_callback(move |status| tx.send(status).unwrap());
+        while phase.load(Ordering::SeqCst) != 1 {
+            std::hint::spin_loop();
+        }
+        assert!(fut.cancel(), "the task was still running");
+        phase.store(2, Ordering::SeqCst);
+        assert_eq!(rx.recv().unwrap(), DoneStatus::Cancelled);
+        assert!(fut.result().unwrap_err().is_cancelled());
+    });
+}
+
+/// `result_timeout` racing the task's completion: whatever it returns agrees with how the
+/// task ended — a value is returned whenever the task produced one that was not cancelled.
+#[test]
+fn result_timeout_never_drops_a_value_it_could_return() {
+    within(Duration::from_secs(60), || {
+        let rt = Runtime::new().unwrap();
+        for i in 0..300u64 {
+            let delay = Duration::from_micros(i % 40 * 25);
+            let fut = rt.handle().run_coroutine_threadsafe(async move {
+                let end = std::time::Instant::now() + delay;
+                while std::time::Instant::now() < end {
+                    weft_executor::yield_now().await;
+                }
+                i
+            });
+            let (tx, rx) = std::sync::mpsc::channel();
+            fut.add_done_callback(move |status| tx.send(status).unwrap());
+            let got = fut.result_timeout(Duration::from_micros(500));
+            let status = rx.recv().unwrap();
+            match got {
+                Ok(v) => assert_eq!((v, status), (i, DoneStatus::Completed)),
+                Err(weft_executor::ResultTimeoutError::TimedOut(_)) => {
+                    assert_eq!(status, DoneStatus::Cancelled)
+                }
+                Err(other) => panic!("{other}"),
+            }
+        }
+    });
+}

@@ -161,3 +161,54 @@ fn values_come_back_in_spawn_order() {
     });
     assert_eq!(out.unwrap(), vec![0, 1, 2, 3]);
 }
+
+/// asyncio cancels a TaskGroup's children when the task awaiting it is cancelled; in Rust the
+/// await is dropped (here by a timeout), which must do the same.
+#[test]
+fn dropping_the_join_future_cancels_the_children() {
+    let drops = DropCounter::new();
+    let d = drops.clone();
+    common::within(std::time::Duration::from_secs(60), move || {
+        run(async move {
+            let group = TaskGroup::<(), ()>::new();
+            let mut aborts = Vec::new();
+            for _ in 0..4 {
+                let t = d.track();
+                aborts.push(
+                    group
+                        .spawn(async move {
+                            let _t = t;
+                            std::future::pending().await
+                        })
+                        .unwrap(),
+                );
+            }
+            let timed_out =
+                weft_reactor::timeout(std::time::Duration::from_millis(10), group.join());
+            assert!(timed_out.await.is_err());
+            for a in aborts {
+                while !a.is_finished() {
+                    weft_executor::yield_now().await;
+                }
+            }
+        });
+    });
+    assert_eq!(drops.get(), 4, "no child outlived its group's join");
+}
+
+/// A child that fails while another is being spawned still cancels the newcomer.
+#[test]
+fn a_failure_during_a_spawn_still_cancels_the_new_child() {
+    common::within(std::time::Duration::from_secs(60), || {
+        for _ in 0..200 {
+            let out = run(async {
+                let group = TaskGroup::<(), &str>::new();
+                group.spawn(async { Err("fails at once") }).unwrap();
+                // Either refused (the failure came first) or cancelled by it.
+                let _ = group.spawn(std::future::pending());
+                group.join().await
+            });
+            assert_eq!(out.unwrap_err().failures().len(), 1);
+        }
+    });
+}

@@ -6,12 +6,16 @@
 //! `source.rs`), so with edge-triggered polling a read that would block costs no re-arm
 //! syscall. `Async` owns the I/O object and deregisters it from the poller before it can be
 //! closed: on drop, in [`Async::into_inner`], and by making [`Async::get_mut`] unsafe (swapping
-//! or closing the object through it would break that order).
+//! or closing the object through it would break that order). It only accepts objects that
+//! own their descriptor and cannot lose it through `&T` (`AsFd` plus [`IoSafe`]): a bare
+//! `RawFd` is refused at compile time.
 
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+use crate::IoSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -42,14 +46,14 @@ const NO_RUNTIME: &str = "weft I/O needs a running weft runtime: create `Async` 
 /// })?;
 /// # std::io::Result::Ok(())
 /// ```
-pub struct Async<T: AsRawFd> {
+pub struct Async<T: AsFd> {
     source: Arc<Source>,
     reactor: Arc<Reactor>,
     /// `Some` until `into_inner` takes it.
     io: Option<T>,
 }
 
-impl<T: AsRawFd> Async<T> {
+impl<T: AsFd> Async<T> {
     /// Sets `io` non-blocking and registers it with the current reactor.
     ///
     /// Fails with an error that says so when called outside a weft runtime (no current
@@ -63,7 +67,10 @@ impl<T: AsRawFd> Async<T> {
     /// assert!(err.to_string().contains("needs a running weft runtime"));
     /// # std::io::Result::Ok(())
     /// ```
-    pub fn new(io: T) -> io::Result<Async<T>> {
+    pub fn new(io: T) -> io::Result<Async<T>>
+    where
+        T: IoSafe,
+    {
         let reactor = crate::try_current().ok_or_else(|| io::Error::other(NO_RUNTIME))?;
         Async::with_reactor(io, &reactor)
     }
@@ -81,13 +88,17 @@ impl<T: AsRawFd> Async<T> {
     /// assert_eq!(reactor.source_count(), 0);
     /// # std::io::Result::Ok(())
     /// ```
-    pub fn with_reactor(io: T, reactor: &Arc<Reactor>) -> io::Result<Async<T>> {
-        let fd = io.as_raw_fd();
+    pub fn with_reactor(io: T, reactor: &Arc<Reactor>) -> io::Result<Async<T>>
+    where
+        T: IoSafe,
+    {
+        let fd = io.as_fd().as_raw_fd();
         sys::set_nonblocking(fd)?;
         // SAFETY: `register` requires `deregister` before the fd closes. The returned
-        // `Async` owns `io` (which owns the fd) and deregisters in `Drop` and `into_inner`
-        // before `io` is dropped or returned; `get_mut` is unsafe so that safe code cannot
-        // replace or close `io` behind our back.
+        // `Async` owns `io`, which keeps the fd open and unchanged while it lives (`IoSafe`:
+        // nothing reachable through the `&T` we hand out can close or swap it), and
+        // deregisters in `Drop` and `into_inner` before `io` is dropped or returned;
+        // `get_mut` is unsafe so that safe code cannot replace or close `io` through `&mut`.
         let source = unsafe { reactor.register(fd)? };
         Ok(Async {
             source,
@@ -371,7 +382,7 @@ impl<T: AsRawFd> Async<T> {
     }
 }
 
-impl<T: AsRawFd> Drop for Async<T> {
+impl<T: AsFd> Drop for Async<T> {
     fn drop(&mut self) {
         if self.io.is_some() {
             // SAFETY: `io` is still owned by `self` (it drops after this function returns),
@@ -381,19 +392,19 @@ impl<T: AsRawFd> Drop for Async<T> {
     }
 }
 
-impl<T: AsRawFd> AsRawFd for Async<T> {
+impl<T: AsFd> AsRawFd for Async<T> {
     fn as_raw_fd(&self) -> RawFd {
         self.source.fd()
     }
 }
 
-impl<T: AsRawFd + AsFd> AsFd for Async<T> {
+impl<T: AsFd> AsFd for Async<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.get_ref().as_fd()
     }
 }
 
-impl<T: AsRawFd + fmt::Debug> fmt::Debug for Async<T> {
+impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Async").field("io", &self.io).finish()
     }
@@ -439,12 +450,12 @@ impl Drop for OwnWaiter<'_> {
 /// # std::io::Result::Ok(())
 /// ```
 #[must_use = "futures do nothing unless polled"]
-pub struct Readable<'a, T: AsRawFd> {
+pub struct Readable<'a, T: AsFd> {
     io: &'a Async<T>,
     waiter: Option<usize>,
 }
 
-impl<T: AsRawFd> Future for Readable<'_, T> {
+impl<T: AsFd> Future for Readable<'_, T> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -459,7 +470,7 @@ impl<T: AsRawFd> Future for Readable<'_, T> {
     }
 }
 
-impl<T: AsRawFd> Drop for Readable<'_, T> {
+impl<T: AsFd> Drop for Readable<'_, T> {
     fn drop(&mut self) {
         if let Some(id) = self.waiter.take() {
             self.io.source.remove_waiter(Direction::Read, id);
@@ -467,7 +478,7 @@ impl<T: AsRawFd> Drop for Readable<'_, T> {
     }
 }
 
-impl<T: AsRawFd> fmt::Debug for Readable<'_, T> {
+impl<T: AsFd> fmt::Debug for Readable<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Readable")
             .field("fd", &self.io.as_raw_fd())
@@ -488,12 +499,12 @@ impl<T: AsRawFd> fmt::Debug for Readable<'_, T> {
 /// # std::io::Result::Ok(())
 /// ```
 #[must_use = "futures do nothing unless polled"]
-pub struct Writable<'a, T: AsRawFd> {
+pub struct Writable<'a, T: AsFd> {
     io: &'a Async<T>,
     waiter: Option<usize>,
 }
 
-impl<T: AsRawFd> Future for Writable<'_, T> {
+impl<T: AsFd> Future for Writable<'_, T> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -508,7 +519,7 @@ impl<T: AsRawFd> Future for Writable<'_, T> {
     }
 }
 
-impl<T: AsRawFd> Drop for Writable<'_, T> {
+impl<T: AsFd> Drop for Writable<'_, T> {
     fn drop(&mut self) {
         if let Some(id) = self.waiter.take() {
             self.io.source.remove_waiter(Direction::Write, id);
@@ -516,7 +527,7 @@ impl<T: AsRawFd> Drop for Writable<'_, T> {
     }
 }
 
-impl<T: AsRawFd> fmt::Debug for Writable<'_, T> {
+impl<T: AsFd> fmt::Debug for Writable<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Writable")
             .field("fd", &self.io.as_raw_fd())

@@ -1,26 +1,27 @@
 //! The reactor: one `polling::Poller`, the I/O source table and the timer wheel, driven by
 //! whichever thread calls [`Reactor::turn`].
 //!
-//! A turn has four steps: fire the timers that are already due and pick the wait timeout
+//! A turn has five steps: fire the timers that are already due and pick the wait timeout
 //! (zero if anything fired, else the nearer of the caller's timeout and the wheel's next
 //! expiration); block in `Poller::wait`; apply the I/O events to their sources; fire the
-//! timers that came due meanwhile. Wakers are collected into one batch and woken at the end,
-//! after every lock is released, so a waker that runs code (or drops a task) can never
-//! deadlock against the reactor.
+//! timers that came due meanwhile; wake. Wakers are collected into one batch and woken at
+//! the end, after every lock is released, so a waker that runs code (or drops a task) can
+//! never deadlock against the reactor; a waker that panics is reported
+//! (`weft_coop::report`) and the rest of the batch is still woken.
 //!
 //! **Waking the waiting thread.** Two things must interrupt a blocked turn:
 //!
 //! * [`Reactor::notify`], which the executor uses when the reactor-holding worker must run
-//!   something. It sets a `notified` flag and calls `Poller::notify` only if a thread is in (or
-//!   entering) `Poller::wait`. The turn announces itself (`in_wait`) *before* it consumes the
-//!   flag, and `notify` sets the flag *before* it reads `in_wait`, both `SeqCst`: at least one
-//!   side sees the other, so a notify either reaches the poller or makes the turn not block.
-//!   With nobody waiting, a notify costs one store and one load.
+//!   something. It calls `Poller::notify` only if a thread is in (or entering)
+//!   `Poller::wait`; otherwise it leaves a flag that makes the next turn not block. The
+//!   handshake is `WaitGate` (`wait_gate.rs`), model-checked with loom. With nobody
+//!   waiting, a notify costs one store and one load.
 //! * A timer inserted (from any thread) with a deadline earlier than the one the blocked turn
 //!   is sleeping towards. The turn records that deadline (`blocked_until`, in ticks) under the
 //!   wheel lock when it computes its timeout; an insert compares against it under the same
 //!   lock. So an insert either happens before the turn computes its timeout (and is seen) or
 //!   after the record (and notifies). Timers later than `blocked_until` never cost a notify.
+//!   The loom model at the bottom of this file checks that handshake.
 //!
 //! I/O registrations need no notify: epoll and kqueue apply `add`/`modify` to a wait that is
 //! already in progress, and `polling`'s other backends notify themselves.
@@ -33,12 +34,13 @@ use std::fmt;
 use std::io;
 use std::os::fd::RawFd;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use polling::{Events, Poller};
+
+use crate::wait_gate::WaitGate;
 use slab::Slab;
 
 use crate::source::Source;
@@ -69,6 +71,37 @@ struct Timers {
     /// The tick at which the thread blocked in the poller wakes by itself (`Tick::MAX`: never;
     /// [`NOT_BLOCKED`]: nobody is blocked). A timer due earlier must notify it.
     blocked_until: Tick,
+}
+
+impl Timers {
+    fn new() -> Timers {
+        Timers {
+            wheel: Wheel::new(),
+            blocked_until: NOT_BLOCKED,
+        }
+    }
+
+    /// Arms a timer; the flag says a blocked turn would sleep past it and must be notified.
+    /// Under the same lock as the turn's record of `blocked_until`, so an insert either
+    /// comes before the turn chose its timeout (and was seen) or after (and sees the record).
+    fn insert(&mut self, when: Tick, waker: Waker) -> (Result<TimerKey, Waker>, bool) {
+        let result = self.wheel.insert(when, waker);
+        let must_notify = result.is_ok() && when < self.blocked_until;
+        (result, must_notify)
+    }
+
+    /// The turning thread will sleep until `until` (`Tick::MAX`: no limit; [`NOT_BLOCKED`]:
+    /// it will not sleep, or it woke).
+    fn sleep_until(&mut self, until: Tick) {
+        self.blocked_until = until;
+    }
+
+    /// Moves a timer (see [`Wheel::reset`]); the flag as for [`insert`](Self::insert).
+    fn reset(&mut self, key: TimerKey, when: Tick) -> (Result<(), Option<Waker>>, bool) {
+        let result = self.wheel.reset(key, when);
+        let must_notify = result.is_ok() && when < self.blocked_until;
+        (result, must_notify)
+    }
 }
 
 /// Registered sources.
@@ -112,14 +145,13 @@ pub struct Reactor {
     /// Edge-triggered registration (else oneshot with re-arm).
     edge: bool,
     clock: Clock,
-    timers: Mutex<Timers>,
+    /// loom-switchable: the model below checks the insert-versus-turn handshake on it.
+    timers: crate::loom::Mutex<Timers>,
     sources: Mutex<SourceTable>,
     /// Held for the whole of a turn; `try_lock` keeps turns one at a time.
     turn: Mutex<TurnBuffers>,
-    /// A thread is in (or about to enter) `Poller::wait`.
-    in_wait: AtomicBool,
-    /// `notify` was called since the last turn consumed it.
-    notified: AtomicBool,
+    /// Who is about to block in `Poller::wait`, and whether a notify is pending.
+    gate: WaitGate,
 }
 
 impl fmt::Debug for Reactor {
@@ -167,10 +199,7 @@ impl Reactor {
             poller,
             edge,
             clock: Clock::new(),
-            timers: Mutex::new(Timers {
-                wheel: Wheel::new(),
-                blocked_until: NOT_BLOCKED,
-            }),
+            timers: crate::loom::Mutex::new(Timers::new()),
             sources: Mutex::new(SourceTable {
                 slab: Slab::new(),
                 generation: 0,
@@ -179,8 +208,7 @@ impl Reactor {
                 events: Events::new(),
                 wakers: Vec::new(),
             }),
-            in_wait: AtomicBool::new(false),
-            notified: AtomicBool::new(false),
+            gate: WaitGate::new(),
         }
     }
 
@@ -229,33 +257,28 @@ impl Reactor {
             } else {
                 Some(Duration::ZERO)
             };
-            timers.blocked_until = match wait {
+            timers.sleep_until(match wait {
                 Some(d) if d.is_zero() => NOT_BLOCKED,
                 Some(d) => start
                     .checked_add(d)
                     .map_or(Tick::MAX, |at| self.clock.deadline_tick(at)),
                 None => Tick::MAX,
-            };
+            });
             wait
         };
 
         // 2. Wait for I/O (or a notify, or the deadline).
         let blocking = wait != Some(Duration::ZERO);
-        if blocking {
-            self.in_wait.store(true, Ordering::SeqCst);
-        }
-        let wait = if self.notified.swap(false, Ordering::SeqCst) {
-            Some(Duration::ZERO)
-        } else {
+        let wait = if self.gate.begin(blocking) {
             wait
+        } else {
+            Some(Duration::ZERO)
         };
         events.clear();
         // An error here (other than EINTR, which `polling` retries) leaves `events` empty;
         // the turn then behaves like a spurious wake-up and the caller simply turns again.
         let _ = self.poller.wait(events, wait);
-        if blocking {
-            self.in_wait.store(false, Ordering::SeqCst);
-        }
+        self.gate.end(blocking);
 
         // 3. Apply I/O events.
         if !events.is_empty() {
@@ -274,7 +297,7 @@ impl Reactor {
         // 4. Fire the timers that came due while we waited.
         {
             let mut timers = self.timers.lock();
-            timers.blocked_until = NOT_BLOCKED;
+            timers.sleep_until(NOT_BLOCKED);
             timers
                 .wheel
                 .advance(self.clock.now_tick(Instant::now()), wakers);
@@ -282,7 +305,11 @@ impl Reactor {
 
         // 5. Wake, with no lock held but the turn token.
         let woken = wakers.len();
-        wakers.drain(..).for_each(Waker::wake);
+        // A waker is the waiting executor's code: one that panics is reported, and the rest
+        // of the batch is still woken (an unwind here would strand them and the worker).
+        for waker in wakers.drain(..) {
+            weft_coop::catch("waker", || waker.wake());
+        }
         if wakers.capacity() > KEEP_WAKER_CAPACITY {
             wakers.shrink_to(KEEP_WAKER_CAPACITY);
         }
@@ -311,8 +338,7 @@ impl Reactor {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn notify(&self) {
-        self.notified.store(true, Ordering::SeqCst);
-        if self.in_wait.load(Ordering::SeqCst) {
+        if self.gate.notify() {
             // An error means the wake-up fd is broken; nothing useful can be done about it
             // here, and the waiting thread still wakes at its deadline.
             let _ = self.poller.notify();
@@ -391,7 +417,7 @@ impl Reactor {
     /// ```
     #[doc(hidden)]
     pub fn is_waiting(&self) -> bool {
-        self.in_wait.load(Ordering::SeqCst)
+        self.gate.is_waiting()
     }
 
     // ----- timers (used by `time::Sleep`) -----
@@ -402,12 +428,7 @@ impl Reactor {
     pub(crate) fn insert_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
         let when = self.clock.deadline_tick(deadline);
         let waker = waker.clone();
-        let (result, must_notify) = {
-            let mut timers = self.timers.lock();
-            let result = timers.wheel.insert(when, waker);
-            let must_notify = result.is_ok() && when < timers.blocked_until;
-            (result, must_notify)
-        };
+        let (result, must_notify) = self.timers.lock().insert(when, waker);
         if must_notify {
             self.notify();
         }
@@ -417,18 +438,13 @@ impl Reactor {
     /// Moves timer `key` to `deadline` (earlier or later, armed or fired).
     pub(crate) fn reset_timer(&self, key: TimerKey, deadline: Instant) {
         let when = self.clock.deadline_tick(deadline);
-        let (due, must_notify) = {
-            let mut timers = self.timers.lock();
-            match timers.wheel.reset(key, when) {
-                Ok(()) => (None, when < timers.blocked_until),
-                Err(due) => (due, false),
-            }
-        };
+        let (result, must_notify) = self.timers.lock().reset(key, when);
+        let due = result.err().flatten();
         if must_notify {
             self.notify();
         }
         if let Some(waker) = due {
-            waker.wake();
+            weft_coop::catch("waker", || waker.wake());
         }
     }
 
@@ -581,5 +597,48 @@ mod tests {
     fn keys_never_collide_with_the_notify_key() {
         let max_key = ((GENERATIONS - 1) << INDEX_BITS) | INDEX_MASK;
         assert_ne!(max_key, usize::MAX);
+    }
+}
+
+/// loom model of the timer-insert handshake: a timer armed from another thread while a turn
+/// chooses how long to sleep is never slept past — the turn either sees it in the wheel, or
+/// the insert sees the turn's `blocked_until` and notifies through the wait gate. Run with
+/// `RUSTFLAGS="--cfg loom" cargo test -p weft-reactor --release --lib loom`.
+#[cfg(all(test, loom))]
+mod loom_model {
+    use super::*;
+    use crate::wait_gate::loom_model::StandInPoller;
+    use loom::sync::Arc;
+    use loom::thread;
+
+    #[test]
+    fn loom_a_timer_armed_during_a_turn_is_never_slept_past() {
+        loom::model(|| {
+            let timers = Arc::new(crate::loom::Mutex::new(Timers::new()));
+            let gate = Arc::new(WaitGate::new());
+            let poller = Arc::new(StandInPoller::default());
+            let (t, g, p) = (timers.clone(), gate.clone(), poller.clone());
+            let inserter = thread::spawn(move || {
+                let (armed, must_notify) = t.lock().insert(5, Waker::noop().clone());
+                assert!(armed.is_ok());
+                if must_notify && g.notify() {
+                    p.poke();
+                }
+            });
+            // A turn at tick 0 with no timeout of its own: it sleeps until the wheel's next
+            // expiration, and only an unbounded sleep needs a poke to end.
+            let until = {
+                let mut timers = timers.lock();
+                let until = timers.wheel.next_expiration().unwrap_or(Tick::MAX);
+                timers.sleep_until(until);
+                until
+            };
+            if gate.begin(true) && until == Tick::MAX {
+                poller.wait();
+            }
+            gate.end(true);
+            timers.lock().sleep_until(NOT_BLOCKED);
+            inserter.join().unwrap();
+        });
     }
 }

@@ -55,13 +55,17 @@ mod context;
 #[doc(hidden)]
 pub mod doc_support;
 mod driver;
+mod io_safe;
+mod loom;
 pub mod net;
 mod readiness;
 mod source;
 mod sys;
 pub mod time;
+mod wait_gate;
 
 pub use async_fd::{Async, Readable, Writable};
 pub use context::{EnterGuard, enter, try_current};
 pub use driver::Reactor;
+pub use io_safe::IoSafe;
 pub use time::{Elapsed, Instant, Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};

@@ -9,6 +9,11 @@
 //! On a deadline the caller gets the still-pending future back, and resolves it with the
 //! future's own "abandon" step, which either withdraws it from the wait list or, if it was
 //! granted in the meantime, completes it: a grant is never thrown away by a timeout.
+//!
+//! The future is polled unconstrained: a blocking caller is not a task and has no
+//! cooperative budget to spend, even when it is called from inside one (which it should not
+//! be). On a runtime's worker thread the call panics instead of parking the worker, which
+//! would stall every task queued behind it — possibly the one that would unblock it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -35,15 +40,29 @@ thread_local! {
 }
 
 /// Polls `future` on this thread, parking between polls, until it completes (`Some`) or
-/// `deadline` passes (`None`; the future is left as it is, still registered).
+/// `deadline` passes (`None`; the future is left as it is, still registered). `op` names
+/// the public call, for the panic message.
+///
+/// # Panics
+///
+/// On a runtime worker thread.
+#[track_caller]
 pub(crate) fn block_until<F: Future + Unpin>(
+    op: &str,
     future: &mut F,
     deadline: Option<Instant>,
 ) -> Option<F::Output> {
+    assert!(
+        !weft_coop::is_worker_thread(),
+        "{op} was called on a weft worker thread, which it would block, stalling every task \
+         queued behind it (possibly the one that would unblock it): .await the async \
+         operation instead, or call {op} from spawn_blocking or a plain thread"
+    );
     THREAD_WAKER.with(|waker| {
         let mut cx = Context::from_waker(waker);
         loop {
-            if let Poll::Ready(output) = Pin::new(&mut *future).poll(&mut cx) {
+            let polled = weft_coop::unconstrained(|| Pin::new(&mut *future).poll(&mut cx));
+            if let Poll::Ready(output) = polled {
                 return Some(output);
             }
             match deadline {
@@ -61,9 +80,10 @@ pub(crate) fn block_until<F: Future + Unpin>(
 }
 
 /// [`block_until`] without a deadline.
-pub(crate) fn block_on<F: Future + Unpin>(mut future: F) -> F::Output {
+#[track_caller]
+pub(crate) fn block_on<F: Future + Unpin>(op: &str, mut future: F) -> F::Output {
     loop {
-        if let Some(output) = block_until(&mut future, None) {
+        if let Some(output) = block_until(op, &mut future, None) {
             return output;
         }
     }

@@ -354,7 +354,7 @@ impl<T> Drop for ConditionWait<'_, T> {
                     }
                 };
                 if let Some(waker) = waker {
-                    waker.wake();
+                    crate::wake_batch::wake(waker);
                 }
             }
             Phase::Relocking(relock) => {

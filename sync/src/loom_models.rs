@@ -261,3 +261,39 @@ fn loom_condition_notify_vs_cancelled_wait() {
         waiter.join().unwrap();
     });
 }
+
+/// Done-callbacks registered from two threads while a third completes the promise: each
+/// runs exactly once, one thread at a time, and one thread's callbacks keep their order —
+/// whichever thread ends up draining the queue.
+#[test]
+fn loom_promise_callbacks_race_completion() {
+    use crate::Promise;
+    loom::model(|| {
+        let promise = Promise::<u8>::new();
+        let ran = Arc::new(loom::sync::Mutex::new(Vec::new()));
+        let register = |p: &Promise<u8>, tag: u8| {
+            let ran = ran.clone();
+            p.add_done_callback(move |p| {
+                assert_eq!(p.result(), Ok(7), "callbacks run after the outcome is set");
+                ran.lock().unwrap().push(tag);
+            });
+        };
+        let (p, r) = (promise.clone(), ran.clone());
+        let other = thread::spawn(move || {
+            let ran = r;
+            p.add_done_callback(move |_| ran.lock().unwrap().push(9));
+        });
+        let p = promise.clone();
+        let completer = thread::spawn(move || p.set_result(7).unwrap());
+        register(&promise, 1);
+        register(&promise, 2);
+        other.join().unwrap();
+        completer.join().unwrap();
+        let ran = ran.lock().unwrap();
+        let mut sorted = ran.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, [1, 2, 9], "each callback ran exactly once");
+        let mine: Vec<u8> = ran.iter().copied().filter(|&t| t != 9).collect();
+        assert_eq!(mine, [1, 2], "one thread's callbacks keep their order");
+    });
+}

@@ -165,7 +165,7 @@ impl PermitCore {
             }
         };
         if let Some(waker) = waker {
-            waker.wake();
+            crate::wake_batch::wake(waker);
         }
     }
 
@@ -191,7 +191,7 @@ impl PermitCore {
             self.release_locked(&mut list)?
         };
         if let Some(waker) = waker {
-            waker.wake();
+            crate::wake_batch::wake(waker);
         }
         Ok(())
     }

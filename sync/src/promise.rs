@@ -10,7 +10,9 @@
 //! borrow here, so callbacks run on the thread that completes the promise, or immediately in
 //! `add_done_callback` if it is already done. Registration order is kept across threads: one
 //! thread at a time drains the callback queue, and a callback added while it drains queues
-//! behind the others instead of overtaking them. Each callback runs exactly once.
+//! behind the others instead of overtaking them. Each callback runs exactly once; one that
+//! panics is reported to the runtime's panic handler (or stderr off a runtime) and the rest
+//! still run.
 
 use std::collections::VecDeque;
 use std::error::Error;
@@ -138,17 +140,11 @@ impl<T> Promise<T> {
         Ok(())
     }
 
-    /// Drains the callback queue in order. The caller has set `dispatching`.
+    /// Drains the callback queue in order. The caller has set `dispatching`. A callback is
+    /// user code: one that panics is reported (`weft_coop::report`) and the rest still run,
+    /// so a panic can neither escape into whoever completed the promise nor leave the queue
+    /// stuck half-drained.
     fn run_callbacks(&self) {
-        /// Clears `dispatching` if a callback panics, so the promise stays usable: the
-        /// callbacks still queued run on the next `add_done_callback`.
-        struct Dispatching<'a, T>(&'a Promise<T>);
-        impl<T> Drop for Dispatching<'_, T> {
-            fn drop(&mut self) {
-                self.0.shared.lock().dispatching = false;
-            }
-        }
-        let dispatching = Dispatching(self);
         loop {
             let callback = {
                 let mut state = self.shared.lock();
@@ -160,9 +156,8 @@ impl<T> Promise<T> {
                     }
                 }
             };
-            callback(self);
+            weft_coop::catch("done-callback", || callback(self));
         }
-        std::mem::forget(dispatching);
     }
 
     /// Whether the promise is done: it has a result or was cancelled.

@@ -5,6 +5,10 @@
 //! return a single `Option<Waker>`; operations that release many (`Event::set`,
 //! `notify_all`, a barrier trip, a queue shutdown) gather wakers here. The first
 //! [`INLINE`] live on the stack, so waking a modest crowd allocates nothing.
+//!
+//! A waker is the waiting executor's code, not ours: every wake goes through [`wake`], which
+//! reports a panicking waker (`weft_coop::report`) instead of unwinding, so one broken waker
+//! can neither strand the waiters behind it in a batch nor unwind into the caller's task.
 
 use std::fmt;
 use std::task::Waker;
@@ -42,12 +46,17 @@ impl WakeBatch {
     /// Wakes every collected waker in insertion order. Call only after unlocking.
     pub(crate) fn wake_all(self) {
         for waker in self.inline.into_iter().flatten() {
-            waker.wake();
+            wake(waker);
         }
         for waker in self.spill {
-            waker.wake();
+            wake(waker);
         }
     }
+}
+
+/// Wakes `waker`, reporting a panic in it rather than unwinding. Call only after unlocking.
+pub(crate) fn wake(waker: Waker) {
+    weft_coop::catch("waker", || waker.wake());
 }
 
 impl fmt::Debug for WakeBatch {

@@ -220,3 +220,26 @@ fn concurrent_set_result_has_exactly_one_winner() {
         );
     }
 }
+
+/// A done-callback is user code: one that panics is reported (on stderr here, with no
+/// runtime), neither unwinds into `set_result` nor keeps the callbacks after it from running.
+#[test]
+fn a_panicking_done_callback_does_not_stop_the_others() {
+    let p = Promise::new();
+    let ran = Arc::new(std::sync::Mutex::new(Vec::new()));
+    for i in 0..3 {
+        let ran = ran.clone();
+        p.add_done_callback(move |_| {
+            ran.lock().unwrap().push(i);
+            if i == 1 {
+                panic!("callback {i} broke");
+            }
+        });
+    }
+    assert!(p.set_result(5).is_ok());
+    assert_eq!(*ran.lock().unwrap(), [0, 1, 2]);
+    // Still usable afterwards: a late callback runs at once.
+    let r = ran.clone();
+    p.add_done_callback(move |p| r.lock().unwrap().push(p.result().unwrap()));
+    assert_eq!(ran.lock().unwrap().last(), Some(&5));
+}

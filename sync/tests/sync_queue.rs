@@ -578,3 +578,73 @@ fn the_queue_handle_is_send_and_sync() {
     assert_send_sync(&q);
     assert_send_sync(&Arc::new(PriorityQueue::<u8>::new()));
 }
+
+/// Shutdown wakes every waiting getter; an item that a cancelled getter gives back after that
+/// is still there for them: asyncio's getters drain the queue before they see `QueueShutDown`.
+#[test]
+fn getters_woken_by_shutdown_still_drain_items_given_back_by_a_cancelled_getter() {
+    let q = Queue::<u8>::new();
+    let mut first = Box::pin(q.get());
+    let mut second = Box::pin(q.get());
+    assert!(poll_once(&mut first).is_pending());
+    assert!(poll_once(&mut second).is_pending());
+    q.put_nowait(7).unwrap(); // promised to `first`
+    q.shutdown(false); // `second` is woken with the shutdown
+    drop(first); // cancelled: the item goes back
+    assert_eq!(poll_once(&mut second), Poll::Ready(Ok(7)));
+    assert_eq!(
+        q.get_nowait(),
+        Err(GetNowaitError::ShutDown(QueueShutDown(())))
+    );
+}
+
+/// A blocking call is not a task: it must not spend (or be stopped by) the budget of
+/// whatever async code it was wrongly called from.
+#[test]
+fn blocking_calls_ignore_the_cooperative_budget() {
+    with_hang_guard(Duration::from_secs(30), || {
+        let q = Queue::<u8>::new();
+        q.put_nowait(1).unwrap();
+        weft_coop::with_budget(|| {
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            while weft_coop::poll_consume(&mut cx).is_ready() {} // spend it all
+            assert_eq!(q.get_blocking(), Ok(1));
+            q.put_blocking(2).unwrap();
+        });
+        assert_eq!(q.get_nowait(), Ok(2));
+    });
+}
+
+#[test]
+fn blocking_calls_on_a_worker_thread_panic_with_a_clear_message() {
+    let q = Queue::<u8>::new();
+    let _worker = weft_coop::enter_worker_thread();
+    for (op, call) in [
+        (
+            "put_blocking",
+            Box::new(|| {
+                let _ = q.put_blocking(1);
+            }) as Box<dyn Fn()>,
+        ),
+        (
+            "get_blocking",
+            Box::new(|| {
+                let _ = q.get_blocking();
+            }),
+        ),
+        (
+            "get_blocking_timeout",
+            Box::new(|| {
+                let _ = q.get_blocking_timeout(Duration::from_secs(1));
+            }),
+        ),
+    ] {
+        let panic = std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_err();
+        let msg = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(msg.starts_with(op), "{msg}");
+        assert!(
+            msg.contains("worker thread") && msg.contains(".await"),
+            "{msg}"
+        );
+    }
+}

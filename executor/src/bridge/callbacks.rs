@@ -7,7 +7,10 @@
 //! only the `ntodo` handles present at the start of an iteration), then yields and repeats
 //! until the queue is empty. Timers that came due are kept in a min-heap and appended to a
 //! round in deadline order, as asyncio's `_run_once` moves expired timers into its ready
-//! queue. A panicking callback goes to the runtime's panic handler and the next one runs.
+//! queue. A panicking callback goes to the runtime's panic handler and the next one runs; a
+//! panicking panic handler is reported on stderr. Should the runner still end abnormally
+//! (cancelled, or a bug), a guard clears `runner_scheduled` and starts a new runner for what
+//! is queued, so a later `call_soon` can never be accepted and then silently never run.
 
 use crate::runtime::Handle;
 use parking_lot::Mutex;
@@ -157,9 +160,11 @@ impl CallbackQueue {
         }
     }
 
-    /// Refuses further callbacks and drops the queued ones (the runtime is shutting down).
+    /// Refuses further callbacks and drops the queued ones (the runtime is shutting down),
+    /// outside the lock and each on its own: a callback's captures are user code, and one
+    /// whose `Drop` panics is reported without keeping the others from being dropped.
     pub(crate) fn close(&self) {
-        let dropped = {
+        let (queue, due) = {
             let mut state = self.state.lock();
             state.closed = true;
             (
@@ -167,7 +172,15 @@ impl CallbackQueue {
                 std::mem::take(&mut state.due),
             )
         };
-        drop(dropped);
+        let unrun = queue
+            .into_iter()
+            .map(|(callback, _)| callback)
+            .chain(due.into_iter().map(|Reverse(timer)| timer.callback));
+        for callback in unrun {
+            weft_coop::catch("loop callback (dropped unrun at shutdown)", move || {
+                drop(callback)
+            });
+        }
     }
 }
 
@@ -216,11 +229,12 @@ impl Handle {
         self.enqueue(|state| state.queue.push_back((make(), cancelled)))
     }
 
-    /// Hands a timer that came due to the runner, which orders due timers by deadline.
+    /// Hands a timer that came due to the runner, which orders due timers by deadline. The
+    /// callback is built by `make` only when it is accepted; false once closed.
     pub(crate) fn enqueue_due_timer(
         &self,
         when: Instant,
-        callback: Callback,
+        make: impl FnOnce() -> Callback,
         cancelled: Arc<AtomicBool>,
     ) -> bool {
         self.enqueue(|state| {
@@ -229,7 +243,7 @@ impl Handle {
             state.due.push(Reverse(DueTimer {
                 when,
                 seq,
-                callback,
+                callback: make(),
                 cancelled,
             }));
         })
@@ -277,12 +291,14 @@ impl Handle {
 
 /// The runner: one round per batch of callbacks that were queued when the round began.
 async fn run_callbacks(handle: Handle) {
+    let runner = Runner(&handle);
     let callbacks = &handle.inner.callbacks;
     loop {
         let batch = {
             let mut state = callbacks.state.lock();
             if state.queue.is_empty() && state.due.is_empty() {
                 state.runner_scheduled = false;
+                std::mem::forget(runner);
                 return;
             }
             let mut batch = std::mem::take(&mut state.queue);
@@ -298,9 +314,27 @@ async fn run_callbacks(handle: Handle) {
             if let Err(payload) = catch_unwind(AssertUnwindSafe(callback)) {
                 let me = crate::task::current().expect("callbacks run inside the runner task");
                 let err = crate::JoinError::panic(me.id(), Some(Arc::from("callback")), payload);
-                (handle.inner.shared.panic_handler)(&err);
+                handle.inner.shared.report_panic(err);
             }
         }
         crate::yield_now().await;
+    }
+}
+
+/// Dropped only when the runner ends abnormally (its normal exit forgets it): frees the
+/// runner slot, and starts a successor for whatever is still queued.
+struct Runner<'a>(&'a Handle);
+
+impl Drop for Runner<'_> {
+    fn drop(&mut self) {
+        let handle = self.0;
+        let mut state = handle.inner.callbacks.state.lock();
+        state.runner_scheduled = false;
+        let queued = !state.queue.is_empty() || !state.due.is_empty();
+        if queued && !state.closed && !handle.inner.shared.is_shutdown() {
+            state.runner_scheduled = true;
+            drop(state);
+            drop(handle.spawn(run_callbacks(handle.clone())));
+        }
     }
 }

@@ -1,23 +1,31 @@
 //! `ConcurrentFuture`: the handle `run_coroutine_threadsafe` returns (asyncio hands back a
 //! `concurrent.futures.Future`).
 //!
-//! It wraps the spawned [`Task`] itself: a plain thread blocks on it with the same
-//! flag-and-unpark waker as `block_on` (it spins briefly first, so a quick task costs no
-//! sleep), and another runtime can simply await it. Done-callbacks hang off the spawned
-//! future: they run when it finishes, panics, or is dropped by cancellation.
+//! It is a small shared *bridge* around the spawned [`Task`]: the bridge is the task's join
+//! waker, so when the task completes the runner wakes the bridge, which takes the outcome
+//! out of the task at once and then runs the done-callbacks and wakes whoever waits. The
+//! status the callbacks see is therefore read from the outcome itself, after the task is
+//! complete: a `cancel()` that lands during the task's last poll makes *both* the callbacks
+//! and `result()` say cancelled, never one of each. Taking the outcome drops the task
+//! handle, so the runner drops the bridge's waker and nothing keeps the two alive in a
+//! cycle.
+//!
+//! A plain thread blocks on it with the same flag-and-unpark waker as `block_on` (it spins
+//! briefly first, so a quick task costs no sleep); another runtime can simply await it.
+//! Done-callbacks are user code: a panic in one is reported to the runtime's panic handler
+//! and the others still run.
 
 use crate::JoinError;
 use crate::runtime::{Handle, block_on};
-use crate::scheduler::worker;
-use crate::task::Task;
+use crate::scheduler::{PanicHandler, worker};
+use crate::task::{AbortHandle, Task};
 use parking_lot::Mutex;
-use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 /// How a [`ConcurrentFuture`]'s task ended, as given to done-callbacks.
@@ -42,10 +50,82 @@ pub enum DoneStatus {
 
 type DoneCallback = Box<dyn FnOnce(DoneStatus) + Send + 'static>;
 
-/// Callbacks waiting for the task, or how it ended.
-enum Done {
-    Waiting(Vec<DoneCallback>),
-    Finished(DoneStatus),
+impl DoneStatus {
+    fn of<T>(outcome: &Result<T, JoinError>) -> DoneStatus {
+        match outcome {
+            Ok(_) => DoneStatus::Completed,
+            Err(err) if err.is_panic() => DoneStatus::Panicked,
+            Err(_) => DoneStatus::Cancelled,
+        }
+    }
+}
+
+/// What the [`ConcurrentFuture`] and its task share; the task's join waker.
+struct Bridge<T> {
+    state: Mutex<BridgeState<T>>,
+    /// The runtime's panic handler, for panicking done-callbacks.
+    report: PanicHandler,
+}
+
+struct BridgeState<T> {
+    /// Until its outcome is taken out.
+    task: Option<Task<T>>,
+    /// The outcome, until `result()` or an await takes it.
+    outcome: Option<Result<T, JoinError>>,
+    /// Set once the outcome is known; callbacks added later run at once.
+    status: Option<DoneStatus>,
+    callbacks: Vec<DoneCallback>,
+    /// The thread or task waiting for the outcome.
+    awaiter: Option<Waker>,
+}
+
+impl<T: Send + 'static> Wake for Bridge<T> {
+    fn wake(self: Arc<Self>) {
+        self.collect();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.collect();
+    }
+}
+
+impl<T> Bridge<T> {
+    /// Takes the outcome out of a completed task, then runs the callbacks and wakes the
+    /// awaiter. Does nothing before completion or a second time.
+    fn collect(&self) {
+        let (task, callbacks, awaiter, status) = {
+            let mut state = self.state.lock();
+            let Some(outcome) = state.task.as_mut().and_then(Task::take_output) else {
+                return;
+            };
+            let status = DoneStatus::of(&outcome);
+            state.status = Some(status);
+            state.outcome = Some(outcome);
+            (
+                state.task.take(),
+                std::mem::take(&mut state.callbacks),
+                state.awaiter.take(),
+                status,
+            )
+        };
+        // No lock held from here on: callbacks may use the `ConcurrentFuture`.
+        drop(task);
+        for callback in callbacks {
+            self.run_callback(callback, status);
+        }
+        if let Some(awaiter) = awaiter {
+            weft_coop::catch("waker", || awaiter.wake());
+        }
+    }
+
+    fn run_callback(&self, callback: DoneCallback, status: DoneStatus) {
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(status))) {
+            let id = crate::task::current_id().unwrap_or_else(crate::task::TaskId::next);
+            let err =
+                JoinError::panic(id, Some("a ConcurrentFuture done-callback".into()), payload);
+            crate::scheduler::report(&self.report, err);
+        }
+    }
 }
 
 /// The result of [`Handle::run_coroutine_threadsafe`]: wait for it from a plain thread, or
@@ -62,14 +142,17 @@ enum Done {
 /// assert_eq!(answer, 42);
 /// ```
 pub struct ConcurrentFuture<T> {
-    task: Task<T>,
-    done: Arc<Mutex<Done>>,
+    bridge: Arc<Bridge<T>>,
+    /// Cancels and watches the task without the bridge's lock (a cancel may complete the
+    /// task inline, which wakes the bridge, which takes the lock).
+    abort: AbortHandle,
 }
 
 impl<T> fmt::Debug for ConcurrentFuture<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ConcurrentFuture")
-            .field("task", &self.task)
+            .field("task", &self.abort.id())
+            .field("done", &self.done())
             .finish()
     }
 }
@@ -125,12 +208,29 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let done = Arc::new(Mutex::new(Done::Waiting(Vec::new())));
-        let task = self.spawn(NotifyDone {
-            future,
-            done: Some(done.clone()),
+        let task = self.spawn(future);
+        let abort = task.abort_handle();
+        let bridge = Arc::new(Bridge {
+            state: Mutex::new(BridgeState {
+                task: None,
+                outcome: None,
+                status: None,
+                callbacks: Vec::new(),
+                awaiter: None,
+            }),
+            report: self.inner.shared.panic_handler.clone(),
         });
-        ConcurrentFuture { task, done }
+        let join_waker = Waker::from(bridge.clone());
+        // Registered under the lock, with the task already in place: a completion racing
+        // this waits for the lock and then finds the task to collect.
+        let already_complete = {
+            let mut state = bridge.state.lock();
+            state.task.insert(task).poll_complete(&join_waker)
+        };
+        if already_complete {
+            bridge.collect();
+        }
+        ConcurrentFuture { bridge, abort }
     }
 }
 
@@ -151,12 +251,12 @@ impl<T> ConcurrentFuture<T> {
     #[track_caller]
     pub fn result(self) -> Result<T, JoinError> {
         assert_not_worker();
-        let mut task = self.task;
-        block_on::block_on(&mut task)
+        block_on::block_on(self)
     }
 
     /// Like [`result`](Self::result) but waits at most `timeout`; on timeout the task is
-    /// cancelled (as asyncio does) and [`ResultTimeoutError::TimedOut`] is returned.
+    /// cancelled (as asyncio does) and [`ResultTimeoutError::TimedOut`] is returned. A value
+    /// the task produced before that cancellation could land is returned, not dropped.
     ///
     /// # Panics
     ///
@@ -170,17 +270,17 @@ impl<T> ConcurrentFuture<T> {
     /// assert!(matches!(err, weft_executor::ResultTimeoutError::TimedOut(_)));
     /// ```
     #[track_caller]
-    pub fn result_timeout(self, timeout: Duration) -> Result<T, ResultTimeoutError> {
+    pub fn result_timeout(mut self, timeout: Duration) -> Result<T, ResultTimeoutError> {
         assert_not_worker();
-        let mut task = self.task;
         let deadline = Instant::now().checked_add(timeout);
-        match block_on::block_on_until(&mut task, deadline) {
-            Some(outcome) => outcome.map_err(ResultTimeoutError::Failed),
-            None => {
-                task.cancel();
-                Err(ResultTimeoutError::TimedOut(timeout))
-            }
+        if let Some(outcome) = block_on::block_on_until(&mut self, deadline) {
+            return outcome.map_err(ResultTimeoutError::Failed);
         }
+        if self.cancel() {
+            return Err(ResultTimeoutError::TimedOut(timeout));
+        }
+        // It finished between the deadline and the cancel: its outcome is on its way.
+        block_on::block_on(self).map_err(ResultTimeoutError::Failed)
     }
 
     /// Cancels the task (`Future.cancel()`); false when it had already finished.
@@ -192,10 +292,10 @@ impl<T> ConcurrentFuture<T> {
     /// assert!(fut.result().unwrap_err().is_cancelled());
     /// ```
     pub fn cancel(&self) -> bool {
-        self.task.cancel()
+        self.abort.cancel()
     }
 
-    /// True once the task has finished.
+    /// True once the task has finished and its outcome is known.
     ///
     /// ```
     /// let rt = weft_executor::Runtime::new().unwrap();
@@ -203,11 +303,13 @@ impl<T> ConcurrentFuture<T> {
     /// assert!(!fut.done());
     /// ```
     pub fn done(&self) -> bool {
-        self.task.is_finished()
+        self.bridge.state.lock().status.is_some()
     }
 
-    /// Runs `callback` once the task has finished — on the worker that finished it, or
-    /// right here if it already has. Callbacks run once each, in the order they were added.
+    /// Runs `callback` once the task has finished, with how it ended — on the thread that
+    /// finished it, or right here if it already has. Callbacks run once each, in the order
+    /// they were added; a panicking callback is reported to the runtime's panic handler and
+    /// the others still run.
     ///
     /// ```
     /// let rt = weft_executor::Runtime::new().unwrap();
@@ -217,13 +319,12 @@ impl<T> ConcurrentFuture<T> {
     /// assert_eq!(rx.recv().unwrap(), weft_executor::DoneStatus::Completed);
     /// ```
     pub fn add_done_callback(&self, callback: impl FnOnce(DoneStatus) + Send + 'static) {
-        let mut done = self.done.lock();
-        match &mut *done {
-            Done::Waiting(callbacks) => callbacks.push(Box::new(callback)),
-            Done::Finished(status) => {
-                let status = *status;
-                drop(done);
-                callback(status);
+        let mut state = self.bridge.state.lock();
+        match state.status {
+            None => state.callbacks.push(Box::new(callback)),
+            Some(status) => {
+                drop(state);
+                self.bridge.run_callback(Box::new(callback), status);
             }
         }
     }
@@ -232,8 +333,20 @@ impl<T> ConcurrentFuture<T> {
 impl<T> Future for ConcurrentFuture<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.task).poll(cx)
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut state = self.bridge.state.lock();
+        if let Some(outcome) = state.outcome.take() {
+            return Poll::Ready(outcome);
+        }
+        assert!(
+            state.status.is_none(),
+            "a ConcurrentFuture was polled again after it returned its outcome"
+        );
+        match &state.awaiter {
+            Some(awaiter) if awaiter.will_wake(cx.waker()) => {}
+            _ => state.awaiter = Some(cx.waker().clone()),
+        }
+        Poll::Pending
     }
 }
 
@@ -244,54 +357,4 @@ fn assert_not_worker() {
         "ConcurrentFuture::result was called on a weft worker thread: that would block the \
          thread that has to run the task. Await the ConcurrentFuture instead."
     );
-}
-
-pin_project! {
-    /// The spawned future: runs the done-callbacks however it ends.
-    struct NotifyDone<F> {
-        #[pin]
-        future: F,
-        done: Option<Arc<Mutex<Done>>>,
-    }
-
-    impl<F> PinnedDrop for NotifyDone<F> {
-        fn drop(this: Pin<&mut Self>) {
-            // Dropped before finishing: cancelled, or its runtime shut down.
-            if let Some(done) = this.project().done.take() {
-                finish(&done, DoneStatus::Cancelled);
-            }
-        }
-    }
-}
-
-impl<F: Future> Future for NotifyDone<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        let polled = catch_unwind(AssertUnwindSafe(|| this.future.poll(cx)));
-        let status = match &polled {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(_)) => DoneStatus::Completed,
-            Err(_) => DoneStatus::Panicked,
-        };
-        if let Some(done) = this.done.take() {
-            finish(&done, status);
-        }
-        match polled {
-            Ok(poll) => poll,
-            Err(payload) => std::panic::resume_unwind(payload),
-        }
-    }
-}
-
-fn finish(done: &Mutex<Done>, status: DoneStatus) {
-    let callbacks = match std::mem::replace(&mut *done.lock(), Done::Finished(status)) {
-        Done::Waiting(callbacks) => callbacks,
-        Done::Finished(_) => Vec::new(),
-    };
-    for callback in callbacks {
-        // A panicking callback must not keep the others from running.
-        let _ = catch_unwind(AssertUnwindSafe(|| callback(status)));
-    }
 }

@@ -127,23 +127,23 @@ impl Handle {
         if when <= self.time() {
             // Already due: no timer needed, straight into the runner's deadline order.
             let mut f = Some(f);
-            let mut make = || Box::new(f.take().expect("taken once")) as Callback;
-            return match self.enqueue_due_timer(when, make(), cancelled.clone()) {
+            let make = || Box::new(f.take().expect("made once")) as Callback;
+            return match self.enqueue_due_timer(when, make, cancelled.clone()) {
                 true => Ok(TimerHandle {
                     cancelled,
                     when,
                     timer: None,
                 }),
-                false => Err(CallbackRefused(
-                    f.take().expect("refused before it was taken"),
-                )),
+                // Refused (shutdown began since the check above): `make` never ran.
+                false => Err(CallbackRefused(f.take().expect("not made when refused"))),
             };
         }
         let (handle, flag) = (self.clone(), cancelled.clone());
         let timer = self.spawn(async move {
             weft_reactor::sleep_until(when).await;
-            // Refused only when the runtime is shutting down, which drops it knowingly.
-            handle.enqueue_due_timer(when, Box::new(f) as Callback, flag);
+            // Refused only when the runtime is shutting down, which drops pending timers (as
+            // asyncio's `loop.close()` discards its scheduled handles).
+            handle.enqueue_due_timer(when, || Box::new(f) as Callback, flag);
         });
         Ok(TimerHandle {
             cancelled,

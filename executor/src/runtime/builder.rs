@@ -284,10 +284,12 @@ impl Builder {
             panic_handler,
             diagnostics,
         ));
+        let reporter = user_code_reporter(shared.panic_handler.clone());
         let inner = Arc::new(Inner {
             shared,
             callbacks: crate::bridge::callbacks::CallbackQueue::new(),
             on_thread_enter: Some(on_thread_enter),
+            reporter,
             stop: Mutex::new(false),
             stop_signal: Condvar::new(),
         });
@@ -325,6 +327,23 @@ impl Builder {
         }
         Ok(rt)
     }
+}
+
+/// Reports a panic from user code the runtime called outside a task's harness (a waker, a
+/// done-callback) as a [`JoinError`](crate::JoinError) named for what panicked, blamed on the
+/// task being polled at the time if there is one.
+fn user_code_reporter(handler: crate::scheduler::PanicHandler) -> weft_coop::Reporter {
+    Arc::new(move |what, payload| {
+        let (id, name) = match crate::task::current() {
+            Some(task) => (
+                task.id(),
+                format!("{} (in a {what} it called)", task.name()),
+            ),
+            None => (crate::task::TaskId::next(), format!("a {what}")),
+        };
+        let err = crate::JoinError::panic(id, Some(name.into()), payload);
+        crate::scheduler::report(&handler, err);
+    })
 }
 
 fn default_panic_handler(err: &crate::JoinError) {

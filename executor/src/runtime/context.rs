@@ -2,7 +2,10 @@
 //! enter hook) the reactor's timers and I/O read.
 //!
 //! Workers, blocking-pool threads and threads inside `block_on` all enter the context of
-//! their runtime for as long as they run its code; entering nests and restores.
+//! their runtime for as long as they run its code; entering nests and restores. Entering
+//! also installs the runtime's panic reporter (`weft_coop::set_reporter`), so a panicking
+//! waker or done-callback run by the reactor or a sync primitive on this thread reaches the
+//! runtime's panic handler.
 
 use super::Handle;
 use std::cell::RefCell;
@@ -23,6 +26,7 @@ thread_local! {
 #[must_use = "the runtime is only current until the guard is dropped"]
 pub struct EnterGuard {
     previous: Option<Handle>,
+    _reporter: weft_coop::ReporterGuard,
     // Driver-side context (the reactor's), dropped before `previous` is restored.
     _driver: Option<Box<dyn std::any::Any>>,
     // The guard restores a thread-local, so it must stay on this thread.
@@ -40,6 +44,7 @@ pub(crate) fn enter(handle: &Handle) -> EnterGuard {
     let previous = CURRENT.with(|c| c.borrow_mut().replace(handle.clone()));
     EnterGuard {
         previous,
+        _reporter: weft_coop::set_reporter(handle.inner.reporter.clone()),
         _driver: driver,
         _not_send: std::marker::PhantomData,
     }

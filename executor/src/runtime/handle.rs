@@ -92,7 +92,7 @@ impl Handle {
         if shared.debug {
             // Debug mode lists every live task, not only the idle ones. A refusal means
             // shutdown, which the check below handles.
-            shared.register(notified.header());
+            shared.register(notified.task_ref());
         }
         if shared.is_shutdown() {
             // The future is dropped here, on the caller's thread; the handle reads cancelled.

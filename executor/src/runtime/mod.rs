@@ -6,6 +6,13 @@
 //! task still alive is cancelled and its future dropped, the workers drain their queues and
 //! exit, and the blocking pool is given up to the timeout to finish running jobs (queued
 //! ones are cancelled).
+//!
+//! Shutdown is total: a worker drains until its queues and the injector are all empty at
+//! once, so tasks woken (or spawned) by the `Drop` of a future being cancelled are dropped
+//! too, and every future and output is dropped exactly once. It also works from the
+//! runtime's own threads — a task, a loop callback, a done-callback, a blocking job may drop
+//! the `Runtime` it owns: the calling thread is neither joined nor waited for (it finishes
+//! on its own once the drop returns).
 
 pub(crate) mod block_on;
 mod builder;
@@ -32,6 +39,9 @@ pub(crate) struct Inner {
     pub(crate) shared: Arc<Shared>,
     pub(crate) callbacks: crate::bridge::callbacks::CallbackQueue,
     pub(crate) on_thread_enter: Option<EnterHook>,
+    /// Installed on every thread in this runtime's context: where panics in user code that
+    /// the reactor or the sync primitives call (wakers, done-callbacks) are reported.
+    pub(crate) reporter: weft_coop::Reporter,
     stop: Mutex<bool>,
     stop_signal: Condvar,
 }
@@ -204,9 +214,10 @@ impl Runtime {
         if !shared.begin_shutdown() {
             return;
         }
-        self.handle.inner.callbacks.close();
-        // Futures dropped here may look for their runtime (to spawn, say): let them find it.
+        // Futures dropped here may look for their runtime (to spawn, say): let them find it;
+        // and panics in the `Drop`s run here go to the runtime's handler.
         let _enter = self.handle.enter();
+        self.handle.inner.callbacks.close();
         for task in shared.registry.close_and_take() {
             task.cancel_and_release();
         }

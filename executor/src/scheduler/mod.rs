@@ -23,11 +23,12 @@ pub(crate) mod registry;
 pub(crate) mod worker;
 
 use crate::blocking::BlockingPool;
-use crate::task::{Header, Notified, Schedule};
+use crate::task::{Header, Notified, Schedule, TaskRef};
 use crossbeam_deque::{Injector, Stealer};
 use idle::Idle;
 use park::{DriverSlot, Parker};
 use registry::Registry;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::SeqCst;
@@ -67,6 +68,22 @@ pub(crate) struct Diagnostics {
 
 /// Receives the panics of tasks and callbacks that nobody awaits.
 pub(crate) type PanicHandler = std::sync::Arc<dyn Fn(&crate::JoinError) + Send + Sync>;
+
+/// Gives `err` to `handler`, never unwinding: a panicking handler is reported on stderr
+/// instead, and a payload whose `Drop` panics is leaked. Every panic the runtime reports goes
+/// through here.
+pub(crate) fn report(handler: &PanicHandler, err: crate::JoinError) {
+    if let Err(second) = catch_unwind(AssertUnwindSafe(|| handler(&err))) {
+        eprintln!(
+            "weft: the on_task_panic handler panicked ({}) while reporting: {err}",
+            weft_coop::panic_message(&*second)
+        );
+        weft_coop::drop_payload(second);
+    }
+    if let Ok(payload) = err.try_into_panic() {
+        weft_coop::drop_payload(payload);
+    }
+}
 
 impl Shared {
     pub(crate) fn new(
@@ -119,18 +136,18 @@ impl Shared {
         }
     }
 
-    /// Puts a task in the registry, which takes a reference of its own; false (and no
-    /// reference taken) once the registry is closed for shutdown. Called when a task first
+    /// Puts a task in the registry (see [`Registry::register`]). Called when a task first
     /// goes idle, or at spawn in debug mode so task dumps see it at once.
-    pub(crate) fn register(&self, task: &Header) -> bool {
-        task.state.ref_inc();
-        if self.registry.insert(task) {
-            true
-        } else {
-            // Not the last reference: the caller (runner or spawner) still holds one.
-            task.state.ref_dec(1);
-            false
-        }
+    pub(crate) fn register(&self, task: TaskRef) -> bool {
+        self.registry.register(task)
+    }
+
+    /// Hands a panic nobody will see otherwise to the runtime's panic handler
+    /// ([`Builder::on_task_panic`](crate::Builder::on_task_panic)). Never unwinds: a
+    /// panicking handler is reported on stderr instead, and a payload whose `Drop` panics is
+    /// leaked.
+    pub(crate) fn report_panic(&self, err: crate::JoinError) {
+        report(&self.panic_handler, err);
     }
 
     /// Cancels (drops the futures of) every task waiting in the injector.
@@ -176,12 +193,12 @@ impl Schedule for Scheduler {
         worker::schedule(&self.0, task, true);
     }
 
-    fn register(&self, task: &Header) -> bool {
+    fn register(&self, task: TaskRef) -> bool {
         self.0.register(task)
     }
 
-    fn unhandled_panic(&self, err: &crate::JoinError) {
-        (self.0.panic_handler)(err);
+    fn report_panic(&self, err: crate::JoinError) {
+        self.0.report_panic(err);
     }
 
     fn slow_poll_threshold(&self) -> Option<std::time::Duration> {
@@ -189,16 +206,21 @@ impl Schedule for Scheduler {
     }
 
     fn slow_poll(&self, task: &Header, took: std::time::Duration) {
-        if let Some((_, handler)) = &self.0.slow_poll {
-            handler(&crate::runtime::SlowPoll {
-                task: crate::runtime::TaskInfo::of(task),
-                took,
-            });
+        let Some((_, handler)) = &self.0.slow_poll else {
+            return;
+        };
+        let report = crate::runtime::SlowPoll {
+            task: crate::runtime::TaskInfo::of(task),
+            took,
+        };
+        if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(&report))) {
+            let name = format!("{} (in the on_slow_poll handler)", task.name());
+            let err = crate::JoinError::panic(task.id, Some(name.into()), payload);
+            self.0.report_panic(err);
         }
     }
 
-    fn release(&self, task: &Header) -> bool {
-        task.registry_key.load(std::sync::atomic::Ordering::Relaxed) != crate::task::UNREGISTERED
-            && self.0.registry.remove(task)
+    fn release(&self, task: TaskRef) -> bool {
+        self.0.registry.release(task)
     }
 }

@@ -1,15 +1,15 @@
 //! The registry of idle tasks, so shutdown can cancel tasks nobody will ever wake again.
 //!
 //! A task parked on a waker that was lost (or on a primitive it owns itself) would otherwise
-//! live forever. The registry holds one counted reference per task from spawn to completion;
-//! shutdown closes it and cancels everything still inside. It is sharded by task id so that
+//! live forever. The registry holds one counted reference per task from the first time it
+//! goes idle (or from spawn, in debug mode) to completion; shutdown closes it and cancels
+//! everything still inside. It is sharded by task id so that
 //! spawns and completions on different workers rarely meet on the same lock; each operation
 //! is one uncontended lock and a slab insert or remove, with no allocation once warm.
 
-use crate::task::{Header, TaskRef};
-use parking_lot::Mutex;
+use crate::loom::Mutex;
+use crate::task::{Header, TaskRef, UNREGISTERED};
 use slab::Slab;
-use std::ptr::NonNull;
 use std::sync::atomic::Ordering::Relaxed;
 
 pub(crate) struct Registry {
@@ -25,7 +25,14 @@ struct Shard {
 
 impl Registry {
     pub(crate) fn new(workers: usize) -> Registry {
-        let shards = (workers * 4).next_power_of_two().min(256);
+        // One shard under loom: the shard is picked by task id, a process-wide counter that
+        // differs between model iterations, and loom needs each iteration to touch the same
+        // objects.
+        let shards = if cfg!(loom) {
+            1
+        } else {
+            (workers * 4).next_power_of_two().min(256)
+        };
         Registry {
             shards: (0..shards).map(|_| Mutex::new(Shard::default())).collect(),
             mask: shards - 1,
@@ -37,23 +44,51 @@ impl Registry {
         &self.shards[header.id.as_u64() as usize & self.mask]
     }
 
-    /// Adds a task; false once the registry is closed (the runtime is shutting down).
-    pub(crate) fn insert(&self, header: &Header) -> bool {
+    /// Puts a task in the registry, which takes a reference of its own; false (and no
+    /// reference taken) once the registry is closed for shutdown. The caller holds a
+    /// reference to the task.
+    pub(crate) fn register(&self, task: TaskRef) -> bool {
+        // SAFETY: the caller holds a reference.
+        let header = unsafe { task.header() };
+        header.state.ref_inc();
+        if self.insert(task) {
+            true
+        } else {
+            // Not the last reference: the caller (runner or spawner) still holds one.
+            header.state.ref_dec(1);
+            false
+        }
+    }
+
+    /// Adds a task; false once the registry is closed (the runtime is shutting down). The
+    /// caller holds a reference to the task.
+    fn insert(&self, task: TaskRef) -> bool {
+        // SAFETY: the caller holds a reference.
+        let header = unsafe { task.header() };
         let mut shard = self.shard(header).lock();
         if shard.closed {
             return false;
         }
-        let key = shard.tasks.insert(TaskRef(NonNull::from(header)));
+        let key = shard.tasks.insert(task);
         // Read and written only under this shard's lock.
         header.registry_key.store(key, Relaxed);
         true
     }
 
-    /// Removes a completing task; false when shutdown already took it out.
-    pub(crate) fn remove(&self, header: &Header) -> bool {
-        let mut shard = self.shard(header).lock();
+    /// Removes a completing task; true when the registry held it (its reference is then the
+    /// caller's to release), false when it never registered or shutdown already took it
+    /// out. The caller holds a reference to the task.
+    pub(crate) fn release(&self, task: TaskRef) -> bool {
+        // SAFETY: the caller holds a reference.
+        let header = unsafe { task.header() };
+        // Written only by the task's runner, which is the caller: no lock needed to see
+        // that it never registered (the common case of a task that finished in one poll).
         let key = header.registry_key.load(Relaxed);
-        if shard.tasks.get(key) == Some(&TaskRef(NonNull::from(header))) {
+        if key == UNREGISTERED {
+            return false;
+        }
+        let mut shard = self.shard(header).lock();
+        if shard.tasks.get(key) == Some(&task) {
             shard.tasks.remove(key);
             true
         } else {

@@ -33,7 +33,7 @@ thread_local! {
 
 /// True when the calling thread is a worker of some weft runtime.
 pub(crate) fn on_worker_thread() -> bool {
-    CORE.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+    weft_coop::is_worker_thread()
 }
 
 /// Routes a scheduled task: onto this worker's queues when called on one of `shared`'s
@@ -200,12 +200,20 @@ impl Core {
         x
     }
 
-    /// Drops the futures of every task still queued here (the runtime is shutting down).
+    /// Drops the futures of every task still queued here or in the injector (the runtime is
+    /// shutting down). Dropping a future can wake other tasks, which lands them in this
+    /// worker's queues (the thread is still this runtime's worker) or in the injector: so the
+    /// drain goes on until all three are empty at once, not just until each was empty once.
     fn drain_cancelled(&self) {
-        while let Some(task) = self.lifo.take().or_else(|| self.local.pop()) {
-            task.cancel_and_run();
+        loop {
+            if let Some(task) = self.lifo.take().or_else(|| self.local.pop()) {
+                task.cancel_and_run();
+            } else if let Some(task) = steal_one(|| self.shared.injector.steal()) {
+                task.cancel_and_run();
+            } else {
+                break;
+            }
         }
-        self.shared.cancel_injected();
     }
 }
 
@@ -219,19 +227,26 @@ pub(crate) fn steal_one(mut f: impl FnMut() -> Steal<Notified>) -> Option<Notifi
     }
 }
 
+impl Core {
+    fn new(shared: Arc<Shared>, index: usize, local: Worker<Notified>) -> Core {
+        Core {
+            shared,
+            index,
+            local,
+            lifo: Cell::new(None),
+            polling: Cell::new(false),
+            tick: Cell::new(0),
+            searching: Cell::new(false),
+            rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+        }
+    }
+}
+
 /// The body of worker thread `index`.
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
-    let core = Rc::new(Core {
-        shared,
-        index,
-        local,
-        lifo: Cell::new(None),
-        polling: Cell::new(false),
-        tick: Cell::new(0),
-        searching: Cell::new(false),
-        rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
-    });
+    let core = Rc::new(Core::new(shared, index, local));
     CORE.with(|c| *c.borrow_mut() = Some(core.clone()));
+    let _role = weft_coop::enter_worker_thread();
     struct Clear;
     impl Drop for Clear {
         fn drop(&mut self) {
@@ -254,4 +269,90 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         core.park();
     }
     core.drain_cancelled();
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::blocking::BlockingPool;
+    use crate::scheduler::Scheduler;
+    use crate::scheduler::park::DriverSlot;
+    use crate::task::{Origin, new_task};
+    use parking_lot::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Poll, Waker};
+    use std::time::Duration;
+
+    fn shared(local: &Worker<Notified>) -> Arc<Shared> {
+        let panic_handler: crate::scheduler::PanicHandler = Arc::new(|_| {});
+        let name: Arc<dyn Fn() -> String + Send + Sync> = Arc::new(|| "test-blocking".into());
+        Arc::new(Shared::new(
+            vec![local.stealer()].into_boxed_slice(),
+            Arc::new(DriverSlot::new(None)),
+            BlockingPool::new(1, Duration::from_secs(1), name, panic_handler.clone()),
+            panic_handler,
+            Default::default(),
+        ))
+    }
+
+    /// Wakes the waker in its slot when dropped.
+    struct WakeOnDrop(Arc<Mutex<Option<Waker>>>);
+    impl Drop for WakeOnDrop {
+        fn drop(&mut self) {
+            if let Some(waker) = self.0.lock().take() {
+                waker.wake();
+            }
+        }
+    }
+
+    /// Counts a drop.
+    struct Tracked(Arc<AtomicUsize>);
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// A future cancelled from the injector during the drain wakes an idle task; that wake
+    /// lands in this worker's local queue after the local queue was already drained once.
+    /// The drain must still run it (dropping its future) before the worker exits.
+    #[test]
+    fn the_drain_runs_tasks_woken_by_futures_it_drops() {
+        let local = Worker::new_fifo();
+        let shared = shared(&local);
+        let core = Rc::new(Core::new(shared.clone(), 0, local));
+        CORE.with(|c| *c.borrow_mut() = Some(core.clone()));
+
+        let slot = Arc::new(Mutex::new(None::<Waker>));
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let (s, tracked) = (slot.clone(), Tracked(dropped.clone()));
+        let idle = std::future::poll_fn(move |cx| {
+            let _keep = &tracked;
+            *s.lock() = Some(cx.waker().clone());
+            Poll::<()>::Pending
+        });
+        let origin = || Origin::at(std::panic::Location::caller());
+        let (idle_task, entry) = new_task(idle, Scheduler(shared.clone()), origin());
+        entry.run(); // parks: idle, registered, its waker in `slot`
+
+        let guard = WakeOnDrop(slot);
+        let waker_task = async move {
+            let _guard = guard;
+            std::future::pending::<()>().await
+        };
+        let (waker_task, entry) = new_task(waker_task, Scheduler(shared.clone()), origin());
+        shared.injector.push(entry);
+
+        shared.begin_shutdown();
+        core.drain_cancelled();
+        CORE.with(|c| c.borrow_mut().take());
+
+        assert!(waker_task.is_finished());
+        assert_eq!(
+            dropped.load(Ordering::SeqCst),
+            1,
+            "the woken task's future was dropped"
+        );
+        assert!(idle_task.is_finished());
+    }
 }

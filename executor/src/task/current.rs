@@ -15,13 +15,13 @@ struct Current {
     self_woken: Cell<bool>,
 }
 
-thread_local! {
-    static CURRENT: Current = const { Current { task: Cell::new(None), self_woken: Cell::new(false) } };
+crate::loom::local! {
+    static CURRENT: Current = Current { task: Cell::new(None), self_woken: Cell::new(false) };
 }
 
-/// Runs `f` (the task's poll) with `header` as the current task. Returns `f`'s result and
+/// Runs `f` (the task's poll) with `task` as the current task. Returns `f`'s result and
 /// whether the task woke itself meanwhile.
-pub(crate) fn enter<R>(header: &Header, f: impl FnOnce() -> R) -> (R, bool) {
+pub(crate) fn enter<R>(task: NonNull<Header>, f: impl FnOnce() -> R) -> (R, bool) {
     struct Restore(Option<NonNull<Header>>, bool);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -31,24 +31,20 @@ pub(crate) fn enter<R>(header: &Header, f: impl FnOnce() -> R) -> (R, bool) {
             });
         }
     }
-    let restore = CURRENT.with(|c| {
-        Restore(
-            c.task.replace(Some(NonNull::from(header))),
-            c.self_woken.replace(false),
-        )
-    });
+    let restore =
+        CURRENT.with(|c| Restore(c.task.replace(Some(task)), c.self_woken.replace(false)));
     let out = f();
     let self_woken = CURRENT.with(|c| c.self_woken.get());
     drop(restore);
     (out, self_woken)
 }
 
-/// Records a wake of `header` if it is the task being polled on this thread; true if so
+/// Records a wake of `task` if it is the task being polled on this thread; true if so
 /// (the caller then need not touch the state word).
-pub(crate) fn note_self_wake(header: &Header) -> bool {
+pub(crate) fn note_self_wake(task: NonNull<Header>) -> bool {
     CURRENT
         .try_with(|c| {
-            let is_current = c.task.get() == Some(NonNull::from(header));
+            let is_current = c.task.get() == Some(task);
             if is_current {
                 c.self_woken.set(true);
             }

@@ -147,11 +147,30 @@ impl<T> Task<T> {
         unsafe { super::AbortHandle::from_raw(self.raw) }
     }
 
+    /// The output, if the task has completed and it was not taken yet; no budget spent.
+    pub(crate) fn take_output(&mut self) -> Option<Result<T, JoinError>> {
+        if !self.header().state.load().is_complete() {
+            return None;
+        }
+        let mut output: Option<Result<T, JoinError>> = None;
+        // SAFETY: the task is complete and we are its join handle, so its output is ours; the
+        // destination has the task's output type, as `from_raw`'s contract guarantees.
+        unsafe { (self.header().vtable.read_output)(self.raw, (&raw mut output).cast()) };
+        output
+    }
+
     /// Registers `waker` to be woken on completion; true when the task is already complete.
     pub(crate) fn poll_complete(&self, waker: &Waker) -> bool {
         let header = self.header();
         let snapshot = header.state.load();
         if snapshot.is_complete() {
+            if !snapshot.has_join_waker() {
+                // The runner has handed the slot back: drop our old waker now rather than
+                // with the handle, so it holds nothing alive while the handle lingers.
+                // SAFETY: complete with `JOIN_WAKER` clear: the slot is the handle's.
+                let old = header.join_waker.with_mut(|slot| unsafe { (*slot).take() });
+                drop(old);
+            }
             return true;
         }
         if snapshot.has_join_waker() {
@@ -170,9 +189,10 @@ impl<T> Task<T> {
             }
         }
         // SAFETY: `JOIN_WAKER` is clear, so the runner will not read the slot: it is ours.
-        header
+        let old = header
             .join_waker
-            .with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
+            .with_mut(|slot| unsafe { (*slot).replace(waker.clone()) });
+        drop(old);
         header.state.set_join_waker().is_err()
     }
 }
@@ -195,15 +215,12 @@ pub(crate) fn cancel(raw: NonNull<Header>) -> bool {
 impl<T> Future for Task<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let progress = ready!(weft_coop::poll_proceed(cx));
         if !self.poll_complete(cx.waker()) {
             return Poll::Pending;
         }
-        let mut output: Option<Result<T, JoinError>> = None;
-        // SAFETY: the task is complete and we are its join handle, so its output is ours; the
-        // destination has the task's output type, as `from_raw`'s contract guarantees.
-        unsafe { (self.header().vtable.read_output)(self.raw, (&raw mut output).cast()) };
+        let output = self.take_output();
         progress.made_progress();
         Poll::Ready(output.expect("a weft Task was polled again after it returned its output"))
     }
@@ -220,14 +237,26 @@ impl<T> Drop for Task<T> {
             fn drop(&mut self) {
                 // SAFETY: the handle's reference is still held until this decrement.
                 let header = unsafe { self.0.as_ref() };
+                let dealloc = header.vtable.dealloc;
                 if header.state.ref_dec(1) {
                     // SAFETY: that was the last reference.
-                    unsafe { (header.vtable.dealloc)(self.0) };
+                    unsafe { dealloc(self.0) };
                 }
             }
         }
         let _release = Release(self.raw);
-        let prev = self.header().state.drop_join_interest();
+        let (prev, owns_slot) = self.header().state.drop_join_interest();
+        if owns_slot {
+            // Dropped with the handle, so that the waker (and whatever it keeps alive: the
+            // awaiting task, which may hold this task's handle in turn) is not kept by the
+            // task. The runner never reads the slot without `JOIN_WAKER`.
+            // SAFETY: `JOIN_WAKER` is clear and we still own the handle: the slot is ours.
+            let waker = self
+                .header()
+                .join_waker
+                .with_mut(|slot| unsafe { (*slot).take() });
+            weft_coop::catch("join waker", move || drop(waker));
+        }
         if prev.is_complete() {
             // SAFETY: the task completed while we still had join interest, so the runner left
             // the output for us to drop.

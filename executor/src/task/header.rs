@@ -38,7 +38,8 @@ pub(crate) const UNREGISTERED: usize = usize::MAX;
 pub(crate) struct Vtable {
     /// Runs the task once: the caller gives up one reference (a queue entry's).
     pub(crate) poll: unsafe fn(NonNull<Header>),
-    /// Hands a queue entry (one reference) to the task's scheduler.
+    /// Hands a queue entry (one reference) to the task's scheduler. The caller must hold
+    /// another reference until it returns: the scheduler it calls lives inside the task.
     pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// Frees the allocation; called once, when the last reference goes.
     pub(crate) dealloc: unsafe fn(NonNull<Header>),

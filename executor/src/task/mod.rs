@@ -25,6 +25,7 @@ mod waker;
 
 pub use abort::AbortHandle;
 pub use builder::Builder;
+pub(crate) use current::current_id;
 pub use current::{CurrentTask, current};
 pub use error::JoinError;
 pub use handle::Task;
@@ -37,9 +38,11 @@ use std::sync::Arc;
 
 /// What a task needs from whoever runs it.
 pub(crate) trait Schedule: Send + Sync + 'static {
-    /// A waker fired: queue the task (from any thread).
+    /// A waker fired: queue the task (from any thread). The caller holds a reference of its
+    /// own besides the entry's until this returns, because `self` lives inside the task.
     fn schedule(&self, task: Notified);
     /// The task woke itself during its own poll (`yield_now`): queue it behind other work.
+    /// The same reference rule as for [`schedule`](Self::schedule) applies.
     fn yield_now(&self, task: Notified) {
         self.schedule(task);
     }
@@ -47,20 +50,26 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// cancel idle tasks at shutdown remembers it here, taking a reference of its own (given
     /// back through [`release`](Self::release)). False when the scheduler is shutting down:
     /// the caller then cancels the task.
-    fn register(&self, _task: &Header) -> bool {
+    fn register(&self, _task: TaskRef) -> bool {
         true
     }
     /// Polls longer than this are reported through [`slow_poll`](Self::slow_poll).
     fn slow_poll_threshold(&self) -> Option<std::time::Duration> {
         None
     }
-    /// One poll of `task` took `took` (at least the threshold): report it.
+    /// One poll of `task` took `took` (at least the threshold): report it. A panic in the
+    /// user's report handler must not escape.
     fn slow_poll(&self, _task: &Header, _took: std::time::Duration) {}
-    /// A task that nobody awaits ended in a panic: report it.
-    fn unhandled_panic(&self, _err: &JoinError) {}
+    /// A panic nobody will see otherwise (a detached task's, or one in a `Drop` or waker the
+    /// harness ran): report it. Must not unwind.
+    fn report_panic(&self, err: JoinError) {
+        if let Ok(payload) = err.try_into_panic() {
+            weft_coop::report("task", payload);
+        }
+    }
     /// The task completed: forget it. True when the scheduler held a reference for it, which
     /// the caller then releases.
-    fn release(&self, task: &Header) -> bool;
+    fn release(&self, task: TaskRef) -> bool;
 }
 
 /// A queue entry: the right (and duty) to run a scheduled task once. Owns one reference.
@@ -101,6 +110,11 @@ impl Notified {
         // SAFETY: the entry owns a reference.
         unsafe { self.raw.as_ref() }
     }
+
+    /// The task, as the registry keeps it (the allocation's own pointer).
+    pub(crate) fn task_ref(&self) -> TaskRef {
+        TaskRef(self.raw)
+    }
 }
 
 impl Drop for Notified {
@@ -124,7 +138,8 @@ impl std::fmt::Debug for Notified {
 }
 
 /// A task pointer that owns nothing: the registry's entries (their reference is accounted
-/// for by the state word, see [`Schedule::release`]).
+/// for by the state word, see [`Schedule::release`]). Always the allocation's own pointer,
+/// never one rebuilt from a `&Header`, so the typed code can widen it to the whole cell.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) struct TaskRef(pub(crate) NonNull<Header>);
 
@@ -170,7 +185,7 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let raw = raw::allocate(future, scheduler, origin, 2);
+    let raw = raw::allocate(future, scheduler, origin);
     // SAFETY: `allocate` counted one reference for the handle and one for the queue entry,
     // and the task starts `NOTIFIED` with output type `F::Output`.
     unsafe { (Task::from_raw(raw), Notified::from_raw(raw)) }
@@ -179,15 +194,21 @@ where
 impl TaskRef {
     /// Cancels a task taken out of the registry and releases the registry's reference.
     pub(crate) fn cancel_and_release(self) {
-        // SAFETY: the registry's reference, now ours, keeps the task alive until the end.
-        let header = unsafe { self.header() };
-        if header.state.transition_to_cancelled() == state::Cancel::Claimed {
+        let (claimed, vtable) = {
+            // SAFETY: the registry's reference, now ours, keeps the task alive until we
+            // release it below; this borrow ends before that.
+            let header = unsafe { self.header() };
+            let claimed = header.state.transition_to_cancelled() == state::Cancel::Claimed;
+            (claimed, header.vtable)
+        };
+        if claimed {
             // SAFETY: `Claimed` gave us `RUNNING` and a reference for the cancellation.
-            unsafe { (header.vtable.cancel_claimed)(self.0) };
+            unsafe { (vtable.cancel_claimed)(self.0) };
         }
-        if header.state.ref_dec(1) {
+        // SAFETY: the registry's reference is still ours, and no borrow of the task is left.
+        if unsafe { self.header() }.state.ref_dec(1) {
             // SAFETY: that was the last reference.
-            unsafe { (header.vtable.dealloc)(self.0) };
+            unsafe { (vtable.dealloc)(self.0) };
         }
     }
 }

@@ -6,13 +6,22 @@
 //! reached through the header's `&'static Vtable`, so queues and wakers stay untyped.
 //!
 //! Panics never escape a task: polls and drops of the future and its output run under
-//! `catch_unwind`, and a panic becomes the task's `JoinError`.
+//! `catch_unwind`, and a panic becomes the task's `JoinError` (or, where nobody will read
+//! that — a detached task, a cancelled task's discarded value — goes to the scheduler's
+//! panic report). A panicking join waker is reported the same way.
+//!
+//! **Pointers and borrows.** Every function here receives the pointer `allocate` made from
+//! the `Box`, which carries provenance over the whole cell; nothing rebuilds a task pointer
+//! from a `&Header`. A `&Cell` is only ever a local of a block that ends before the code
+//! that may free the cell runs, never a parameter of a function that frees it: a parameter
+//! reference must stay valid for the whole call (Stacked and Tree Borrows protect it), and
+//! the last reference may be released on another thread the moment ours is given up.
 
 use super::error::JoinError;
 use super::header::{Header, TaskId, UNREGISTERED, Vtable};
 use super::state::{State, ToIdle, ToRunning};
 use super::waker::borrowed_waker;
-use super::{Notified, Schedule};
+use super::{Notified, Schedule, TaskRef};
 use crate::loom::UnsafeCell;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -64,14 +73,9 @@ where
     };
 }
 
-/// Allocates a task holding `future`, queued once, with a join handle and `refs` references
-/// in all (the handle's, the returned entry's, and the registry's when there is one).
-pub(crate) fn allocate<F, S>(
-    future: F,
-    scheduler: S,
-    origin: super::Origin,
-    refs: usize,
-) -> NonNull<Header>
+/// Allocates a task holding `future`, queued once and with a join handle: two references
+/// (the handle's and the returned entry's).
+pub(crate) fn allocate<F, S>(future: F, scheduler: S, origin: super::Origin) -> NonNull<Header>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -79,7 +83,7 @@ where
 {
     let cell = Box::new(Cell {
         header: Header {
-            state: State::new(refs),
+            state: State::new(),
             vtable: &VtableFor::<F, S>::VTABLE,
             id: TaskId::next(),
             name: origin.name,
@@ -96,11 +100,35 @@ where
 }
 
 /// # Safety
-/// `ptr` must point to a live `Cell<F, S>` (the caller holds a reference to it).
+/// `ptr` must be the pointer `allocate` returned for a `Cell<F, S>`, and the caller must hold
+/// a reference to the task for as long as it uses the borrow (and must not keep the borrow
+/// past code that may release that reference).
 unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
-    // SAFETY: the header is the first field of the `repr(C)` cell the pointer came from, and
-    // the caller's reference keeps the allocation alive for the borrow.
+    // SAFETY: the header is the first field of the `repr(C)` cell `allocate` leaked, and the
+    // pointer is that allocation's, so the cast regains the whole cell; the caller's
+    // reference keeps it alive for the borrow.
     unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+}
+
+/// Releases `n` references; frees the cell if they were the last.
+///
+/// # Safety
+/// The caller owns those references and holds no borrow of the cell.
+unsafe fn release<F: Future, S>(ptr: NonNull<Header>, n: usize) {
+    // SAFETY: our references keep the header alive for the decrement. The state word is an
+    // atomic (interior mutability): the `&State` it is reached through is no promise that the
+    // memory outlives the call, so another thread freeing the cell right after the
+    // decrement is no conflict (std's `Arc::drop` relies on the same rule).
+    if unsafe { ptr.as_ref() }.state.ref_dec(n) {
+        // SAFETY: those were the last references, and this is the allocation's pointer.
+        unsafe { dealloc::<F, S>(ptr) };
+    }
+}
+
+/// What one poll of the future came to.
+enum Polled<T> {
+    Pending { self_woken: bool },
+    Ready(Result<T, JoinError>),
 }
 
 unsafe fn poll<F, S>(ptr: NonNull<Header>)
@@ -109,13 +137,36 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    // SAFETY: the caller hands us a queue entry's reference, which keeps the cell alive.
-    let cell = unsafe { cell::<F, S>(ptr) };
-    if cell.header.state.transition_to_running() == ToRunning::Cancel {
-        cancel_and_complete(cell);
-        return;
+    // SAFETY: the caller hands us a queue entry's reference, which keeps the task alive.
+    let to_running = unsafe { ptr.as_ref() }.state.transition_to_running();
+    let polled = match to_running {
+        // SAFETY: we hold the entry's reference and now `RUNNING`.
+        ToRunning::Poll => unsafe { poll_future::<F, S>(ptr) },
+        // SAFETY: as above.
+        ToRunning::Cancel => Polled::Ready(Err(unsafe { cancelled_outcome::<F, S>(ptr) })),
+    };
+    match polled {
+        // SAFETY: `RUNNING` and the runner's reference, given to `complete`.
+        Polled::Ready(outcome) => unsafe { complete::<F, S>(ptr, outcome) },
+        // SAFETY: as above, given to `after_pending`.
+        Polled::Pending { self_woken } => unsafe { after_pending::<F, S>(ptr, self_woken) },
     }
-    // SAFETY: the waker is only lent to the future for this poll, during which our queue
+}
+
+/// Polls the future once, catching a panic; drops the future if it finished.
+///
+/// # Safety
+/// The caller holds `RUNNING` and a reference to the task.
+unsafe fn poll_future<F, S>(ptr: NonNull<Header>) -> Polled<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the caller's reference keeps the cell alive for this whole function, and
+    // nothing here releases it.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: the waker is only lent to the future for this poll, during which the caller's
     // reference keeps the task alive; it is never dropped (no reference to give back).
     let waker = unsafe { borrowed_waker(ptr) };
     let mut cx = Context::from_waker(&waker);
@@ -126,7 +177,7 @@ where
         .map(|threshold| (threshold, std::time::Instant::now()));
     let polled = catch_unwind(AssertUnwindSafe(|| {
         weft_coop::with_budget(|| {
-            let (poll, woke) = super::current::enter(&cell.header, || {
+            let (poll, woke) = super::current::enter(ptr, || {
                 cell.stage.with_mut(|stage| {
                     // SAFETY: we hold `RUNNING`, which grants exclusive access to the stage.
                     let Stage::Running(future) = (unsafe { &mut *stage }) else {
@@ -148,32 +199,70 @@ where
         }
     }
     match polled {
-        Ok(Poll::Pending) if !self_woken && !register(cell) => cancel_and_complete(cell),
-        Ok(Poll::Pending) => match cell.header.state.transition_to_idle(self_woken) {
-            ToIdle::Idle => {}
-            // SAFETY: `Yield` means the state kept our reference for the new queue entry.
-            ToIdle::Yield => cell.scheduler.yield_now(unsafe { Notified::from_raw(ptr) }),
-            ToIdle::Cancel => cancel_and_complete(cell),
-        },
+        Ok(Poll::Pending) => Polled::Pending { self_woken },
         Ok(Poll::Ready(output)) => {
             // The future is done with; drop it before publishing the output.
-            let dropped = drop_future(cell);
-            complete(cell, dropped.map(|()| output));
+            Polled::Ready(drop_future(cell).map(|()| output))
         }
         Err(payload) => {
             let _ = drop_future(cell);
-            let err = JoinError::panic(cell.header.id, cell.header.name.clone(), payload);
-            complete(cell, Err(err));
+            let header = &cell.header;
+            Polled::Ready(Err(JoinError::panic(
+                header.id,
+                header.name.clone(),
+                payload,
+            )))
         }
     }
 }
 
-/// Before a task may go idle the scheduler must know it, or shutdown could not find it. The
-/// caller holds `RUNNING`. False: the scheduler is shutting down and the task must be
-/// cancelled.
-fn register<F: Future, S: Schedule>(cell: &Cell<F, S>) -> bool {
-    let header = &cell.header;
-    header.registry_key.load(Relaxed) != UNREGISTERED || cell.scheduler.register(header)
+/// After a `Pending` poll: registers the task if it is about to go idle for the first time,
+/// then lets it go idle, requeues it (it woke itself) or cancels it.
+///
+/// # Safety
+/// The caller holds `RUNNING` and a reference to the task, which it gives up.
+unsafe fn after_pending<F, S>(ptr: NonNull<Header>, self_woken: bool)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let to_idle = {
+        // SAFETY: our reference keeps the cell alive through this block; nothing in it gives
+        // the reference up (the idle transition does, and it is the block's last act).
+        let cell = unsafe { cell::<F, S>(ptr) };
+        // Before a task may go idle the scheduler must know it, or shutdown could not find
+        // it. A refusal means shutdown: cancel instead.
+        let registered = self_woken
+            || cell.header.registry_key.load(Relaxed) != UNREGISTERED
+            || cell.scheduler.register(TaskRef(ptr));
+        if registered {
+            cell.header.state.transition_to_idle(self_woken)
+        } else {
+            ToIdle::Cancel
+        }
+    };
+    match to_idle {
+        ToIdle::Idle => {}
+        ToIdle::Yield => {
+            {
+                // SAFETY: `Yield` left us a reference of our own beside the new entry's, so
+                // the cell (and the scheduler inside it) outlives the call even if the entry
+                // is run and completed on another worker before it returns.
+                let cell = unsafe { cell::<F, S>(ptr) };
+                // SAFETY: the entry's reference was taken by the transition for it.
+                cell.scheduler.yield_now(unsafe { Notified::from_raw(ptr) });
+            }
+            // SAFETY: the reference `Yield` left us; the borrow above has ended.
+            unsafe { release::<F, S>(ptr, 1) };
+        }
+        ToIdle::Cancel => {
+            // SAFETY: `Cancel` leaves us `RUNNING` and our reference.
+            let outcome = Err(unsafe { cancelled_outcome::<F, S>(ptr) });
+            // SAFETY: we still hold `RUNNING` and our reference.
+            unsafe { complete::<F, S>(ptr, outcome) };
+        }
+    }
 }
 
 /// Drops the future in place (catching a panicking `Drop`). Requires `RUNNING`.
@@ -186,74 +275,109 @@ fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), JoinError> {
     .map_err(|payload| JoinError::panic(cell.header.id, cell.header.name.clone(), payload))
 }
 
-/// Requires `RUNNING`: drops the future and completes the task as cancelled.
-fn cancel_and_complete<F: Future, S: Schedule>(cell: &Cell<F, S>) {
-    let outcome = drop_future(cell).and_then(|()| {
-        Err(JoinError::cancelled(
-            cell.header.id,
-            cell.header.name.clone(),
-        ))
-    });
-    complete(cell, outcome);
+/// Drops the future of a task being cancelled and returns its outcome: cancelled, or the
+/// panic of the future's `Drop`.
+///
+/// # Safety
+/// The caller holds `RUNNING` and a reference to the task.
+unsafe fn cancelled_outcome<F: Future, S>(ptr: NonNull<Header>) -> JoinError {
+    // SAFETY: the caller's reference keeps the cell alive; nothing here releases it.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    match drop_future(cell) {
+        Ok(()) => JoinError::cancelled(cell.header.id, cell.header.name.clone()),
+        Err(panicked) => panicked,
+    }
 }
 
-/// Requires `RUNNING` and the future already dropped: publishes `outcome`, hands it to the
-/// join handle (or drops it when nobody wants it), leaves the registry and releases the
-/// runner's reference.
-fn complete<F: Future, S: Schedule>(cell: &Cell<F, S>, outcome: Result<F::Output, JoinError>) {
-    let header = &cell.header;
-    // Leave the registry before anyone can see the task complete, so shutdown never finds a
-    // finished task.
-    let released = cell.scheduler.release(header);
-    let mut pending = Some(outcome);
-    let prev = header.state.transition_to_complete(|cancelled| {
-        cell.stage.with_mut(|stage| {
-            // SAFETY: we still hold `RUNNING` (the transition has not succeeded yet), which
-            // grants exclusive access to the stage.
-            let stage = unsafe { &mut *stage };
-            let outcome = match pending.take() {
-                Some(outcome) => outcome,
-                None => match mem::replace(stage, Stage::Consumed) {
-                    Stage::Finished(outcome) => outcome,
-                    _ => unreachable!("the outcome was stored by the previous attempt"),
-                },
-            };
-            *stage = Stage::Finished(match outcome {
-                // A cancel that lands before the task is marked complete wins: `cancel()`
-                // returning true always means the task ends cancelled (asyncio semantics).
-                Ok(value) if cancelled => {
-                    let _ = catch_unwind(AssertUnwindSafe(move || drop(value)));
-                    Err(JoinError::cancelled(header.id, header.name.clone()))
-                }
-                other => other,
-            });
-        })
-    });
-    if !prev.has_join_interest() {
-        // Detached: nobody will read the output, and nobody else may touch it now.
-        // SAFETY: `COMPLETE` is set and there is no join handle, so the output is ours.
-        discard_output(cell);
-    } else if prev.has_join_waker() {
-        let _ = catch_unwind(AssertUnwindSafe(|| {
+/// Publishes `outcome`, hands it to the join handle (or drops it when nobody wants it),
+/// leaves the registry and releases the runner's reference.
+///
+/// # Safety
+/// The caller holds `RUNNING` and a reference (which this gives up); the future is dropped.
+unsafe fn complete<F: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    outcome: Result<F::Output, JoinError>,
+) {
+    let refs = {
+        // SAFETY: the runner's reference keeps the cell alive through this block; it is only
+        // released after the block, when no borrow of the cell is left.
+        let cell = unsafe { cell::<F, S>(ptr) };
+        let header = &cell.header;
+        // Leave the registry before anyone can see the task complete, so shutdown never
+        // finds a finished task.
+        let released = cell.scheduler.release(TaskRef(ptr));
+        let mut pending = Some(outcome);
+        let prev = header.state.transition_to_complete(|cancelled| {
+            cell.stage.with_mut(|stage| {
+                // SAFETY: we still hold `RUNNING` (the transition has not succeeded yet),
+                // which grants exclusive access to the stage.
+                let stage = unsafe { &mut *stage };
+                let outcome = match pending.take() {
+                    Some(outcome) => outcome,
+                    None => match mem::replace(stage, Stage::Consumed) {
+                        Stage::Finished(outcome) => outcome,
+                        _ => unreachable!("the outcome was stored by the previous attempt"),
+                    },
+                };
+                *stage = Stage::Finished(match outcome {
+                    // A cancel that lands before the task is marked complete wins: `cancel()`
+                    // returning true always means the task ends cancelled (asyncio semantics).
+                    Ok(value) if cancelled => {
+                        drop_reporting(cell, value);
+                        Err(JoinError::cancelled(header.id, header.name.clone()))
+                    }
+                    other => other,
+                });
+            })
+        });
+        if !prev.has_join_interest() {
+            // Detached: nobody will read the output, and nobody else may touch it now. (A
+            // handle dropped before completion took its waker back, so none is stored.)
+            discard_output(cell);
+        } else if prev.has_join_waker() {
             header.join_waker.with(|waker| {
                 // SAFETY: `JOIN_WAKER` was set when we set `COMPLETE`, so the slot is written
                 // and the handle can no longer change it (unset fails once complete).
                 if let Some(waker) = unsafe { &*waker } {
-                    waker.wake_by_ref();
+                    weft_coop::catch("join waker", || waker.wake_by_ref());
                 }
-            })
-        }));
-    }
-    if header.state.ref_dec(1 + usize::from(released)) {
-        // SAFETY: those were the last references; the pointer came from this cell.
-        unsafe { dealloc::<F, S>(NonNull::from(header)) };
+            });
+            if !header
+                .state
+                .unset_waker_after_complete()
+                .has_join_interest()
+            {
+                // The handle went away meanwhile without touching the slot: it is ours.
+                // SAFETY: with `JOIN_WAKER` clear and no handle, nobody else reads the slot.
+                let waker = header.join_waker.with_mut(|slot| unsafe { (*slot).take() });
+                drop_reporting(cell, waker);
+            }
+        }
+        1 + usize::from(released)
+    };
+    // SAFETY: the runner's reference (and the registry's, if it gave it back); no borrow of
+    // the cell is left.
+    unsafe { release::<F, S>(ptr, refs) };
+}
+
+/// Drops `value` (an output, a waker: user code), reporting a panic in its `Drop`.
+fn drop_reporting<F: Future, S: Schedule, T>(cell: &Cell<F, S>, value: T) {
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        let name = format!(
+            "{} (a value it left behind, being dropped)",
+            cell.header.name()
+        );
+        let err = JoinError::panic(cell.header.id, Some(name.into()), payload);
+        cell.scheduler.report_panic(err);
     }
 }
 
 unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: the caller transfers one reference (the new queue entry's), keeping it alive.
+    // SAFETY: the caller holds a reference besides the one it transfers, so the cell and the
+    // scheduler inside it outlive this call even if the entry runs to completion on another
+    // worker before `schedule` returns.
     let cell = unsafe { cell::<F, S>(ptr) };
-    // SAFETY: that reference now belongs to the entry we create.
+    // SAFETY: the transferred reference now belongs to the entry we create.
     cell.scheduler.schedule(unsafe { Notified::from_raw(ptr) });
 }
 
@@ -283,25 +407,26 @@ unsafe fn drop_output<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     discard_output(unsafe { cell::<F, S>(ptr) });
 }
 
-/// Drops an output nobody will read; a panic nobody will see goes to the runtime's
-/// unhandled-panic handler ("Task exception was never retrieved"). The caller must own the
-/// output (the task is complete and either detached or its handle is being dropped).
+/// Drops an output nobody will read; a panic nobody will see goes to the runtime's panic
+/// report ("Task exception was never retrieved"), and so does a panic in the output's
+/// `Drop`. The caller must own the output (the task is complete and either detached or its
+/// handle is being dropped).
 fn discard_output<F: Future, S: Schedule>(cell: &Cell<F, S>) {
     // SAFETY: the caller owns the output, per this function's contract.
     let stage = cell
         .stage
         .with_mut(|stage| unsafe { mem::replace(&mut *stage, Stage::Consumed) });
-    if let Stage::Finished(Err(err)) = &stage
-        && err.is_panic()
-    {
-        let _ = catch_unwind(AssertUnwindSafe(|| cell.scheduler.unhandled_panic(err)));
+    match stage {
+        Stage::Finished(Err(err)) if err.is_panic() => cell.scheduler.report_panic(err),
+        other => drop_reporting(cell, other),
     }
-    let _ = catch_unwind(AssertUnwindSafe(move || drop(stage)));
 }
 
 unsafe fn cancel_claimed<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: `Cancel::Claimed` gave the caller a reference and `RUNNING`.
-    cancel_and_complete(unsafe { cell::<F, S>(ptr) });
+    let outcome = Err(unsafe { cancelled_outcome::<F, S>(ptr) });
+    // SAFETY: `Cancel::Claimed` gave the caller a reference and `RUNNING`, passed on here.
+    unsafe { complete::<F, S>(ptr, outcome) };
 }
 
 unsafe fn output_is_panic<F: Future, S>(ptr: NonNull<Header>) -> bool {

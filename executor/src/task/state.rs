@@ -15,7 +15,16 @@
 //!   was set when `COMPLETE` was, otherwise to the runner, which drops it at once.
 //! - `JOIN_WAKER` set ⇒ the join-waker slot is written and the handle may not touch it; the
 //!   runner may read it once it has set `COMPLETE`. Clearing it (to swap wakers) fails once
-//!   `COMPLETE` is set, which is what makes the slot safe to read without a lock.
+//!   `COMPLETE` is set, which is what makes the slot safe to read without a lock. After its
+//!   read the runner clears the bit itself, handing the slot back: to the handle if it still
+//!   has join interest (it drops the waker with itself, or when it reads the output), to the
+//!   runner otherwise (it drops the waker at once). A handle dropped before completion clears
+//!   both bits in one step and drops the waker. So a join waker never outlives the handle's
+//!   interest: two tasks that awaited each other's handles cannot keep each other allocated.
+//! - A wake by value that queues the task, and a runner that requeues a task woken during its
+//!   poll, keep one reference *beyond* the queue entry's until the scheduler call returns: the
+//!   entry may be run, completed and freed by another worker before that call returns, and the
+//!   scheduler handle it is called on lives inside the task.
 //! - `CANCELLED` set ⇒ the future will be dropped by whoever next holds `RUNNING`, and the
 //!   task's outcome is a cancelled `JoinError` even if the future finished in that last poll.
 
@@ -91,7 +100,8 @@ pub(crate) enum ToRunning {
 pub(crate) enum ToIdle {
     /// Nothing: a waker will bring the task back. The runner's reference was released.
     Idle,
-    /// The task was woken during its poll: requeue it, reusing the runner's reference.
+    /// The task was woken during its poll: requeue it. The runner's reference became the
+    /// queue entry's and the runner holds a new one, to release once the task is queued.
     Yield,
     /// Cancellation was requested during the poll: the runner still holds `RUNNING` and must
     /// drop the future now.
@@ -103,7 +113,8 @@ pub(crate) enum ToIdle {
 pub(crate) enum Wake {
     /// Nothing more (already queued, running, or complete).
     Nothing,
-    /// Queue the task; the caller's reference now belongs to the queue entry.
+    /// Queue the task with the new reference taken for its entry. (A wake by value keeps
+    /// its own reference across the scheduling and releases it afterwards.)
     Submit,
     /// Nothing more, and the caller dropped the last reference: deallocate.
     Dealloc,
@@ -124,11 +135,10 @@ pub(crate) enum Cancel {
 }
 
 impl State {
-    /// A freshly spawned task: queued once, with a join handle and `refs` references.
-    pub(crate) fn new(refs: usize) -> State {
-        State(AtomicUsize::new(
-            NOTIFIED | JOIN_INTEREST | (refs * REF_ONE),
-        ))
+    /// A freshly spawned task: queued once, with a join handle; two references (the
+    /// handle's and the queue entry's).
+    pub(crate) fn new() -> State {
+        State(AtomicUsize::new(NOTIFIED | JOIN_INTEREST | (2 * REF_ONE)))
     }
 
     pub(crate) fn load(&self) -> Snapshot {
@@ -172,7 +182,7 @@ impl State {
             if s.is_cancelled() {
                 (None, ToIdle::Cancel)
             } else if s.is_notified() || self_woken {
-                (Some((s.0 & !RUNNING) | NOTIFIED), ToIdle::Yield)
+                (Some(((s.0 & !RUNNING) | NOTIFIED) + REF_ONE), ToIdle::Yield)
             } else {
                 (Some((s.0 & !RUNNING) - REF_ONE), ToIdle::Idle)
             }
@@ -216,7 +226,8 @@ impl State {
         })
     }
 
-    /// A waker consumed by value.
+    /// A waker consumed by value. On `Submit` a reference was added for the queue entry; the
+    /// waker's own must be released once the task is queued (see the module docs).
     pub(crate) fn transition_to_notified_by_val(&self) -> Wake {
         self.update(|s| {
             if s.is_complete() || s.is_notified() {
@@ -231,7 +242,7 @@ impl State {
                 // The runner holds a reference, so this cannot be the last one.
                 (Some((s.0 | NOTIFIED) - REF_ONE), Wake::Nothing)
             } else {
-                (Some(s.0 | NOTIFIED), Wake::Submit)
+                (Some((s.0 | NOTIFIED) + REF_ONE), Wake::Submit)
             }
         })
     }
@@ -273,12 +284,13 @@ impl State {
         })
     }
 
-    /// The handle is dropped before completion: clears join interest and drops its reference
-    /// in one step. `false` sends the caller down the two-step path: when the task has
-    /// completed (the output is the handle's to drop) or the handle's reference is the last.
+    /// The handle is dropped before completion with no waker stored: clears join interest and
+    /// drops its reference in one step. `false` sends the caller down the two-step path: when
+    /// the task has completed (the output is the handle's to drop), a join waker is stored
+    /// (it must be dropped too), or the handle's reference is the last.
     pub(crate) fn drop_join_handle_fast(&self) -> bool {
         self.update(|s| {
-            if s.is_complete() || s.ref_count() < 2 {
+            if s.is_complete() || s.has_join_waker() || s.ref_count() < 2 {
                 (None, false)
             } else {
                 (Some((s.0 & !JOIN_INTEREST) - REF_ONE), true)
@@ -286,10 +298,28 @@ impl State {
         })
     }
 
-    /// The handle is dropped. Returns the state before: if it was complete, the output is the
-    /// handle's to drop.
-    pub(crate) fn drop_join_interest(&self) -> Snapshot {
-        Snapshot(self.0.fetch_and(!JOIN_INTEREST, AcqRel))
+    /// The handle is dropped: clears join interest, and the join-waker bit too unless the
+    /// task has completed (then the runner may still be reading the slot). Returns the state
+    /// before and whether the handle now owns the slot (the bit is clear afterwards), in
+    /// which case it must drop the waker stored there.
+    pub(crate) fn drop_join_interest(&self) -> (Snapshot, bool) {
+        self.update(|s| {
+            let next = if s.is_complete() {
+                s.0 & !JOIN_INTEREST
+            } else {
+                s.0 & !(JOIN_INTEREST | JOIN_WAKER)
+            };
+            (Some(next), (s, next & JOIN_WAKER == 0))
+        })
+    }
+
+    /// The runner has read the join waker after completing: hands the slot back. Returns the
+    /// state before; without join interest the slot is now the runner's, which drops the
+    /// waker.
+    pub(crate) fn unset_waker_after_complete(&self) -> Snapshot {
+        let prev = Snapshot(self.0.fetch_and(!JOIN_WAKER, AcqRel));
+        debug_assert!(prev.is_complete() && prev.has_join_waker(), "{prev:?}");
+        prev
     }
 
     pub(crate) fn ref_inc(&self) {
@@ -314,14 +344,14 @@ mod tests {
 
     #[test]
     fn wake_by_ref_of_queued_task_does_not_queue_twice() {
-        let s = State::new(2);
+        let s = State::new();
         assert_eq!(s.transition_to_notified_by_ref(), Wake::Nothing);
         assert_eq!(s.load().ref_count(), 2);
     }
 
     #[test]
     fn wake_while_running_requeues_as_yield() {
-        let s = State::new(3);
+        let s = State::new();
         assert_eq!(s.transition_to_running(), ToRunning::Poll);
         assert_eq!(s.transition_to_notified_by_ref(), Wake::Nothing);
         assert_eq!(s.transition_to_idle(false), ToIdle::Yield);
@@ -330,20 +360,57 @@ mod tests {
 
     #[test]
     fn self_wake_recorded_outside_the_word_still_yields() {
-        let s = State::new(3);
+        let s = State::new();
         s.transition_to_running();
         assert_eq!(s.transition_to_idle(true), ToIdle::Yield);
         assert!(s.load().is_notified() && !s.load().is_running());
         assert_eq!(
             s.load().ref_count(),
             3,
-            "the runner's reference became the entry's"
+            "handle, the new entry, and the runner's until the entry is queued"
         );
     }
 
     #[test]
+    fn wake_by_val_keeps_the_wakers_reference_across_scheduling() {
+        let s = State::new();
+        s.ref_inc(); // a waker
+        s.transition_to_running();
+        assert_eq!(s.transition_to_idle(false), ToIdle::Idle);
+        assert_eq!(s.transition_to_notified_by_val(), Wake::Submit);
+        assert_eq!(s.load().ref_count(), 3, "handle, entry, and the waker's");
+        assert!(!s.ref_dec(1), "the waker lets go once the entry is queued");
+    }
+
+    #[test]
+    fn a_handle_dropped_before_completion_takes_its_waker_back() {
+        let s = State::new();
+        s.set_join_waker().unwrap();
+        assert!(
+            !s.drop_join_handle_fast(),
+            "a stored waker needs the slow path"
+        );
+        let (prev, owns_slot) = s.drop_join_interest();
+        assert!(!prev.is_complete() && owns_slot);
+        assert!(!s.load().has_join_waker() && !s.load().has_join_interest());
+    }
+
+    #[test]
+    fn after_completion_the_runner_hands_the_slot_back() {
+        let s = State::new();
+        s.set_join_waker().unwrap();
+        s.transition_to_running();
+        s.transition_to_complete(|_| {});
+        // The handle drops while the runner is still reading the slot: not the handle's.
+        let (prev, owns_slot) = s.drop_join_interest();
+        assert!(prev.is_complete() && !owns_slot);
+        // The runner finds no interest left: the waker is its to drop.
+        assert!(!s.unset_waker_after_complete().has_join_interest());
+    }
+
+    #[test]
     fn cancel_of_idle_task_claims_it() {
-        let s = State::new(3);
+        let s = State::new();
         s.transition_to_running();
         assert_eq!(s.transition_to_idle(false), ToIdle::Idle);
         assert_eq!(s.transition_to_cancelled(), Cancel::Claimed);
@@ -353,7 +420,7 @@ mod tests {
 
     #[test]
     fn cancel_racing_finish_changes_the_stored_outcome() {
-        let s = State::new(3);
+        let s = State::new();
         s.transition_to_running();
         assert_eq!(s.transition_to_cancelled(), Cancel::Flagged);
         let mut saw = Vec::new();
@@ -364,7 +431,7 @@ mod tests {
 
     #[test]
     fn join_waker_cannot_be_taken_back_after_completion() {
-        let s = State::new(3);
+        let s = State::new();
         s.set_join_waker().unwrap();
         s.transition_to_running();
         s.transition_to_complete(|_| {});

@@ -201,7 +201,7 @@ impl<F: Future> Future for Reporter<F> {
             finished.waker.take()
         };
         if let Some(waker) = waker {
-            waker.wake();
+            weft_coop::catch("waker", || waker.wake());
         }
         Poll::Ready(())
     }

@@ -152,7 +152,7 @@ where
                             slot.waker.take()
                         };
                         if let Some(waker) = waker {
-                            waker.wake();
+                            weft_coop::catch("waker", || waker.wake());
                         }
                         None
                     }

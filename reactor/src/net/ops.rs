@@ -6,7 +6,7 @@
 //! budget.
 
 use std::io::{self, IoSlice, Read, Write};
-use std::os::fd::AsRawFd;
+use std::os::fd::AsFd;
 use std::task::{Context, Poll};
 
 use crate::Async;
@@ -18,7 +18,7 @@ pub(crate) fn poll_read<T>(
     buf: &mut [u8],
 ) -> Poll<io::Result<usize>>
 where
-    T: AsRawFd,
+    T: AsFd,
     for<'a> &'a T: Read,
 {
     io.poll_read_with(cx, |s| (&*s).read(buf))
@@ -31,7 +31,7 @@ pub(crate) fn poll_write<T>(
     buf: &[u8],
 ) -> Poll<io::Result<usize>>
 where
-    T: AsRawFd,
+    T: AsFd,
     for<'a> &'a T: Write,
 {
     io.poll_write_with(cx, |s| (&*s).write(buf))
@@ -44,7 +44,7 @@ pub(crate) fn poll_write_vectored<T>(
     bufs: &[IoSlice<'_>],
 ) -> Poll<io::Result<usize>>
 where
-    T: AsRawFd,
+    T: AsFd,
     for<'a> &'a T: Write,
 {
     io.poll_write_with(cx, |s| (&*s).write_vectored(bufs))
@@ -53,7 +53,7 @@ where
 /// One read into `buf`, waiting in an own slot.
 pub(crate) async fn read<T>(io: &Async<T>, buf: &mut [u8]) -> io::Result<usize>
 where
-    T: AsRawFd,
+    T: AsFd,
     for<'a> &'a T: Read,
 {
     io.read_with(|s| (&*s).read(buf)).await
@@ -62,7 +62,7 @@ where
 /// One write from `buf`, waiting in an own slot.
 pub(crate) async fn write<T>(io: &Async<T>, buf: &[u8]) -> io::Result<usize>
 where
-    T: AsRawFd,
+    T: AsFd,
     for<'a> &'a T: Write,
 {
     io.write_with(|s| (&*s).write(buf)).await

@@ -97,7 +97,9 @@ impl ServerShared {
             change(&mut st);
             std::mem::take(&mut st.waiters)
         };
-        wakers.into_iter().for_each(Waker::wake);
+        for waker in wakers {
+            weft_coop::catch("waker", || waker.wake());
+        }
     }
 
     /// Ready once `done` holds; otherwise parks the waker.

@@ -136,7 +136,7 @@ impl Transport {
                     Err(err) => {
                         let wakers = self.fail_locked(&mut st, &err);
                         drop(st);
-                        wakers.into_iter().for_each(Waker::wake);
+                        wake_all(wakers);
                         return Err(err);
                     }
                 }
@@ -207,7 +207,7 @@ impl Transport {
             }
         };
         drop(st);
-        wakers.into_iter().for_each(Waker::wake);
+        wake_all(wakers);
         outcome
     }
 
@@ -244,7 +244,7 @@ impl Transport {
             let mut st = self.lock();
             self.fail_locked(&mut st, err)
         };
-        wakers.into_iter().for_each(Waker::wake);
+        wake_all(wakers);
     }
 
     /// Starts closing: flush what is buffered, then shut the socket down.
@@ -260,7 +260,7 @@ impl Transport {
             }
             std::mem::take(&mut st.waiters)
         };
-        wakers.into_iter().for_each(Waker::wake);
+        wake_all(wakers);
     }
 
     /// Requests end of stream after the buffered data (asyncio's `write_eof`).
@@ -302,7 +302,7 @@ impl Transport {
                 Vec::new()
             }
         };
-        wakers.into_iter().for_each(Waker::wake);
+        wake_all(wakers);
     }
 
     /// The high- and low-water marks.
@@ -359,5 +359,13 @@ impl Transport {
     /// Whether the writer is paused (buffer above the high-water mark).
     pub(crate) fn is_paused(&self) -> bool {
         self.lock().paused
+    }
+}
+
+/// Wakes the tasks waiting on a stream; a panicking waker is reported, and the others are
+/// still woken.
+fn wake_all(wakers: Vec<Waker>) {
+    for waker in wakers {
+        weft_coop::catch("waker", || waker.wake());
     }
 }

@@ -176,18 +176,24 @@ impl<T> QueueState<T> {
         }
     }
 
-    /// Completes a Notified getter: takes an item, unless the queue shut down (and, for an
-    /// immediate shutdown, the promised item was discarded).
+    /// Completes a Notified getter: takes its promised item, or — woken by a shutdown — an
+    /// item nobody was promised (one a cancelled getter gave back after the shutdown woke
+    /// everyone): asyncio's getters drain the queue before they see `QueueShutDown`.
     fn finish_get(
         &mut self,
         grant: Grant,
         maxsize: usize,
     ) -> (Result<T, QueueShutDown>, Option<Waker>) {
-        if grant == Grant::Reserved {
-            self.promised_items -= 1;
-            if let Some((item, waker)) = self.take(maxsize) {
-                return (Ok(item), waker);
+        let may_take = match grant {
+            Grant::Reserved => {
+                self.promised_items -= 1;
+                true
             }
+            Grant::ShutDown => self.items.len() > self.promised_items,
+            Grant::Waiting => false,
+        };
+        if may_take && let Some((item, waker)) = self.take(maxsize) {
+            return (Ok(item), waker);
         }
         (Err(QueueShutDown(())), None)
     }
@@ -195,7 +201,7 @@ impl<T> QueueState<T> {
 
 fn wake(waker: Option<Waker>) {
     if let Some(waker) = waker {
-        waker.wake();
+        crate::wake_batch::wake(waker);
     }
 }
 

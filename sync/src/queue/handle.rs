@@ -97,8 +97,12 @@ macro_rules! queue_handle {
             /// Adds `item` from a plain (non-async) thread, blocking it while the queue is
             /// full.
             ///
-            /// The thread waits in the same FIFO as async putters. Do not call this from
-            /// inside an async task: it would block the worker thread.
+            /// The thread waits in the same FIFO as async putters.
+            ///
+            /// # Panics
+            ///
+            /// On a weft worker thread (inside an async task), where blocking would stall
+            /// every task queued behind it: `put(item).await` there instead.
             ///
             /// ```
             #[doc = concat!("let q = weft_sync::", stringify!($name), "::bounded(4);")]
@@ -111,15 +115,20 @@ macro_rules! queue_handle {
             /// assert_eq!(got, (0..8).collect::<Vec<_>>());
             /// feeder.join().unwrap();
             /// ```
+            #[track_caller]
             pub fn put_blocking(&self, item: T) -> Result<(), $crate::QueueShutDown<T>> {
-                $crate::blocking::block_on(self.put(item))
+                $crate::blocking::block_on("put_blocking", self.put(item))
             }
 
             /// Removes and returns an item from a plain (non-async) thread, blocking it while
             /// the queue is empty.
             ///
-            /// The thread waits in the same FIFO as async getters. Do not call this from
-            /// inside an async task: it would block the worker thread.
+            /// The thread waits in the same FIFO as async getters.
+            ///
+            /// # Panics
+            ///
+            /// On a weft worker thread (inside an async task), where blocking would stall
+            /// every task queued behind it: `get().await` there instead.
             ///
             /// ```
             #[doc = concat!("let q = weft_sync::", stringify!($name), "::new();")]
@@ -128,8 +137,9 @@ macro_rules! queue_handle {
             /// q.shutdown(false);
             /// assert!(q.get_blocking().is_err()); // shut down and empty: no blocking
             /// ```
+            #[track_caller]
             pub fn get_blocking(&self) -> Result<T, $crate::QueueShutDown> {
-                $crate::blocking::block_on(self.get())
+                $crate::blocking::block_on("get_blocking", self.get())
             }
 
             /// [`put_blocking`](Self::put_blocking) that gives up after `timeout`, handing the
@@ -138,6 +148,10 @@ macro_rules! queue_handle {
             /// If room was promised to this call just as the timeout expired, the item is
             /// added and the call succeeds: a timeout never wastes a grant.
             ///
+            /// # Panics
+            ///
+            /// On a weft worker thread, like [`put_blocking`](Self::put_blocking).
+            ///
             /// ```
             /// use std::time::Duration;
             #[doc = concat!("let q = weft_sync::", stringify!($name), "::bounded(1);")]
@@ -145,6 +159,7 @@ macro_rules! queue_handle {
             /// let err = q.put_blocking_timeout(2, Duration::from_millis(1)).unwrap_err();
             /// assert_eq!(err.into_inner(), 2);
             /// ```
+            #[track_caller]
             pub fn put_blocking_timeout(
                 &self,
                 item: T,
@@ -152,7 +167,7 @@ macro_rules! queue_handle {
             ) -> Result<(), $crate::PutTimeoutError<T>> {
                 let deadline = std::time::Instant::now().checked_add(timeout);
                 let mut put = self.put(item);
-                let outcome = match $crate::blocking::block_until(&mut put, deadline) {
+                let outcome = match $crate::blocking::block_until("put_blocking_timeout", &mut put, deadline) {
                     Some(outcome) => outcome,
                     None => match put.abandon() {
                         Ok(outcome) => outcome,
@@ -167,6 +182,10 @@ macro_rules! queue_handle {
             /// If an item was promised to this call just as the timeout expired, it is
             /// returned: a timeout never strands an item.
             ///
+            /// # Panics
+            ///
+            /// On a weft worker thread, like [`get_blocking`](Self::get_blocking).
+            ///
             /// ```
             /// use std::time::Duration;
             #[doc = concat!("let q = weft_sync::", stringify!($name), "::<u8>::new();")]
@@ -174,13 +193,14 @@ macro_rules! queue_handle {
             /// q.put_nowait(3).unwrap();
             /// assert_eq!(q.get_blocking_timeout(Duration::from_secs(5)), Ok(3));
             /// ```
+            #[track_caller]
             pub fn get_blocking_timeout(
                 &self,
                 timeout: std::time::Duration,
             ) -> Result<T, $crate::GetTimeoutError> {
                 let deadline = std::time::Instant::now().checked_add(timeout);
                 let mut get = self.get();
-                let outcome = match $crate::blocking::block_until(&mut get, deadline) {
+                let outcome = match $crate::blocking::block_until("get_blocking_timeout", &mut get, deadline) {
                     Some(outcome) => outcome,
                     None => match get.abandon() {
                         Some(outcome) => outcome,

@@ -1,0 +1,203 @@
+//! The cooperative budget: how many operations a task may complete in one poll.
+//!
+//! The executor grants each task poll [`BUDGET`] units ([`with_budget`]); every leaf future
+//! spends one when it completes ([`poll_proceed`] and [`Progress::made_progress`]) and yields
+//! once the budget is spent. The count is a thread-local, so it costs no synchronisation.
+
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// Operations a task may complete in one poll before its leaf futures start yielding.
+///
+/// ```
+/// weft_coop::with_budget(|| assert_eq!(weft_coop::remaining(), Some(weft_coop::BUDGET)));
+/// ```
+pub const BUDGET: u8 = 128;
+
+crate::local! {
+    /// `None`: unconstrained (not inside a budgeted poll). `Some(n)`: `n` units left.
+    static REMAINING: Cell<Option<u8>> = Cell::new(None);
+}
+
+/// Runs `f` with a fresh budget of [`BUDGET`] units and restores the previous budget after.
+///
+/// The executor wraps every task poll in this. Nested calls (a `block_on` inside a blocking
+/// callback, say) get their own budget and give the outer one back untouched.
+///
+/// ```
+/// weft_coop::with_budget(|| assert_eq!(weft_coop::remaining(), Some(weft_coop::BUDGET)));
+/// assert_eq!(weft_coop::remaining(), None);
+/// ```
+#[inline]
+pub fn with_budget<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u8>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            REMAINING.with(|r| r.set(self.0));
+        }
+    }
+    let _restore = Restore(REMAINING.with(|r| r.replace(Some(BUDGET))));
+    f()
+}
+
+/// Runs `f` with no budget: leaf futures inside never yield on the budget's account.
+///
+/// Useful for code that must finish a burst of work in one poll (a shutdown drain).
+///
+/// ```
+/// weft_coop::with_budget(|| {
+///     weft_coop::unconstrained(|| assert_eq!(weft_coop::remaining(), None));
+/// });
+/// ```
+#[inline]
+pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(Option<u8>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            REMAINING.with(|r| r.set(self.0));
+        }
+    }
+    let _restore = Restore(REMAINING.with(|r| r.replace(None)));
+    f()
+}
+
+/// Units left in the current poll's budget; `None` when unconstrained.
+///
+/// ```
+/// assert_eq!(weft_coop::remaining(), None);
+/// ```
+#[inline]
+pub fn remaining() -> Option<u8> {
+    REMAINING.with(|r| r.get())
+}
+
+/// Takes one unit of budget for a leaf operation that is about to try to complete.
+///
+/// Returns `Pending` (after waking the task, so it is polled again soon) when the budget is
+/// spent. Otherwise returns a [`Progress`] token: call [`Progress::made_progress`] when the
+/// operation completes; dropping the token without that gives the unit back.
+///
+/// ```
+/// use std::task::{Context, Poll};
+/// let waker = std::task::Waker::noop();
+/// let mut cx = Context::from_waker(&waker);
+/// // Unconstrained outside a budgeted poll: always proceeds.
+/// assert!(matches!(weft_coop::poll_proceed(&mut cx), Poll::Ready(_)));
+/// ```
+#[inline]
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<Progress> {
+    REMAINING.with(|r| match r.get() {
+        None => Poll::Ready(Progress { taken: false }),
+        Some(0) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Some(n) => {
+            r.set(Some(n - 1));
+            Poll::Ready(Progress { taken: true })
+        }
+    })
+}
+
+/// Consumes one unit without a token, for leaves that complete in the same breath.
+///
+/// Equivalent to `poll_proceed(cx).map(Progress::made_progress)`.
+///
+/// ```
+/// let waker = std::task::Waker::noop();
+/// let mut cx = std::task::Context::from_waker(&waker);
+/// assert!(weft_coop::poll_consume(&mut cx).is_ready());
+/// ```
+#[inline]
+pub fn poll_consume(cx: &mut Context<'_>) -> Poll<()> {
+    poll_proceed(cx).map(Progress::made_progress)
+}
+
+/// A unit of budget taken by [`poll_proceed`]; given back on drop unless the leaf completed.
+///
+/// ```
+/// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+/// weft_coop::with_budget(|| {
+///     let token = weft_coop::poll_proceed(&mut cx); // one unit taken...
+///     drop(token); // ...and given back: the operation did not complete
+///     assert_eq!(weft_coop::remaining(), Some(weft_coop::BUDGET));
+/// });
+/// ```
+#[derive(Debug)]
+#[must_use = "call `made_progress` when the operation completes, or the unit is given back"]
+pub struct Progress {
+    taken: bool,
+}
+
+impl Progress {
+    /// Marks the operation as completed: the unit stays spent.
+    ///
+    /// ```
+    /// let waker = std::task::Waker::noop();
+    /// let mut cx = std::task::Context::from_waker(&waker);
+    /// weft_coop::with_budget(|| {
+    ///     if let std::task::Poll::Ready(p) = weft_coop::poll_proceed(&mut cx) {
+    ///         p.made_progress();
+    ///     }
+    ///     assert_eq!(weft_coop::remaining(), Some(weft_coop::BUDGET - 1));
+    /// });
+    /// ```
+    #[inline]
+    pub fn made_progress(mut self) {
+        self.taken = false;
+    }
+}
+
+impl Drop for Progress {
+    #[inline]
+    fn drop(&mut self) {
+        if self.taken {
+            REMAINING.with(|r| {
+                if let Some(n) = r.get() {
+                    r.set(Some(n.saturating_add(1).min(BUDGET)));
+                }
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pending_leaf_gives_unit_back() {
+        let waker = std::task::Waker::noop();
+        let mut cx = Context::from_waker(waker);
+        with_budget(|| {
+            let p = poll_proceed(&mut cx);
+            assert_eq!(remaining(), Some(BUDGET - 1));
+            drop(p);
+            assert_eq!(remaining(), Some(BUDGET));
+        });
+    }
+
+    #[test]
+    fn exhausted_budget_wakes_and_yields() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        struct Count(AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = std::task::Waker::from(count.clone());
+        let mut cx = Context::from_waker(&waker);
+        with_budget(|| {
+            for _ in 0..BUDGET {
+                assert!(poll_consume(&mut cx).is_ready());
+            }
+            assert!(poll_consume(&mut cx).is_pending());
+        });
+        assert_eq!(count.0.load(Ordering::SeqCst), 1);
+        // The outer, unconstrained state is restored.
+        assert!(poll_consume(&mut cx).is_ready());
+    }
+}
