@@ -250,3 +250,29 @@ fn a_panicking_blocking_job_and_handler_leave_the_pool_working() {
         assert_eq!(rt.block_on(rt.spawn_blocking(|| 3)).unwrap(), 3);
     });
 }
+
+#[test]
+fn a_panic_in_drop_during_cancel_becomes_the_tasks_error_not_the_cancellers() {
+    struct BadDrop;
+    impl Drop for BadDrop {
+        fn drop(&mut self) {
+            panic!("drop at cancel broke");
+        }
+    }
+    within(LIMIT, || {
+        let rt = Runtime::new().unwrap();
+        let bad = BadDrop;
+        let task = rt.spawn(async move {
+            let _bad = bad;
+            std::future::pending::<()>().await
+        });
+        // Let it park, so the cancel below drops the future right here, on this thread.
+        while rt.handle().metrics().registered_tasks() == 0 {
+            std::thread::yield_now();
+        }
+        assert!(task.cancel(), "the canceller does not see the panic");
+        let err = rt.block_on(task).unwrap_err();
+        assert!(err.is_panic(), "{err}");
+        assert!(err.to_string().contains("drop at cancel broke"), "{err}");
+    });
+}
