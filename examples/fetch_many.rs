@@ -1,6 +1,6 @@
 //! Seed 004, Real Python's "Getting Started With Async Features in Python", program 6:
 //! asynchronous HTTP. Two tasks share a queue of URLs and fetch them with an async client; the
-//! total is about half of the synchronous version's (program 5, `realpython_sync_http`), and
+//! total is about half of the synchronous version's (program 5, `sync_http_fetch`), and
 //! with one task per URL it approaches the slowest single fetch.
 //!
 //! ```python
@@ -32,7 +32,7 @@
 //! in-process HTTP server (weft's streams) that waits a per-site delay before answering, the
 //! way a remote site takes its time; the client is a few lines over `open_connection`. The
 //! queue is shut down once filled so that `get` ends each task's loop (see
-//! `realpython_async_queue` for why `empty()` then `get()` would race on a multi-threaded
+//! `async_queue_workers` for why `empty()` then `get()` would race on a multi-threaded
 //! runtime). The same fetches run three ways and print side by side: one task (sequential),
 //! two tasks (the article), one task per URL.
 use std::net::SocketAddr;

@@ -1,8 +1,6 @@
 //! Leaks: memory that user code can make the runtime hold forever. Counted with this binary's
 //! own allocator, so the file holds a single test (tests in one binary share the counter).
 
-mod common;
-
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::pin::Pin;
@@ -55,7 +53,7 @@ impl Future for AwaitPeer {
 
 #[test]
 fn neither_awaiting_tasks_nor_long_lived_groups_leak() {
-    common::within(Duration::from_secs(120), || {
+    weft_test_support::within(Duration::from_secs(120), || {
         let rt = Builder::new().worker_threads(2).build().unwrap();
 
         // Two tasks that await each other's handles, then are cancelled: each handle's join

@@ -2,9 +2,6 @@
 //! panic handler (or stderr, if the handler itself panics) and never takes down a worker, a
 //! reactor turn, the callback runner or the blocking pool.
 
-mod common;
-
-use common::{DropCounter, within};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,6 +9,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Wake, Waker};
 use std::time::Duration;
 use weft_executor::{Builder, DoneStatus, JoinError, Runtime};
+use weft_test_support::{DropCounter, within};
 
 const LIMIT: Duration = Duration::from_secs(60);
 

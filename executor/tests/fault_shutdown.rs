@@ -3,13 +3,11 @@
 //! shutdown are either accepted and dropped, or refused and handed back — never lost, never
 //! a panic.
 
-mod common;
-
-use common::{DropCounter, within};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 use weft_executor::{Builder, Runtime};
+use weft_test_support::{DropCounter, within};
 
 const LIMIT: Duration = Duration::from_secs(60);
 /// Well under the 300 s a runtime waits for running blocking jobs when dropped.

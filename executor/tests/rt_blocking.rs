@@ -1,11 +1,9 @@
 //! The blocking pool: on-demand threads up to the cap, idle exit, shutdown behaviour.
 
-mod common;
-
-use common::within;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 use weft_executor::Builder;
+use weft_test_support::within;
 
 #[test]
 fn threads_start_on_demand_up_to_the_cap() {

@@ -1,14 +1,12 @@
 //! Loop callbacks and thread bridges: call_soon(_threadsafe), run_coroutine_threadsafe,
 //! the unhandled-panic handler.
 
-mod common;
-
-use common::{DropCounter, Gate, within};
 use parking_lot::Mutex;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::time::Duration;
 use weft_executor::{Builder, DoneStatus, ResultTimeoutError, Runtime};
+use weft_test_support::{DropCounter, Gate, within};
 
 /// test_call_soon_threadsafe_same_thread: FIFO across both names, from one thread.
 #[test]

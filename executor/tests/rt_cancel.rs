@@ -1,12 +1,10 @@
 //! Cancellation: idle, queued, running, self-cancel, finished; the future is dropped.
 
-mod common;
-
-use common::{DropCounter, within};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use weft_executor::{Runtime, Task};
+use weft_test_support::{DropCounter, within};
 
 #[test]
 fn cancelling_an_idle_task_drops_its_future_right_away() {

@@ -1,11 +1,9 @@
 //! Drop counters: every future and every output is dropped exactly once — at completion, at
 //! cancellation, and at shutdown with tasks still pending.
 
-mod common;
-
-use common::{DropCounter, Tracked};
 use std::time::Duration;
 use weft_executor::Runtime;
+use weft_test_support::{DropCounter, Tracked};
 
 #[test]
 fn future_and_output_are_dropped_once_when_the_output_is_taken() {

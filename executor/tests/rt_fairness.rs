@@ -2,9 +2,6 @@
 //! keep one runaway task from starving the others. One worker makes starvation certain if a
 //! mechanism is missing: each test would then hang (and the guard fails it).
 
-mod common;
-
-use common::within;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use weft_executor::Builder;
+use weft_test_support::within;
 
 /// A leaf that is always ready but spends budget, like a channel that never empties.
 struct AlwaysReady;

@@ -1,13 +1,11 @@
 //! Introspection: the live task list and tree, spawn locations, slow-poll reports, metrics.
 
-mod common;
-
-use common::Gate;
 use parking_lot::Mutex;
 use std::sync::Arc;
 use std::time::Duration;
 use weft_executor::Builder;
 use weft_executor::runtime::TaskState;
+use weft_test_support::Gate;
 
 #[test]
 fn debug_mode_lists_every_task_with_name_parent_and_spawn_site() {

@@ -1,10 +1,8 @@
 //! Spawning: scale, from plain threads, after shutdown, names, bad input.
 
-mod common;
-
-use common::{DropCounter, within};
 use std::time::Duration;
 use weft_executor::{Builder, Handle, Runtime};
+use weft_test_support::{DropCounter, within};
 
 #[test]
 fn a_million_spawned_tasks_all_complete() {

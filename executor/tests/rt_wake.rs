@@ -1,8 +1,5 @@
 //! Wakes: from foreign threads, from the task itself, after completion; no lost wake-ups.
 
-mod common;
-
-use common::within;
 use parking_lot::Mutex;
 use std::future::Future;
 use std::pin::Pin;
@@ -11,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 use weft_executor::Runtime;
+use weft_test_support::within;
 
 /// A one-slot mailbox: `send` stores a value and wakes the receiver.
 #[derive(Default)]

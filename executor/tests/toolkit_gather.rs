@@ -1,12 +1,10 @@
 //! gather, gather_settled, try_gather, gather! (asyncio test_tasks GatherTests ports).
 
-mod common;
-
-use common::{DropCounter, Gate, within};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 use weft_executor::{gather, gather_settled, run, spawn, try_gather};
+use weft_test_support::{DropCounter, Gate, within};
 
 type BoxFut<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 

@@ -1,9 +1,7 @@
 //! TaskGroup (asyncio test_taskgroups ports).
 
-mod common;
-
-use common::{DropCounter, Gate};
 use weft_executor::{ChildFailure, GroupSpawnError, TaskGroup, run};
+use weft_test_support::{DropCounter, Gate};
 
 /// test_taskgroup_03: explicitly cancelling one child does not abort the group.
 #[test]
@@ -168,7 +166,7 @@ fn values_come_back_in_spawn_order() {
 fn dropping_the_join_future_cancels_the_children() {
     let drops = DropCounter::new();
     let d = drops.clone();
-    common::within(std::time::Duration::from_secs(60), move || {
+    weft_test_support::within(std::time::Duration::from_secs(60), move || {
         run(async move {
             let group = TaskGroup::<(), ()>::new();
             let mut aborts = Vec::new();
@@ -199,7 +197,7 @@ fn dropping_the_join_future_cancels_the_children() {
 /// A child that fails while another is being spawned still cancels the newcomer.
 #[test]
 fn a_failure_during_a_spawn_still_cancels_the_new_child() {
-    common::within(std::time::Duration::from_secs(60), || {
+    weft_test_support::within(std::time::Duration::from_secs(60), || {
         for _ in 0..200 {
             let out = run(async {
                 let group = TaskGroup::<(), &str>::new();

@@ -1,12 +1,10 @@
 //! wait and as_completed (asyncio test_tasks ports: test_wait_*, test_as_completed_*).
 
-mod common;
-
-use common::{DropCounter, Gate};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use weft_executor::{EmptyWaitError, ReturnWhen, as_completed, run, spawn, wait};
+use weft_test_support::{DropCounter, Gate};
 
 /// test_wait_first_completed: done/pending are right and the pending task keeps running.
 #[test]

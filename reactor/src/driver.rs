@@ -21,7 +21,7 @@
 //!   wheel lock when it computes its timeout; an insert compares against it under the same
 //!   lock. So an insert either happens before the turn computes its timeout (and is seen) or
 //!   after the record (and notifies). Timers later than `blocked_until` never cost a notify.
-//!   The loom model at the bottom of this file checks that handshake.
+//!   `loom_model.rs` checks that handshake with loom.
 //!
 //! I/O registrations need no notify: epoll and kqueue apply `add`/`modify` to a wait that is
 //! already in progress, and `polling`'s other backends notify themselves.
@@ -59,22 +59,22 @@ const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
 const GENERATIONS: usize = usize::MAX >> INDEX_BITS;
 
 /// `blocked_until` when no thread is blocked in the poller.
-const NOT_BLOCKED: Tick = 0;
+pub(crate) const NOT_BLOCKED: Tick = 0;
 
 /// Wakers kept allocated between turns; a larger batch is freed after use.
 const KEEP_WAKER_CAPACITY: usize = 4096;
 
 /// The timer wheel plus the deadline a blocked turn sleeps towards.
 #[derive(Debug)]
-struct Timers {
-    wheel: Wheel,
+pub(crate) struct Timers {
+    pub(crate) wheel: Wheel,
     /// The tick at which the thread blocked in the poller wakes by itself (`Tick::MAX`: never;
     /// [`NOT_BLOCKED`]: nobody is blocked). A timer due earlier must notify it.
     blocked_until: Tick,
 }
 
 impl Timers {
-    fn new() -> Timers {
+    pub(crate) fn new() -> Timers {
         Timers {
             wheel: Wheel::new(),
             blocked_until: NOT_BLOCKED,
@@ -84,7 +84,7 @@ impl Timers {
     /// Arms a timer; the flag says a blocked turn would sleep past it and must be notified.
     /// Under the same lock as the turn's record of `blocked_until`, so an insert either
     /// comes before the turn chose its timeout (and was seen) or after (and sees the record).
-    fn insert(&mut self, when: Tick, waker: Waker) -> (Result<TimerKey, Waker>, bool) {
+    pub(crate) fn insert(&mut self, when: Tick, waker: Waker) -> (Result<TimerKey, Waker>, bool) {
         let result = self.wheel.insert(when, waker);
         let must_notify = result.is_ok() && when < self.blocked_until;
         (result, must_notify)
@@ -92,7 +92,7 @@ impl Timers {
 
     /// The turning thread will sleep until `until` (`Tick::MAX`: no limit; [`NOT_BLOCKED`]:
     /// it will not sleep, or it woke).
-    fn sleep_until(&mut self, until: Tick) {
+    pub(crate) fn sleep_until(&mut self, until: Tick) {
         self.blocked_until = until;
     }
 
@@ -145,7 +145,7 @@ pub struct Reactor {
     /// Edge-triggered registration (else oneshot with re-arm).
     edge: bool,
     clock: Clock,
-    /// loom-switchable: the model below checks the insert-versus-turn handshake on it.
+    /// loom-switchable: `loom_model.rs` checks the insert-versus-turn handshake on it.
     timers: crate::loom::Mutex<Timers>,
     sources: Mutex<SourceTable>,
     /// Held for the whole of a turn; `try_lock` keeps turns one at a time.
@@ -282,16 +282,7 @@ impl Reactor {
 
         // 3. Apply I/O events.
         if !events.is_empty() {
-            let table = self.sources.lock();
-            for event in events.iter() {
-                let Some(source) = table.slab.get(event.key & INDEX_MASK) else {
-                    continue;
-                };
-                if source.key() != event.key {
-                    continue; // stale: that source is gone and its slot was reused
-                }
-                source.dispatch(&self.poller, event.readable, event.writable, wakers);
-            }
+            self.dispatch(events.iter(), wakers);
         }
 
         // 4. Fire the timers that came due while we waited.
@@ -528,20 +519,20 @@ impl Reactor {
         &self.poller
     }
 
-    /// Applies a synthetic event, as `turn` would (for tests of stale-key handling).
-    #[cfg(test)]
-    fn apply_event(&self, event: polling::Event) -> usize {
-        let mut wakers = Vec::new();
+    /// Applies I/O events to their sources, collecting the wakers to wake. An event whose key
+    /// carries an old generation is stale (its source is gone and the slot was reused) and
+    /// is ignored.
+    fn dispatch(&self, events: impl Iterator<Item = polling::Event>, wakers: &mut Vec<Waker>) {
         let table = self.sources.lock();
-        if let Some(source) = table.slab.get(event.key & INDEX_MASK)
-            && source.key() == event.key
-        {
-            source.dispatch(&self.poller, event.readable, event.writable, &mut wakers);
+        for event in events {
+            let Some(source) = table.slab.get(event.key & INDEX_MASK) else {
+                continue;
+            };
+            if source.key() != event.key {
+                continue;
+            }
+            source.dispatch(&self.poller, event.readable, event.writable, wakers);
         }
-        drop(table);
-        let n = wakers.len();
-        wakers.into_iter().for_each(Waker::wake);
-        n
     }
 }
 
@@ -585,8 +576,13 @@ mod tests {
         assert!(pending.is_pending());
 
         // An event carrying the old key must not wake it; one with the new key must.
-        assert_eq!(reactor.apply_event(polling::Event::readable(old.key())), 0);
-        assert_eq!(reactor.apply_event(polling::Event::readable(new.key())), 1);
+        let dispatch = |event| {
+            let mut wakers = Vec::new();
+            reactor.dispatch(std::iter::once(event), &mut wakers);
+            wakers.len()
+        };
+        assert_eq!(dispatch(polling::Event::readable(old.key())), 0);
+        assert_eq!(dispatch(polling::Event::readable(new.key())), 1);
         new.remove_waiter(crate::source::Direction::Read, id.unwrap());
         // SAFETY: `c` is still open.
         unsafe { reactor.deregister(&new).unwrap() };
@@ -597,48 +593,5 @@ mod tests {
     fn keys_never_collide_with_the_notify_key() {
         let max_key = ((GENERATIONS - 1) << INDEX_BITS) | INDEX_MASK;
         assert_ne!(max_key, usize::MAX);
-    }
-}
-
-/// loom model of the timer-insert handshake: a timer armed from another thread while a turn
-/// chooses how long to sleep is never slept past — the turn either sees it in the wheel, or
-/// the insert sees the turn's `blocked_until` and notifies through the wait gate. Run with
-/// `RUSTFLAGS="--cfg loom" cargo test -p weft-reactor --release --lib loom`.
-#[cfg(all(test, loom))]
-mod loom_model {
-    use super::*;
-    use crate::wait_gate::loom_model::StandInPoller;
-    use loom::sync::Arc;
-    use loom::thread;
-
-    #[test]
-    fn loom_a_timer_armed_during_a_turn_is_never_slept_past() {
-        loom::model(|| {
-            let timers = Arc::new(crate::loom::Mutex::new(Timers::new()));
-            let gate = Arc::new(WaitGate::new());
-            let poller = Arc::new(StandInPoller::default());
-            let (t, g, p) = (timers.clone(), gate.clone(), poller.clone());
-            let inserter = thread::spawn(move || {
-                let (armed, must_notify) = t.lock().insert(5, Waker::noop().clone());
-                assert!(armed.is_ok());
-                if must_notify && g.notify() {
-                    p.poke();
-                }
-            });
-            // A turn at tick 0 with no timeout of its own: it sleeps until the wheel's next
-            // expiration, and only an unbounded sleep needs a poke to end.
-            let until = {
-                let mut timers = timers.lock();
-                let until = timers.wheel.next_expiration().unwrap_or(Tick::MAX);
-                timers.sleep_until(until);
-                until
-            };
-            if gate.begin(true) && until == Tick::MAX {
-                poller.wait();
-            }
-            gate.end(true);
-            timers.lock().sleep_until(NOT_BLOCKED);
-            inserter.join().unwrap();
-        });
     }
 }

@@ -50,7 +50,7 @@
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-mod async_fd;
+mod r#async;
 mod context;
 #[doc(hidden)]
 pub mod doc_support;
@@ -64,7 +64,10 @@ mod sys;
 pub mod time;
 mod wait_gate;
 
-pub use async_fd::{Async, Readable, Writable};
+#[cfg(all(test, loom))]
+mod loom_model;
+
+pub use r#async::{Async, Readable, Readiness, Writable};
 pub use context::{EnterGuard, enter, try_current};
 pub use driver::Reactor;
 pub use io_safe::IoSafe;

@@ -1,6 +1,6 @@
 //! One place that decides whether the reactor's cross-thread handshakes run on std and
 //! parking_lot or on loom's model-checked twins (`RUSTFLAGS="--cfg loom"`), so the loom
-//! models in `wait_gate.rs` and `driver.rs` check the code that ships.
+//! models in `loom_model.rs` check the code that ships.
 
 #[cfg(not(loom))]
 pub(crate) use parking_lot::Mutex;

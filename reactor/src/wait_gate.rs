@@ -1,5 +1,5 @@
 //! The handshake between a turn about to block in the poller and threads that must interrupt
-//! it, in a type of its own so loom can check it (see the model below).
+//! it, in a type of its own so loom can check it (`loom_model.rs`).
 //!
 //! A turn announces itself (`in_wait`) *before* it consumes the `notified` flag; a notifier
 //! sets the flag *before* it reads `in_wait`. A `SeqCst` fence sits between the write and
@@ -58,57 +58,5 @@ impl WaitGate {
     /// Whether a thread is in (or about to enter) the poller's wait.
     pub(crate) fn is_waiting(&self) -> bool {
         self.in_wait.load(Relaxed)
-    }
-}
-
-/// loom model: a notify racing a turn on its way into the poller never leaves the turn
-/// blocked. The poller is a stand-in whose poke, like `polling`'s notify, is remembered
-/// until the next wait consumes it. Run with
-/// `RUSTFLAGS="--cfg loom" cargo test -p weft-reactor --release --lib loom`.
-#[cfg(all(test, loom))]
-pub(crate) mod loom_model {
-    use super::*;
-    use loom::sync::{Arc, Condvar, Mutex};
-    use loom::thread;
-
-    #[derive(Default)]
-    pub(crate) struct StandInPoller {
-        poked: Mutex<bool>,
-        cv: Condvar,
-    }
-
-    impl StandInPoller {
-        pub(crate) fn wait(&self) {
-            let mut poked = self.poked.lock().unwrap();
-            while !*poked {
-                poked = self.cv.wait(poked).unwrap();
-            }
-            *poked = false;
-        }
-
-        pub(crate) fn poke(&self) {
-            *self.poked.lock().unwrap() = true;
-            self.cv.notify_one();
-        }
-    }
-
-    #[test]
-    fn loom_a_notify_never_misses_a_turn_entering_the_poller() {
-        loom::model(|| {
-            let gate = Arc::new(WaitGate::new());
-            let poller = Arc::new(StandInPoller::default());
-            let (g, p) = (gate.clone(), poller.clone());
-            let notifier = thread::spawn(move || {
-                if g.notify() {
-                    p.poke();
-                }
-            });
-            // The turn, with no deadline: it blocks unless told not to.
-            if gate.begin(true) {
-                poller.wait();
-            }
-            gate.end(true);
-            notifier.join().unwrap();
-        });
     }
 }

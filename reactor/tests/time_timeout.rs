@@ -4,8 +4,6 @@ mod common;
 
 use std::future::Future;
 use std::pin::{Pin, pin};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
@@ -13,8 +11,8 @@ use common::{DropCounter, HangGuard, block_on, reactor};
 use weft_reactor::{Elapsed, sleep, timeout, timeout_at};
 
 /// Pending forever; counts its drop.
-fn pending_with_counter(drops: &Arc<AtomicUsize>) -> impl Future<Output = ()> + use<> {
-    let counter = DropCounter(drops.clone());
+fn pending_with_counter(drops: &DropCounter) -> impl Future<Output = ()> + use<> {
+    let counter = drops.track();
     async move {
         let _counter = counter;
         std::future::pending::<()>().await;
@@ -50,12 +48,12 @@ fn zero_duration_on_a_ready_future_returns_its_value() {
 fn zero_duration_on_a_pending_future_drops_it_and_elapses() {
     let r = reactor();
     let _e = weft_reactor::enter(r.clone());
-    let drops = Arc::new(AtomicUsize::new(0));
+    let drops = DropCounter::new();
     let mut t = pin!(timeout(Duration::ZERO, pending_with_counter(&drops)));
     let mut cx = Context::from_waker(Waker::noop());
     assert!(matches!(t.as_mut().poll(&mut cx), Poll::Ready(Err(_))));
     // Dropped at the moment of elapsing, not when the Timeout goes away.
-    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    assert_eq!(drops.get(), 1);
     assert!(t.get_ref().is_none());
 }
 
@@ -63,11 +61,11 @@ fn zero_duration_on_a_pending_future_drops_it_and_elapses() {
 fn elapsing_drops_the_inner_future_and_returns_elapsed() {
     let _g = HangGuard::new("elapsing_drops_the_inner_future", 60);
     let r = reactor();
-    let drops = Arc::new(AtomicUsize::new(0));
+    let drops = DropCounter::new();
     let (result, elapsed, drops_at_return) = block_on(&r, async {
         let start = Instant::now();
         let result = timeout(Duration::from_millis(15), pending_with_counter(&drops)).await;
-        (result, start.elapsed(), drops.load(Ordering::SeqCst))
+        (result, start.elapsed(), drops.get())
     });
     assert!(result.is_err());
     assert_eq!(drops_at_return, 1, "inner future dropped exactly once");
@@ -75,7 +73,7 @@ fn elapsing_drops_the_inner_future_and_returns_elapsed() {
         elapsed >= Duration::from_millis(15),
         "timed out early: {elapsed:?}"
     );
-    assert_eq!(drops.load(Ordering::SeqCst), 1);
+    assert_eq!(drops.get(), 1);
     assert_eq!(r.timer_count(), 0);
 }
 

@@ -38,6 +38,8 @@
 
 mod buffer;
 mod file;
+mod file_job;
+mod file_traits;
 mod open_options;
 mod ops;
 mod read_dir;

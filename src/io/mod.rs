@@ -48,4 +48,4 @@ pub use streams::{
     start_unix_server,
 };
 pub use weft_reactor::net::{AsyncBufRead, AsyncRead, AsyncWrite};
-pub use weft_reactor::{Async, IoSafe, Readable, Writable};
+pub use weft_reactor::{Async, IoSafe, Readable, Readiness, Writable};

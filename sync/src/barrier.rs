@@ -26,13 +26,7 @@ use crate::wake_batch::WakeBatch;
 /// A rendezvous point for a fixed number of tasks (asyncio's `Barrier`).
 ///
 /// ```
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     struct U(std::thread::Thread);
-/// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-/// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-/// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-/// # }
+#[doc = doc_block_on!()]
 /// use std::sync::Arc;
 /// use weft_sync::Barrier;
 ///
@@ -94,13 +88,7 @@ impl Barrier {
     /// while this caller waits.
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct U(std::thread::Thread);
-    /// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-    /// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-    /// # }
+    #[doc = doc_block_on!()]
     /// let barrier = weft_sync::Barrier::new(1).unwrap();
     /// assert_eq!(block_on(barrier.wait()), Ok(0)); // one party: trips at once
     /// ```
@@ -115,13 +103,7 @@ impl Barrier {
     /// [`BrokenBarrierError`] until [`reset`](Barrier::reset).
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct U(std::thread::Thread);
-    /// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-    /// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-    /// # }
+    #[doc = doc_block_on!()]
     /// let barrier = weft_sync::Barrier::new(2).unwrap();
     /// barrier.abort();
     /// assert!(barrier.broken());
@@ -303,13 +285,7 @@ impl fmt::Debug for BarrierWait<'_> {
 /// `BrokenBarrierError`).
 ///
 /// ```
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     struct U(std::thread::Thread);
-/// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-/// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-/// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-/// # }
+#[doc = doc_block_on!()]
 /// let barrier = weft_sync::Barrier::new(2).unwrap();
 /// barrier.abort();
 /// let err = block_on(barrier.wait()).unwrap_err();

@@ -20,13 +20,7 @@ use crate::wake_batch::WakeBatch;
 /// A flag that tasks can wait on until another task or thread sets it (asyncio's `Event`).
 ///
 /// ```
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     struct U(std::thread::Thread);
-/// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-/// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-/// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-/// # }
+#[doc = doc_block_on!()]
 /// use std::sync::Arc;
 /// use weft_sync::Event;
 ///
@@ -149,13 +143,7 @@ impl fmt::Debug for Event {
 /// The future returned by [`Event::wait`].
 ///
 /// ```
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     struct U(std::thread::Thread);
-/// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-/// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-/// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-/// # }
+#[doc = doc_block_on!()]
 /// let event = weft_sync::Event::new();
 /// event.set();
 /// let wait: weft_sync::EventWait<'_> = event.wait();

@@ -63,8 +63,23 @@
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+/// The hidden `block_on` the doc examples run their async code with: a thread parked until
+/// its waker unparks it (this crate depends on no executor). Defined before the modules so
+/// every one can use it: `#[doc = doc_block_on!()]` inside a doc example.
+macro_rules! doc_block_on {
+    () => {
+        "# fn block_on<F: std::future::Future>(f: F) -> F::Output {
+#     struct U(std::thread::Thread);
+#     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
+#     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
+#     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
+#     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
+# }"
+    };
+}
+
 mod barrier;
-mod blocking;
+mod block_on;
 mod condition;
 mod event;
 mod lock;
@@ -77,7 +92,7 @@ mod waitlist;
 mod wake_batch;
 
 #[cfg(all(test, loom))]
-mod loom_models;
+mod loom_model;
 
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError, ZeroPartiesError};
 pub use condition::{Condition, ConditionWait};

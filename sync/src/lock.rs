@@ -35,13 +35,7 @@ use crate::waitlist::WaiterKey;
 /// Use `Lock` (= `Lock<()>`) as a plain asyncio-style lock, or `Lock<T>` to guard data.
 ///
 /// ```
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     struct U(std::thread::Thread);
-/// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-/// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-/// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-/// # }
+#[doc = doc_block_on!()]
 /// use std::sync::Arc;
 /// use weft_sync::Lock;
 ///
@@ -91,13 +85,7 @@ impl<T> Lock<T> {
     /// already been handed to it, passes the lock on to the next waiter.
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct U(std::thread::Thread);
-    /// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-    /// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-    /// # }
+    #[doc = doc_block_on!()]
     /// let lock = weft_sync::Lock::new(String::new());
     /// block_on(async {
     ///     lock.lock().await.push_str("hello");

@@ -4,7 +4,7 @@
 //! `parking_lot` directly. A normal build gets `parking_lot::Mutex` (one CAS to lock, one to
 //! unlock, no poisoning) and the `std` atomics; a `RUSTFLAGS="--cfg loom"` build gets loom's
 //! model-checked twins behind the same names and signatures, so the loom models in
-//! `loom_models` exercise the very code that ships rather than a copy of it.
+//! `loom_model` exercise the very code that ships rather than a copy of it.
 
 #[cfg(not(loom))]
 pub(crate) use parking_lot::Mutex;

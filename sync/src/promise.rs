@@ -34,13 +34,7 @@ type Callback<T> = Box<dyn FnOnce(&Promise<T>) + Send>;
 /// `Ok(value)` (a clone of it) or `Err(Cancelled)`.
 ///
 /// ```
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     struct U(std::thread::Thread);
-/// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-/// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-/// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-/// # }
+#[doc = doc_block_on!()]
 /// use weft_sync::Promise;
 ///
 /// let answer = Promise::new();
@@ -248,13 +242,7 @@ impl<T> Promise<T> {
     /// A future that waits for the promise and resolves to its outcome.
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct U(std::thread::Thread);
-    /// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-    /// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-    /// # }
+    #[doc = doc_block_on!()]
     /// let p = weft_sync::Promise::new();
     /// p.set_result(String::from("hi")).unwrap();
     /// assert_eq!(block_on(p.wait()).as_deref(), Ok("hi"));
@@ -335,13 +323,7 @@ impl<T: Clone> IntoFuture for Promise<T> {
     /// Awaiting a `Promise` handle waits for it, like [`Promise::wait`].
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct U(std::thread::Thread);
-    /// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-    /// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-    /// # }
+    #[doc = doc_block_on!()]
     /// let p = weft_sync::Promise::new();
     /// p.set_result(5).unwrap();
     /// assert_eq!(block_on(async { p.await }), Ok(5));
@@ -361,13 +343,7 @@ impl<T: Clone> IntoFuture for &Promise<T> {
     /// Awaiting `&Promise` waits for it without giving up the handle.
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct U(std::thread::Thread);
-    /// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-    /// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-    /// # }
+    #[doc = doc_block_on!()]
     /// let p = weft_sync::Promise::<u8>::new();
     /// p.cancel();
     /// assert!(block_on(async { (&p).await }).is_err());

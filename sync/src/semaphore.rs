@@ -25,13 +25,7 @@ use crate::waitlist::WaiterKey;
 /// An async counting semaphore (asyncio's `Semaphore`), FIFO fair and thread-safe.
 ///
 /// ```
-/// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-/// #     struct U(std::thread::Thread);
-/// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-/// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-/// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-/// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-/// # }
+#[doc = doc_block_on!()]
 /// use weft_sync::Semaphore;
 ///
 /// // At most two downloads at a time.
@@ -82,13 +76,7 @@ impl Semaphore {
     /// granted a permit passes it to the next waiter.
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct U(std::thread::Thread);
-    /// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-    /// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-    /// # }
+    #[doc = doc_block_on!()]
     /// let sem = weft_sync::Semaphore::new(1);
     /// block_on(async {
     ///     let permit = sem.acquire().await;
@@ -98,10 +86,7 @@ impl Semaphore {
     /// });
     /// ```
     pub fn acquire(&self) -> Acquire<'_> {
-        Acquire {
-            permits: &self.permits,
-            waiter: None,
-        }
+        Acquire::new(&self.permits)
     }
 
     /// Takes a permit without waiting, if one is free and nobody is queued for it.
@@ -114,9 +99,7 @@ impl Semaphore {
     /// assert!(sem.try_acquire().is_some());
     /// ```
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
-        self.permits.try_acquire().then(|| Permit {
-            permits: &self.permits,
-        })
+        Permit::try_take(&self.permits)
     }
 
     /// Adds one permit, handing it to the oldest waiter if there is one.
@@ -207,13 +190,7 @@ impl BoundedSemaphore {
     /// Waits for a permit, in arrival order; cancel-safe like [`Semaphore::acquire`].
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct U(std::thread::Thread);
-    /// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-    /// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-    /// # }
+    #[doc = doc_block_on!()]
     /// let sem = weft_sync::BoundedSemaphore::new(1);
     /// block_on(async {
     ///     let _permit = sem.acquire().await;
@@ -222,10 +199,7 @@ impl BoundedSemaphore {
     /// assert!(!sem.locked());
     /// ```
     pub fn acquire(&self) -> Acquire<'_> {
-        Acquire {
-            permits: &self.permits,
-            waiter: None,
-        }
+        Acquire::new(&self.permits)
     }
 
     /// Takes a permit without waiting, if one is free and nobody is queued for it.
@@ -236,9 +210,7 @@ impl BoundedSemaphore {
     /// assert!(sem.try_acquire().is_none());
     /// ```
     pub fn try_acquire(&self) -> Option<Permit<'_>> {
-        self.permits.try_acquire().then(|| Permit {
-            permits: &self.permits,
-        })
+        Permit::try_take(&self.permits)
     }
 
     /// Adds one permit, unless that would raise the value above the initial value.
@@ -303,6 +275,15 @@ pub struct Acquire<'a> {
     waiter: Option<WaiterKey>,
 }
 
+impl<'a> Acquire<'a> {
+    fn new(permits: &'a PermitCore) -> Acquire<'a> {
+        Acquire {
+            permits,
+            waiter: None,
+        }
+    }
+}
+
 impl<'a> Future for Acquire<'a> {
     type Output = Permit<'a>;
 
@@ -346,6 +327,13 @@ impl fmt::Debug for Acquire<'_> {
 #[must_use = "the permit is released as soon as it is dropped"]
 pub struct Permit<'a> {
     permits: &'a PermitCore,
+}
+
+impl<'a> Permit<'a> {
+    /// A permit taken without waiting, if one is free and nobody is queued for it.
+    fn try_take(permits: &'a PermitCore) -> Option<Permit<'a>> {
+        permits.try_acquire().then_some(Permit { permits })
+    }
 }
 
 impl Permit<'_> {

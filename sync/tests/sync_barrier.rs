@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use common::{Executor, block_on, poll_once, with_hang_guard};
+use common::{Executor, block_on, poll_once, within};
 use weft_sync::{Barrier, BrokenBarrierError, ZeroPartiesError};
 
 const N: usize = 5;
@@ -144,7 +144,7 @@ fn a_cancelled_waiter_withdraws_its_arrival() {
 fn threads_meet_at_the_barrier_many_times() {
     const THREADS: usize = 4;
     const CYCLES: usize = 2_000;
-    with_hang_guard(Duration::from_secs(60), || {
+    within(Duration::from_secs(60), || {
         let barrier = Arc::new(Barrier::new(THREADS).unwrap());
         let threads: Vec<_> = (0..THREADS)
             .map(|_| {

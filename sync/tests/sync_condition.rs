@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
-use common::{Executor, block_on, poll_once, with_hang_guard};
+use common::{Executor, block_on, poll_once, within};
 use weft_sync::{Condition, Lock};
 
 // Case 7: ConditionTests.test_wait_cancel — a cancelled `wait` leaves no waiter behind and
@@ -212,7 +212,7 @@ fn wait_registers_before_releasing_the_lock() {
 #[test]
 fn producer_and_consumer_threads_hand_off_through_a_condition() {
     const ITEMS: usize = 2_000;
-    with_hang_guard(Duration::from_secs(60), || {
+    within(Duration::from_secs(60), || {
         let cond = Arc::new(Condition::new(Vec::new()));
         let consumer = {
             let cond = cond.clone();

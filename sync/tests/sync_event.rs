@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Context;
 use std::time::Duration;
 
-use common::{CountingWaker, Executor, block_on, poll_once, with_hang_guard};
+use common::{CountingWaker, Executor, block_on, poll_once, within};
 use weft_sync::{Barrier, Event};
 
 // Case 5: EventTests.test_wait — `set()` wakes all waiters, and the result order is
@@ -121,7 +121,7 @@ fn dropped_waiter_is_not_woken() {
 #[test]
 fn set_from_another_thread_releases_every_waiting_thread() {
     const WAITERS: usize = 16;
-    with_hang_guard(Duration::from_secs(60), || {
+    within(Duration::from_secs(60), || {
         let ev = Arc::new(Event::new());
         let registered = Arc::new(Barrier::new(WAITERS + 1).unwrap());
         let released = Arc::new(AtomicUsize::new(0));
@@ -146,7 +146,7 @@ fn set_from_another_thread_releases_every_waiting_thread() {
 fn stress_set_clear_cycles_never_strand_a_waiter() {
     // Each round: waiters wait, the setter sets; waiters finish only if woken. Clears race
     // with the waits, but every wait that started before a `set` must complete.
-    with_hang_guard(Duration::from_secs(60), || {
+    within(Duration::from_secs(60), || {
         for _ in 0..200 {
             let ev = Arc::new(Event::new());
             let waiters: Vec<_> = (0..3)

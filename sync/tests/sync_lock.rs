@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use common::{CountingWaker, Executor, block_on, poll_once, with_hang_guard, yield_now};
+use common::{CountingWaker, Executor, block_on, poll_once, within, yield_now};
 use weft_sync::{Lock, LockGuard, Promise};
 
 // Case 1: LockTests.test_acquire — waiters acquire in arrival order, even when a waiter
@@ -302,7 +302,7 @@ unsafe impl Send for Counter {}
 fn stress_eight_threads_increment_a_plain_counter() {
     const THREADS: u64 = 8;
     const ROUNDS: u64 = 100_000;
-    let total = with_hang_guard(Duration::from_secs(120), || {
+    let total = within(Duration::from_secs(120), || {
         let lock = Arc::new(Lock::new(Counter(std::cell::UnsafeCell::new(0))));
         let threads: Vec<_> = (0..THREADS)
             .map(|_| {
@@ -331,7 +331,7 @@ fn stress_eight_threads_increment_a_plain_counter() {
 #[test]
 fn stress_tasks_on_threads_with_cancellation() {
     let lock = Arc::new(Lock::new(0_u64));
-    with_hang_guard(Duration::from_secs(120), {
+    within(Duration::from_secs(120), {
         let lock = lock.clone();
         move || {
             let threads: Vec<_> = (0..4)

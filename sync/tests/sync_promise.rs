@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Executor, block_on, poll_once, with_hang_guard};
+use common::{Executor, block_on, poll_once, within};
 use weft_sync::{Cancelled, Event, InvalidStateError, Promise, PromiseError};
 
 // Case 64: test_futures.py::test_result — the state machine around a result.
@@ -176,7 +176,7 @@ fn a_dropped_wait_does_not_disturb_the_others() {
 #[test]
 fn threads_await_a_promise_set_from_another_thread() {
     const WAITERS: usize = 8;
-    with_hang_guard(Duration::from_secs(60), || {
+    within(Duration::from_secs(60), || {
         let f = Promise::new();
         let started = Arc::new(Event::new());
         let threads: Vec<_> = (0..WAITERS)

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use common::{CountingWaker, Executor, block_on, poll_once, with_hang_guard, yield_now};
+use common::{CountingWaker, Executor, block_on, poll_once, within, yield_now};
 use weft_sync::{BoundedSemaphore, Semaphore};
 
 // Case 11: SemaphoreTests.test_acquire_cancel_before_awoken — cancelled waiters do not
@@ -170,7 +170,7 @@ fn stress_never_more_holders_than_permits() {
     const PERMITS: usize = 3;
     const THREADS: usize = 8;
     const ROUNDS: usize = 20_000;
-    with_hang_guard(Duration::from_secs(120), || {
+    within(Duration::from_secs(120), || {
         let sem = Arc::new(Semaphore::new(PERMITS));
         let holders = Arc::new(AtomicUsize::new(0));
         let max_seen = Arc::new(AtomicUsize::new(0));

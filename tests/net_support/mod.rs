@@ -2,42 +2,9 @@
 //! counting and the open-file limit.
 #![allow(dead_code)]
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+pub use weft_test_support::HangGuard;
 
-/// Aborts the whole test binary with a message if it is still alive after `secs` seconds:
-/// a hang becomes a failure, never a stuck CI run. Disarmed on drop.
-pub struct HangGuard {
-    done: Arc<AtomicBool>,
-}
-
-impl HangGuard {
-    pub fn new(name: &'static str, secs: u64) -> HangGuard {
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = done.clone();
-        std::thread::spawn(move || {
-            let deadline = Instant::now() + Duration::from_secs(secs);
-            while Instant::now() < deadline {
-                if flag.load(Ordering::Acquire) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            if !flag.load(Ordering::Acquire) {
-                eprintln!("HANG: test `{name}` did not finish within {secs} s");
-                std::process::abort();
-            }
-        });
-        HangGuard { done }
-    }
-}
-
-impl Drop for HangGuard {
-    fn drop(&mut self) {
-        self.done.store(true, Ordering::Release);
-    }
-}
+use std::sync::atomic::Ordering;
 
 /// Open file descriptors of this process.
 pub fn open_fds() -> usize {

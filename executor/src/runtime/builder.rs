@@ -1,7 +1,7 @@
 //! `Builder`: configure and start a runtime (asyncio's `Runner` with options).
 
 use super::{Inner, Runtime};
-use crate::blocking::BlockingPool;
+use crate::blocking_pool::BlockingPool;
 use crate::scheduler::park::{Driver, DriverSlot};
 use crate::scheduler::{Shared, worker};
 use crossbeam_deque::Worker;
@@ -14,8 +14,6 @@ use std::time::Duration;
 use weft_reactor::Reactor;
 
 type NameFn = Arc<dyn Fn() -> String + Send + Sync>;
-/// Called on every runtime thread as it starts; what it returns is kept for the thread's life.
-pub(crate) type EnterHook = Arc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>;
 
 /// Configures a [`Runtime`]: worker count, thread names, blocking pool size.
 ///
@@ -272,9 +270,6 @@ impl Builder {
         // current so timers and I/O sources find it.
         let reactor = Arc::new(Reactor::new()?);
         let driver: Arc<dyn Driver> = reactor.clone();
-        let on_thread_enter: EnterHook = Arc::new(move || -> Box<dyn std::any::Any> {
-            Box::new(weft_reactor::enter(reactor.clone()))
-        });
         let locals: Vec<Worker<_>> = (0..workers).map(|_| Worker::new_fifo()).collect();
         let stealers = locals.iter().map(Worker::stealer).collect();
         let shared = Arc::new(Shared::new(
@@ -287,25 +282,20 @@ impl Builder {
         let reporter = user_code_reporter(shared.panic_handler.clone());
         let inner = Arc::new(Inner {
             shared,
-            callbacks: crate::bridge::callbacks::CallbackQueue::new(),
-            on_thread_enter: Some(on_thread_enter),
+            callbacks: crate::callbacks::queue::CallbackQueue::new(),
+            reactor,
             reporter,
             stop: Mutex::new(false),
             stop_signal: Condvar::new(),
         });
         let handle = super::Handle { inner };
 
-        let weak = Arc::downgrade(&handle.inner);
+        // Weak: the pool lives inside the runtime it enters.
         handle
             .inner
             .shared
             .blocking
-            .set_on_start(Arc::new(move || -> Box<dyn std::any::Any> {
-                match weak.upgrade() {
-                    Some(inner) => Box::new(super::context::enter(&super::Handle { inner })),
-                    None => Box::new(()),
-                }
-            }));
+            .set_runtime(Arc::downgrade(&handle.inner));
 
         let mut rt = Runtime {
             handle,

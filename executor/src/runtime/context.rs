@@ -27,8 +27,8 @@ thread_local! {
 pub struct EnterGuard {
     previous: Option<Handle>,
     _reporter: weft_coop::ReporterGuard,
-    // Driver-side context (the reactor's), dropped before `previous` is restored.
-    _driver: Option<Box<dyn std::any::Any>>,
+    // The reactor's own context, restored before `previous` is.
+    _reactor: weft_reactor::EnterGuard,
     // The guard restores a thread-local, so it must stay on this thread.
     _not_send: std::marker::PhantomData<*const ()>,
 }
@@ -40,12 +40,12 @@ impl std::fmt::Debug for EnterGuard {
 }
 
 pub(crate) fn enter(handle: &Handle) -> EnterGuard {
-    let driver = handle.inner.on_thread_enter.as_ref().map(|hook| hook());
+    let reactor = weft_reactor::enter(handle.inner.reactor.clone());
     let previous = CURRENT.with(|c| c.borrow_mut().replace(handle.clone()));
     EnterGuard {
         previous,
         _reporter: weft_coop::set_reporter(handle.inner.reporter.clone()),
-        _driver: driver,
+        _reactor: reactor,
         _not_send: std::marker::PhantomData,
     }
 }

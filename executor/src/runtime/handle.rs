@@ -1,4 +1,12 @@
 //! `Handle`: a cloneable, thread-safe reference to a runtime (asyncio's loop object).
+//!
+//! This file holds spawning, blocking on futures, entering and stopping. `Handle`'s other
+//! methods live beside the concept they belong to:
+//!
+//! - `callbacks/queue.rs`: `call_soon`, `call_soon_threadsafe`;
+//! - `callbacks/timers.rs`: `call_later`, `call_at`;
+//! - `concurrent_future.rs`: `run_coroutine_threadsafe`;
+//! - `runtime/introspect.rs`: `tasks`, `dump_tasks`, `metrics`.
 
 use super::{Inner, block_on, context};
 use crate::scheduler::{Scheduler, worker};

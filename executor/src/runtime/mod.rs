@@ -27,7 +27,6 @@ pub use introspect::{RuntimeMetrics, SlowPoll, TaskInfo, TaskState};
 
 use crate::scheduler::{Shared, worker};
 use crate::task::Task;
-pub(crate) use builder::EnterHook;
 use parking_lot::{Condvar, Mutex};
 use std::future::Future;
 use std::sync::Arc;
@@ -37,8 +36,9 @@ use std::time::Duration;
 /// What a [`Handle`] points to.
 pub(crate) struct Inner {
     pub(crate) shared: Arc<Shared>,
-    pub(crate) callbacks: crate::bridge::callbacks::CallbackQueue,
-    pub(crate) on_thread_enter: Option<EnterHook>,
+    pub(crate) callbacks: crate::callbacks::queue::CallbackQueue,
+    /// The I/O and timer driver, current on every thread in this runtime's context.
+    pub(crate) reactor: Arc<weft_reactor::Reactor>,
     /// Installed on every thread in this runtime's context: where panics in user code that
     /// the reactor or the sync primitives call (wakers, done-callbacks) are reported.
     pub(crate) reporter: weft_coop::Reporter,

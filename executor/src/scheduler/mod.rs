@@ -22,7 +22,10 @@ pub(crate) mod park;
 pub(crate) mod registry;
 pub(crate) mod worker;
 
-use crate::blocking::BlockingPool;
+#[cfg(all(test, loom))]
+mod loom_model;
+
+use crate::blocking_pool::BlockingPool;
 use crate::task::{Header, Notified, Schedule, TaskRef};
 use crossbeam_deque::{Injector, Stealer};
 use idle::Idle;

@@ -5,7 +5,7 @@
 //! [`Parker`] whose state word says where it sleeps, so [`Parker::unpark`] knows whether to
 //! signal the condvar or interrupt the driver. An unpark that arrives before the park is
 //! remembered (`NOTIFIED`), so a wake-up racing a worker on its way to sleep is never lost;
-//! that race is model-checked with loom (the `loom_model` module below).
+//! that race is model-checked with loom (`scheduler/loom_model.rs`).
 
 use crate::loom::{AtomicBool, AtomicUsize, Condvar, Mutex};
 use std::sync::Arc;
@@ -174,65 +174,5 @@ impl Parker {
             }
             state => unreachable!("invalid parker state {state}"),
         }
-    }
-}
-
-/// loom models of parking: an unpark racing a worker on its way into the condvar or the
-/// driver is never lost. Run with
-/// `RUSTFLAGS="--cfg loom" cargo test -p weft-executor --release --lib loom`.
-#[cfg(all(test, loom))]
-mod loom_model {
-    use super::*;
-    use loom::thread;
-
-    /// A driver whose `turn` blocks until `notify`, like `Poller::wait` with no timeout.
-    #[derive(Default)]
-    struct BlockingDriver {
-        notified: loom::sync::Mutex<bool>,
-        cv: loom::sync::Condvar,
-    }
-
-    impl Driver for BlockingDriver {
-        fn turn(&self, _timeout: Option<Duration>) {
-            let mut notified = self.notified.lock().unwrap();
-            while !*notified {
-                notified = self.cv.wait(notified).unwrap();
-            }
-            *notified = false;
-        }
-        fn notify(&self) {
-            *self.notified.lock().unwrap() = true;
-            self.cv.notify_one();
-        }
-    }
-
-    #[test]
-    fn loom_unpark_racing_condvar_park() {
-        loom::model(|| {
-            let parker = loom::sync::Arc::new(Parker::new(Arc::new(DriverSlot::new(None))));
-            let p = parker.clone();
-            let unparker = thread::spawn(move || p.unpark());
-            parker.park();
-            unparker.join().unwrap();
-        });
-    }
-
-    #[test]
-    fn loom_unpark_racing_driver_park_and_condvar_park() {
-        loom::model(|| {
-            let driver: Arc<dyn Driver> = Arc::new(BlockingDriver::default());
-            let slot = Arc::new(DriverSlot::new(Some(driver)));
-            let a = loom::sync::Arc::new(Parker::new(slot.clone()));
-            let b = loom::sync::Arc::new(Parker::new(slot));
-            let (a2, b2) = (a.clone(), b.clone());
-            let sleeper = thread::spawn(move || b2.park());
-            let waker = thread::spawn(move || {
-                a2.unpark();
-                b.unpark();
-            });
-            a.park();
-            sleeper.join().unwrap();
-            waker.join().unwrap();
-        });
     }
 }

@@ -274,7 +274,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
-    use crate::blocking::BlockingPool;
+    use crate::blocking_pool::BlockingPool;
     use crate::scheduler::Scheduler;
     use crate::scheduler::park::DriverSlot;
     use crate::task::{Origin, new_task};

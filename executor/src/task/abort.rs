@@ -47,7 +47,7 @@ impl AbortHandle {
     /// assert!(!abort.cancel()); // already finished
     /// ```
     pub fn cancel(&self) -> bool {
-        super::handle::cancel(self.raw)
+        super::join::cancel(self.raw)
     }
 
     /// True once the task has finished.

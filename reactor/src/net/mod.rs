@@ -9,11 +9,17 @@
 //! cooperative budget (`Async`'s operations call `weft_coop::poll_proceed`). Nothing in this
 //! module touches the poller itself.
 //!
-//! * **Two waiting styles.** The inherent `async fn`s (`read`, `write`, `accept`, `recv`, ...)
-//!   wait in their own waiter slot, so any number of tasks may wait on one socket at once
-//!   (methods take `&self`; share a socket with an `Arc`). The `futures_io` impls (`AsyncRead`,
-//!   `AsyncWrite`) use the poll-style slot in which the most recent waker wins, as that
-//!   contract expects of a single reader and a single writer.
+//! * **Three ways to do I/O.** The inherent `async fn`s (`read`, `write`, `accept`, `recv`,
+//!   ...) wait in their own waiter slot, so any number of tasks may wait on one socket at once
+//!   (methods take `&self`; share a socket with an `Arc`). The `futures_io` impls
+//!   (`AsyncRead`, `AsyncWrite`) and the `poll_*` methods use the poll-style slot in which the
+//!   most recent waker wins, as that contract expects of a single reader and a single writer.
+//!   And the streams' `try_read`/`try_write` make one attempt that never waits, to pair with
+//!   `readable().await` or `poll_read_ready` in code that manages its own buffers.
+//! * **One definition per shared API.** TCP and Unix streams share their byte-stream API
+//!   (`byte_stream.rs`), the listeners their accept API (`listener.rs`), UDP and Unix
+//!   datagram sockets their send/receive API (`datagram.rs`): each is a macro over the
+//!   `Async` field, so both types get the same code and the same tested doc examples.
 //! * **Connecting without blocking.** `TcpStream::connect` and `UnixStream::connect` create a
 //!   non-blocking socket (`socket2`), start `connect(2)`, wait for writability and read
 //!   `SO_ERROR`, so a refused or unreachable peer comes back as the `io::Error` the OS gave.
@@ -47,18 +53,27 @@
 //! # std::io::Result::Ok(())
 //! ```
 
+mod byte_stream;
+mod datagram;
+mod listener;
 mod ops;
 mod socket;
 mod split;
-mod tcp;
+mod tcp_listener;
+mod tcp_stream;
 mod udp;
-mod unix;
+mod unix_datagram;
+mod unix_listener;
+mod unix_stream;
 
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, SplitStream, WriteHalf};
 pub use std::net::Shutdown;
-pub use tcp::{Incoming, TcpListener, TcpStream};
+pub use tcp_listener::{Incoming, TcpListener};
+pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;
-pub use unix::{UnixDatagram, UnixIncoming, UnixListener, UnixStream};
+pub use unix_datagram::UnixDatagram;
+pub use unix_listener::{UnixIncoming, UnixListener};
+pub use unix_stream::UnixStream;
 
 /// The ecosystem I/O traits that every stream type here implements, re-exported so that
 /// callers need no extra dependency to name them.
@@ -69,85 +84,3 @@ pub use unix::{UnixDatagram, UnixIncoming, UnixListener, UnixStream};
 /// is_byte_stream::<TcpStream>();
 /// ```
 pub use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
-
-/// `futures_io::AsyncRead`/`AsyncWrite` for a byte stream and for a shared reference to it,
-/// plus `AsRawFd`/`AsFd`, all through its [`SplitStream`] plumbing. Flushing is a no-op
-/// (nothing is buffered in user space); closing shuts the write direction down.
-macro_rules! stream_traits {
-    ($stream:ty) => {
-        impl futures_io::AsyncRead for $stream {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::SplitStream::split_poll_read(&*self, cx, buf)
-            }
-        }
-
-        impl futures_io::AsyncRead for &$stream {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::SplitStream::split_poll_read(&**self, cx, buf)
-            }
-        }
-
-        $crate::net::stream_traits!(@write $stream, |s| &*s);
-        $crate::net::stream_traits!(@write &$stream, |s| &**s);
-
-        impl std::os::fd::AsRawFd for $stream {
-            fn as_raw_fd(&self) -> std::os::fd::RawFd {
-                self.io.as_raw_fd()
-            }
-        }
-
-        impl std::os::fd::AsFd for $stream {
-            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-                self.io.as_fd()
-            }
-        }
-    };
-    (@write $ty:ty, |$s:ident| $deref:expr) => {
-        impl futures_io::AsyncWrite for $ty {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                let $s = &*self;
-                $crate::net::SplitStream::split_poll_write($deref, cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                bufs: &[std::io::IoSlice<'_>],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                let $s = &*self;
-                $crate::net::SplitStream::split_poll_write_vectored($deref, cx, bufs)
-            }
-
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                let $s = &*self;
-                std::task::Poll::Ready($crate::net::SplitStream::split_shutdown(
-                    $deref,
-                    std::net::Shutdown::Write,
-                ))
-            }
-        }
-    };
-}
-use stream_traits;

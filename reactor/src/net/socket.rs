@@ -156,3 +156,22 @@ pub(crate) fn set_linger(fd: &impl std::os::fd::AsFd, linger: Option<Duration>) 
 pub(crate) fn linger(fd: &impl std::os::fd::AsFd) -> io::Result<Option<Duration>> {
     socket2::SockRef::from(fd).linger()
 }
+
+/// `AsRawFd` and `AsFd` for a socket type that holds its `Async` in `io`.
+macro_rules! fd_impls {
+    ($Socket:ty) => {
+        impl std::os::fd::AsRawFd for $Socket {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                std::os::fd::AsRawFd::as_raw_fd(&self.io)
+            }
+        }
+
+        impl std::os::fd::AsFd for $Socket {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                std::os::fd::AsFd::as_fd(&self.io)
+            }
+        }
+    };
+}
+
+pub(crate) use fd_impls;

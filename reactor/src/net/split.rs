@@ -8,9 +8,7 @@
 //! for the end of a request needs to see.
 
 use std::fmt;
-use std::future::Future;
 use std::io::{self, IoSlice};
-use std::net::Shutdown;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -19,13 +17,40 @@ use futures_io::{AsyncRead, AsyncWrite};
 
 use super::ops::{early_eof, write_zero};
 
-mod sealed {
-    /// Only this crate's streams can be split.
-    pub trait Sealed {}
+/// The plumbing the halves reach a stream through: in a private module, so only this crate
+/// can name it and no method leaks into the public API.
+pub(crate) mod sealed {
+    use std::io::{self, IoSlice};
+    use std::task::{Context, Poll};
+
+    pub trait Stream {
+        /// One read, poll-style (the poll slot: the last waker wins).
+        fn poll_read_some(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+        /// One write, poll-style.
+        fn poll_write_some(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+        /// One vectored write, poll-style.
+        fn poll_write_vectored(
+            &self,
+            cx: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<io::Result<usize>>;
+        /// One read, waiting in its own slot.
+        fn read_some<'a>(
+            &'a self,
+            buf: &'a mut [u8],
+        ) -> impl Future<Output = io::Result<usize>> + Send + 'a;
+        /// One write, waiting in its own slot.
+        fn write_some<'a>(
+            &'a self,
+            buf: &'a [u8],
+        ) -> impl Future<Output = io::Result<usize>> + Send + 'a;
+        /// Shuts the write direction down.
+        fn shutdown_write(&self) -> io::Result<()>;
+    }
 }
 
 /// A byte stream that splits into read and write halves: [`TcpStream`](super::TcpStream) and
-/// [`UnixStream`](super::UnixStream). Sealed; its methods are the halves' plumbing.
+/// [`UnixStream`](super::UnixStream). Sealed: only this crate's streams implement it.
 ///
 /// ```
 /// use weft_reactor::net::{OwnedReadHalf, SplitStream, UnixStream};
@@ -34,48 +59,13 @@ mod sealed {
 /// }
 /// # let _ = reader_of::<UnixStream>;
 /// ```
-pub trait SplitStream: sealed::Sealed + Send + Sync + Sized + 'static {
-    #[doc(hidden)]
-    fn split_poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
-    #[doc(hidden)]
-    fn split_poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
-    #[doc(hidden)]
-    fn split_poll_write_vectored(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>>;
-    #[doc(hidden)]
-    fn split_read<'a>(
-        &'a self,
-        buf: &'a mut [u8],
-    ) -> impl Future<Output = io::Result<usize>> + Send + 'a;
-    #[doc(hidden)]
-    fn split_write<'a>(
-        &'a self,
-        buf: &'a [u8],
-    ) -> impl Future<Output = io::Result<usize>> + Send + 'a;
-    #[doc(hidden)]
-    fn split_shutdown(&self, how: Shutdown) -> io::Result<()>;
-    /// One non-blocking write attempt, outside the reactor: `WouldBlock` when the socket
-    /// buffer is full. Leaves the readiness cache as it is, so the next awaited write tries
-    /// the socket first and only then waits.
-    #[doc(hidden)]
-    fn split_try_write(&self, buf: &[u8]) -> io::Result<usize>;
-    /// One non-blocking read attempt, outside the reactor (see `split_try_write`): for
-    /// callers that must see bytes that arrived before the reactor reported them.
-    #[doc(hidden)]
-    fn split_try_read(&self, buf: &mut [u8]) -> io::Result<usize>;
-}
-
-impl sealed::Sealed for super::TcpStream {}
-impl sealed::Sealed for super::UnixStream {}
+pub trait SplitStream: sealed::Stream + Send + Sync + Sized + 'static {}
 
 /// Reads until `buf` is full, through `read`.
 async fn read_exact_via<S: SplitStream>(stream: &S, buf: &mut [u8]) -> io::Result<()> {
     let mut filled = 0;
     while filled < buf.len() {
-        match stream.split_read(&mut buf[filled..]).await? {
+        match stream.read_some(&mut buf[filled..]).await? {
             0 => return Err(early_eof(filled, buf.len())),
             n => filled += n,
         }
@@ -86,7 +76,7 @@ async fn read_exact_via<S: SplitStream>(stream: &S, buf: &mut [u8]) -> io::Resul
 /// Writes all of `buf`, through `write`.
 async fn write_all_via<S: SplitStream>(stream: &S, mut buf: &[u8]) -> io::Result<()> {
     while !buf.is_empty() {
-        match stream.split_write(buf).await? {
+        match stream.write_some(buf).await? {
             0 => return Err(write_zero()),
             n => buf = &buf[n..],
         }
@@ -145,7 +135,7 @@ impl<S: SplitStream> ReadHalf<'_, S> {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.split_read(buf).await
+        self.0.read_some(buf).await
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
@@ -182,7 +172,7 @@ impl<S: SplitStream> WriteHalf<'_, S> {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.0.split_write(buf).await
+        self.0.write_some(buf).await
     }
 
     /// Writes all of `buf`.
@@ -215,7 +205,7 @@ impl<S: SplitStream> WriteHalf<'_, S> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn shutdown(&self) -> io::Result<()> {
-        self.0.split_shutdown(Shutdown::Write)
+        self.0.shutdown_write()
     }
 }
 
@@ -296,7 +286,7 @@ impl<S: SplitStream> OwnedReadHalf<S> {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.split_read(buf).await
+        self.stream.read_some(buf).await
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
@@ -365,7 +355,7 @@ impl<S: SplitStream> OwnedWriteHalf<S> {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.split_write(buf).await
+        self.stream.write_some(buf).await
     }
 
     /// Writes all of `buf`.
@@ -400,7 +390,7 @@ impl<S: SplitStream> OwnedWriteHalf<S> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn shutdown(&self) -> io::Result<()> {
-        self.stream.split_shutdown(Shutdown::Write)
+        self.stream.shutdown_write()
     }
 }
 
@@ -408,7 +398,7 @@ impl<S: SplitStream> Drop for OwnedWriteHalf<S> {
     fn drop(&mut self) {
         if self.shutdown_on_drop {
             // The socket may already be shut down or reset; there is nobody to tell.
-            let _ = self.stream.split_shutdown(Shutdown::Write);
+            let _ = self.stream.shutdown_write();
         }
     }
 }
@@ -443,7 +433,7 @@ impl<S: SplitStream> AsyncRead for ReadHalf<'_, S> {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.0.split_poll_read(cx, buf)
+        self.0.poll_read_some(cx, buf)
     }
 }
 
@@ -453,7 +443,7 @@ impl<S: SplitStream> AsyncRead for OwnedReadHalf<S> {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        self.stream.split_poll_read(cx, buf)
+        self.stream.poll_read_some(cx, buf)
     }
 }
 
@@ -479,7 +469,7 @@ macro_rules! async_write_for_half {
                 cx: &mut Context<'_>,
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
-                self.stream_ref().split_poll_write(cx, buf)
+                self.stream_ref().poll_write_some(cx, buf)
             }
 
             fn poll_write_vectored(
@@ -487,7 +477,7 @@ macro_rules! async_write_for_half {
                 cx: &mut Context<'_>,
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                self.stream_ref().split_poll_write_vectored(cx, bufs)
+                self.stream_ref().poll_write_vectored(cx, bufs)
             }
 
             fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -495,7 +485,7 @@ macro_rules! async_write_for_half {
             }
 
             fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.stream_ref().split_shutdown(Shutdown::Write))
+                Poll::Ready(self.stream_ref().shutdown_write())
             }
         }
     };

@@ -2,12 +2,13 @@
 //!
 //! A datagram socket has no stream to split: every operation takes `&self` and waits in its
 //! own waiter slot, so one socket shared through an `Arc` can have a task sending and
-//! another receiving, or several of each.
+//! another receiving, or several of each. `send`, `recv` and friends are shared with
+//! [`UnixDatagram`](super::UnixDatagram) (`datagram.rs`).
 
 use std::fmt;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::AsRawFd;
 
 use super::socket;
 use crate::Async;
@@ -89,44 +90,6 @@ impl UdpSocket {
         socket::first_success(addrs, |addr| async move { self.io.get_ref().connect(addr) }).await
     }
 
-    /// Sends one datagram to the connected peer; returns the bytes sent.
-    ///
-    /// ```
-    /// use weft_reactor::net::UdpSocket;
-    /// weft_reactor::doc_support::block_on(async {
-    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     a.connect(b.local_addr()?).await?;
-    ///     assert_eq!(a.send(b"hi").await?, 2);
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # std::io::Result::Ok(())
-    /// ```
-    pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.write_with(|s| s.send(buf)).await
-    }
-
-    /// Receives one datagram from the connected peer into `buf` (a longer datagram is
-    /// truncated); returns its length.
-    ///
-    /// ```
-    /// use weft_reactor::net::UdpSocket;
-    /// weft_reactor::doc_support::block_on(async {
-    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     a.connect(b.local_addr()?).await?;
-    ///     b.connect(a.local_addr()?).await?;
-    ///     a.send(b"hi").await?;
-    ///     let mut buf = [0u8; 8];
-    ///     assert_eq!(b.recv(&mut buf).await?, 2);
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # std::io::Result::Ok(())
-    /// ```
-    pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.read_with(|s| s.recv(buf)).await
-    }
-
     /// Sends one datagram to `addr` (the first resolved address); returns the bytes sent.
     ///
     /// ```
@@ -142,56 +105,6 @@ impl UdpSocket {
     pub async fn send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
         let addr = socket::resolve(addr)?[0];
         self.io.write_with(|s| s.send_to(buf, addr)).await
-    }
-
-    /// Receives one datagram into `buf` (a longer datagram is truncated); returns its length
-    /// and sender.
-    ///
-    /// ```
-    /// use weft_reactor::net::UdpSocket;
-    /// weft_reactor::doc_support::block_on(async {
-    ///     let a = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     let b = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     a.send_to(b"hello", b.local_addr()?).await?;
-    ///     let mut buf = [0u8; 8];
-    ///     let (n, from) = b.recv_from(&mut buf).await?;
-    ///     assert_eq!((n, from), (5, a.local_addr()?));
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # std::io::Result::Ok(())
-    /// ```
-    pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.read_with(|s| s.recv_from(buf)).await
-    }
-
-    /// The local address.
-    ///
-    /// ```
-    /// use weft_reactor::net::UdpSocket;
-    /// weft_reactor::doc_support::block_on(async {
-    ///     let socket = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     assert!(socket.local_addr()?.ip().is_loopback());
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # std::io::Result::Ok(())
-    /// ```
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
-    }
-
-    /// The connected peer's address (`NotConnected` before [`connect`](UdpSocket::connect)).
-    ///
-    /// ```
-    /// use weft_reactor::net::UdpSocket;
-    /// weft_reactor::doc_support::block_on(async {
-    ///     let socket = UdpSocket::bind("127.0.0.1:0").await?;
-    ///     assert_eq!(socket.peer_addr().unwrap_err().kind(), std::io::ErrorKind::NotConnected);
-    ///     std::io::Result::Ok(())
-    /// })?;
-    /// # std::io::Result::Ok(())
-    /// ```
-    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
     }
 
     /// Allows sending to broadcast addresses (`SO_BROADCAST`).
@@ -226,17 +139,11 @@ impl UdpSocket {
     }
 }
 
-impl AsRawFd for UdpSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.io.as_raw_fd()
-    }
-}
-
-impl AsFd for UdpSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.as_fd()
-    }
-}
+super::datagram::datagram!(
+    UdpSocket,
+    SocketAddr,
+    pair = "# let a = weft_reactor::net::UdpSocket::bind(\"127.0.0.1:0\").await?;\n# let b = weft_reactor::net::UdpSocket::bind(\"127.0.0.1:0\").await?;\n# a.connect(b.local_addr()?).await?;\n# b.connect(a.local_addr()?).await?;"
+);
 
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -6,18 +6,16 @@
 //!   (a task is polled only after its waker ran).
 //! * [`Driver`] + [`block_on_parked`]: one thread turns the reactor; other threads park until
 //!   their waker unparks them. For cross-thread wake-up tests.
-//! * [`HangGuard`]: aborts the test binary with a message if a test hangs.
+//! * `HangGuard`, `DropCounter`, `poll_once`: re-exported from `weft-test-support`.
 #![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
-use std::time::Duration;
 
 use weft_reactor::Reactor;
 
@@ -224,33 +222,6 @@ pub fn block_on_parked<F: Future>(reactor: &Arc<Reactor>, future: F) -> F::Outpu
     }
 }
 
-/// Aborts the process with `what` unless dropped within `secs` seconds.
-pub struct HangGuard {
-    done: Option<mpsc::Sender<()>>,
-}
-
-impl HangGuard {
-    pub fn new(what: &'static str, secs: u64) -> HangGuard {
-        let (tx, rx) = mpsc::channel::<()>();
-        thread::spawn(move || {
-            if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(Duration::from_secs(secs))
-            {
-                eprintln!("hang guard: {what} (no progress in {secs} s)");
-                std::process::abort();
-            }
-        });
-        HangGuard { done: Some(tx) }
-    }
-}
-
-impl Drop for HangGuard {
-    fn drop(&mut self) {
-        if let Some(tx) = self.done.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
 /// A future that is pending once (waking itself), then ready.
 pub struct PendingOnce(pub bool);
 
@@ -267,16 +238,5 @@ impl Future for PendingOnce {
     }
 }
 
-/// Counts drops of the value it is attached to.
-pub struct DropCounter(pub Arc<AtomicUsize>);
-
-impl Drop for DropCounter {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-/// Polls `future` once with a no-op waker.
-pub fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
-    Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
-}
+#[allow(unused_imports)] // each test binary uses its own subset
+pub use weft_test_support::{DropCounter, HangGuard, poll_once};

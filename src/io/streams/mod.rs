@@ -47,14 +47,16 @@ mod server;
 mod transport;
 mod writer;
 
-use std::io::{self, IoSlice};
+use std::io;
 use std::net::{Shutdown, ToSocketAddrs};
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use futures_io::{AsyncRead, AsyncWrite};
 use weft_executor::Handle;
-use weft_reactor::net::{SplitStream, TcpStream, UnixStream};
+use weft_reactor::net::{TcpStream, UnixStream};
 
 pub use error::{IncompleteReadError, LimitOverrunError, ReadError};
 pub use reader::StreamReader;
@@ -101,56 +103,44 @@ impl From<UnixStream> for StreamSocket {
     }
 }
 
+/// Runs `$body` with `$s` bound to the stream inside either variant.
+macro_rules! on_stream {
+    ($socket:expr, |$s:ident| $body:expr) => {
+        match $socket {
+            StreamSocket::Tcp($s) => $body,
+            StreamSocket::Unix($s) => $body,
+        }
+    };
+}
+
+/// The operations the reader and writer need, through the streams' public API.
 impl StreamSocket {
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        match self {
-            StreamSocket::Tcp(s) => s.split_poll_read(cx, buf),
-            StreamSocket::Unix(s) => s.split_poll_read(cx, buf),
-        }
+        on_stream!(self, |s| AsyncRead::poll_read(Pin::new(&mut &*s), cx, buf))
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        match self {
-            StreamSocket::Tcp(s) => s.split_poll_write(cx, buf),
-            StreamSocket::Unix(s) => s.split_poll_write(cx, buf),
-        }
-    }
-
-    #[allow(dead_code)]
-    pub(crate) fn poll_write_vectored(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        match self {
-            StreamSocket::Tcp(s) => s.split_poll_write_vectored(cx, bufs),
-            StreamSocket::Unix(s) => s.split_poll_write_vectored(cx, bufs),
-        }
+        on_stream!(self, |s| AsyncWrite::poll_write(
+            Pin::new(&mut &*s),
+            cx,
+            buf
+        ))
     }
 
     pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            StreamSocket::Tcp(s) => s.split_try_read(buf),
-            StreamSocket::Unix(s) => s.split_try_read(buf),
-        }
+        on_stream!(self, |s| s.try_read(buf))
     }
 
     pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            StreamSocket::Tcp(s) => s.split_try_write(buf),
-            StreamSocket::Unix(s) => s.split_try_write(buf),
-        }
+        on_stream!(self, |s| s.try_write(buf))
     }
 
     pub(crate) fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        match self {
-            StreamSocket::Tcp(s) => s.shutdown(how),
-            StreamSocket::Unix(s) => s.shutdown(how),
-        }
+        on_stream!(self, |s| s.shutdown(how))
     }
 }
 

@@ -11,13 +11,7 @@ queue_handle! {
     /// waiters.
     ///
     /// ```
-    /// # fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    /// #     struct U(std::thread::Thread);
-    /// #     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-    /// #     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-    /// #     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-    /// #     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-    /// # }
+    #[doc = doc_block_on!()]
     /// use weft_sync::Queue;
     ///
     /// let q = Queue::bounded(2);

@@ -22,7 +22,7 @@
 //! not available to `get_nowait`.
 
 #[macro_use]
-mod handle;
+mod methods;
 mod core;
 mod error;
 mod fifo;

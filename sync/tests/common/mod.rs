@@ -1,5 +1,6 @@
 //! Test drivers for weft-sync: a deterministic single-threaded executor that mimics
-//! asyncio's scheduling, a thread-parking `block_on`, and small helpers.
+//! asyncio's scheduling; the generic helpers (a thread-parking `block_on`, hang guards,
+//! counting wakers) come from `weft-test-support`.
 //!
 //! The executor keeps one FIFO run queue. `spawn` queues a task's first step (asyncio's
 //! `create_task` uses `call_soon`), a wake queues the task once, and [`Executor::run_once`]
@@ -15,11 +16,9 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
-use std::task::{Context, Poll, Wake, Waker};
-use std::thread;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Wake, Waker};
 
 type LocalFuture<'a> = Pin<Box<dyn Future<Output = ()> + 'a>>;
 
@@ -199,115 +198,5 @@ impl Drop for Executor<'_> {
     }
 }
 
-/// Yields once: the task goes to the back of the run queue (asyncio's `sleep(0)`).
-pub fn yield_now() -> impl Future<Output = ()> {
-    let mut yielded = false;
-    std::future::poll_fn(move |cx| {
-        if yielded {
-            Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-    })
-}
-
-/// Polls `future` once with a waker that does nothing.
-pub fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
-    Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
-}
-
-/// A waker that counts how often it is woken.
-pub struct CountingWaker(AtomicUsize);
-
-impl CountingWaker {
-    pub fn new() -> (Arc<CountingWaker>, Waker) {
-        let counter = Arc::new(CountingWaker(AtomicUsize::new(0)));
-        let waker = Waker::from(counter.clone());
-        (counter, waker)
-    }
-
-    pub fn count(&self) -> usize {
-        self.0.load(Ordering::SeqCst)
-    }
-}
-
-impl Wake for CountingWaker {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-struct ThreadUnparker {
-    thread: thread::Thread,
-    woken: AtomicBool,
-}
-
-impl Wake for ThreadUnparker {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.woken.store(true, Ordering::Release);
-        self.thread.unpark();
-    }
-}
-
-/// Runs `future` to completion on this thread, parking while it is pending. Inside, leaf
-/// futures see a cooperative budget as they would in a weft task.
-pub fn block_on<F: Future>(future: F) -> F::Output {
-    let unparker = Arc::new(ThreadUnparker {
-        thread: thread::current(),
-        woken: AtomicBool::new(false),
-    });
-    let waker = Waker::from(unparker.clone());
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let Poll::Ready(output) = weft_coop::with_budget(|| future.as_mut().poll(&mut cx)) {
-            return output;
-        }
-        // Spin, then yield, before parking: under contention a hand-off usually arrives
-        // within microseconds, and catching it awake saves a futex wait and wake.
-        let mut rounds = 0;
-        while !unparker.woken.swap(false, Ordering::Acquire) {
-            if rounds < 32 {
-                std::hint::spin_loop();
-            } else if rounds < 48 {
-                thread::yield_now();
-            } else {
-                thread::park();
-            }
-            rounds += 1;
-        }
-    }
-}
-
-/// Runs `body` on its own thread and fails the test if it has not finished within
-/// `limit` (a hang guard, not a speed check).
-pub fn with_hang_guard<T: Send + 'static>(
-    limit: Duration,
-    body: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (done, finished) = mpsc::channel();
-    let worker = thread::spawn(move || {
-        let value = body();
-        let _ = done.send(());
-        value
-    });
-    match finished.recv_timeout(limit) {
-        Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => match worker.join() {
-            Ok(value) => value,
-            Err(panic) => std::panic::resume_unwind(panic),
-        },
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("test still running after {limit:?}: deadlock or lost wake-up")
-        }
-    }
-}
+#[allow(unused_imports)] // each test binary uses its own subset
+pub use weft_test_support::{CountingWaker, block_on, poll_once, within, yield_now};

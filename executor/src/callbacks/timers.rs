@@ -5,7 +5,7 @@
 //! and panic reporting as `call_soon`. Cancelling the handle cancels that task, which removes
 //! the wheel entry at once: a cancelled timer leaves nothing behind.
 
-use super::callbacks::{Callback, CallbackRefused};
+use super::queue::{Callback, CallbackRefused};
 use crate::runtime::Handle;
 use crate::task::AbortHandle;
 use std::fmt;

@@ -27,7 +27,7 @@
 //! How weft differs: it does not need to. `weft::sync::Queue` works without a runtime: the
 //! non-blocking `put_nowait`/`get_nowait` (and the thread-blocking `put_blocking`/
 //! `get_blocking`) serve plain synchronous code, which is the baseline the next three
-//! programs (`realpython_generators`, `realpython_blocking`, `realpython_async_queue`)
+//! programs (`generator_cooperation`, `blocking_calls_cooperate`, `async_queue_workers`)
 //! improve on.
 use weft::sync::Queue;
 

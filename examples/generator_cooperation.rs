@@ -32,7 +32,7 @@
 //! state machine a generator is — where it stopped, and its locals (`count`, `total`) —
 //! with a `resume` method in place of `next()`. This is also exactly what the compiler
 //! makes of an `async fn`, and the round-robin driver below is a runtime in miniature;
-//! `weft` is the real one (see `realpython_async_queue`). No runtime is used here.
+//! `weft` is the real one (see `async_queue_workers`). No runtime is used here.
 use weft::sync::Queue;
 
 /// Where a task stopped: the generator's suspended frame.

@@ -3,28 +3,15 @@
 
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
-
-fn within<R: Send + 'static>(limit: Duration, f: impl FnOnce() -> R + Send + 'static) -> R {
-    let (tx, rx) = mpsc::channel();
-    let t = std::thread::spawn(move || {
-        let _ = tx.send(f());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(r) => {
-            t.join().unwrap();
-            r
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            std::panic::resume_unwind(t.join().unwrap_err())
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("hung for more than {limit:?}"),
-    }
-}
+use weft_test_support::within;
 
 #[test]
 fn a_worker_in_the_poller_is_woken_by_a_foreign_spawn() {
     within(Duration::from_secs(60), || {
-        let rt = weft::Builder::new().worker_threads(1).build().unwrap();
+        let rt = weft_executor::Builder::new()
+            .worker_threads(1)
+            .build()
+            .unwrap();
         for _ in 0..200 {
             // Let the only worker go idle (it parks in the reactor), then spawn from here.
             let (tx, rx) = mpsc::channel();
@@ -38,7 +25,10 @@ fn a_worker_in_the_poller_is_woken_by_a_foreign_spawn() {
 #[test]
 fn a_spawn_racing_a_worker_entering_the_poller_is_never_lost() {
     within(Duration::from_secs(120), || {
-        let rt = weft::Builder::new().worker_threads(2).build().unwrap();
+        let rt = weft_executor::Builder::new()
+            .worker_threads(2)
+            .build()
+            .unwrap();
         for i in 0..20_000u32 {
             let (tx, rx) = mpsc::channel();
             drop(rt.spawn(async move { tx.send(()).unwrap() }));
@@ -54,15 +44,15 @@ fn a_spawn_racing_a_worker_entering_the_poller_is_never_lost() {
 
 #[test]
 fn timers_fire_on_the_runtime_in_deadline_order_and_never_early() {
-    weft::run(async {
+    weft_executor::run(async {
         let start = Instant::now();
         let order = std::sync::Arc::new(parking_lot::Mutex::new(Vec::new()));
         let tasks: Vec<_> = [30u64, 10, 20, 0, 5]
             .into_iter()
             .map(|ms| {
                 let order = order.clone();
-                weft::spawn(async move {
-                    weft::sleep(Duration::from_millis(ms)).await;
+                weft_executor::spawn(async move {
+                    weft_reactor::sleep(Duration::from_millis(ms)).await;
                     assert!(
                         start.elapsed() >= Duration::from_millis(ms),
                         "{ms} ms timer fired early"
@@ -84,9 +74,9 @@ fn timers_fire_on_the_runtime_in_deadline_order_and_never_early() {
 #[test]
 fn a_hundred_thousand_sleeping_tasks_all_complete() {
     within(Duration::from_secs(120), || {
-        weft::run(async {
-            let tasks = weft::gather((0..100_000u64).map(|i| async move {
-                weft::sleep(Duration::from_millis(1 + i % 50)).await;
+        weft_executor::run(async {
+            let tasks = weft_executor::gather((0..100_000u64).map(|i| async move {
+                weft_reactor::sleep(Duration::from_millis(1 + i % 50)).await;
                 1u64
             }));
             assert_eq!(tasks.await.iter().sum::<u64>(), 100_000);
@@ -102,10 +92,10 @@ fn timeout_on_the_runtime_drops_the_inner_future() {
             self.0.store(true, std::sync::atomic::Ordering::SeqCst);
         }
     }
-    weft::run(async {
+    weft_executor::run(async {
         let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = Flag(dropped.clone());
-        let out = weft::timeout(Duration::from_millis(10), async move {
+        let out = weft_reactor::timeout(Duration::from_millis(10), async move {
             let _flag = flag;
             std::future::pending::<()>().await
         })

@@ -24,7 +24,7 @@
 //! thread (the single-threaded event loop of the original), `yield` becomes
 //! `weft::yield_now()`, and `time.sleep` stays a blocking `std::thread::sleep`. Blocking a
 //! worker like this is the mistake the program demonstrates; weft's answer is
-//! `weft::sleep` (program 4, `realpython_async_queue`) or, for blocking work that cannot be
+//! `weft::sleep` (program 4, `async_queue_workers`) or, for blocking work that cannot be
 //! avoided, `weft::spawn_blocking`. On a runtime with several workers the two tasks would
 //! run in parallel instead, each blocking its own thread. One cosmetic difference: a worker
 //! runs the task spawned last first (its LIFO slot, which speeds up message passing), so

@@ -6,19 +6,6 @@
 //! three cannot drift apart. Examples use a single item (or order-independent checks) so the
 //! same text holds for every kind.
 
-/// The hidden `block_on` helper the queue examples run their async code with.
-macro_rules! doc_block_on {
-    () => {
-        "# fn block_on<F: std::future::Future>(f: F) -> F::Output {
-#     struct U(std::thread::Thread);
-#     impl std::task::Wake for U { fn wake(self: std::sync::Arc<Self>) { self.0.unpark() } }
-#     let w = std::task::Waker::from(std::sync::Arc::new(U(std::thread::current())));
-#     let (mut f, mut cx) = (std::pin::pin!(f), std::task::Context::from_waker(&w));
-#     loop { if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) { return v } std::thread::park() }
-# }"
-    };
-}
-
 /// Defines a queue handle type named `$name` with every method the queue kinds share.
 macro_rules! queue_handle {
     ($(#[$meta:meta])* $name:ident) => {
@@ -117,7 +104,7 @@ macro_rules! queue_handle {
             /// ```
             #[track_caller]
             pub fn put_blocking(&self, item: T) -> Result<(), $crate::QueueShutDown<T>> {
-                $crate::blocking::block_on("put_blocking", self.put(item))
+                $crate::block_on::block_on("put_blocking", self.put(item))
             }
 
             /// Removes and returns an item from a plain (non-async) thread, blocking it while
@@ -139,7 +126,7 @@ macro_rules! queue_handle {
             /// ```
             #[track_caller]
             pub fn get_blocking(&self) -> Result<T, $crate::QueueShutDown> {
-                $crate::blocking::block_on("get_blocking", self.get())
+                $crate::block_on::block_on("get_blocking", self.get())
             }
 
             /// [`put_blocking`](Self::put_blocking) that gives up after `timeout`, handing the
@@ -167,7 +154,7 @@ macro_rules! queue_handle {
             ) -> Result<(), $crate::PutTimeoutError<T>> {
                 let deadline = std::time::Instant::now().checked_add(timeout);
                 let mut put = self.put(item);
-                let outcome = match $crate::blocking::block_until("put_blocking_timeout", &mut put, deadline) {
+                let outcome = match $crate::block_on::block_until("put_blocking_timeout", &mut put, deadline) {
                     Some(outcome) => outcome,
                     None => match put.abandon() {
                         Ok(outcome) => outcome,
@@ -200,7 +187,7 @@ macro_rules! queue_handle {
             ) -> Result<T, $crate::GetTimeoutError> {
                 let deadline = std::time::Instant::now().checked_add(timeout);
                 let mut get = self.get();
-                let outcome = match $crate::blocking::block_until("get_blocking_timeout", &mut get, deadline) {
+                let outcome = match $crate::block_on::block_until("get_blocking_timeout", &mut get, deadline) {
                     Some(outcome) => outcome,
                     None => match get.abandon() {
                         Some(outcome) => outcome,

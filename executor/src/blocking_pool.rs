@@ -14,8 +14,8 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -37,8 +37,9 @@ struct Inner {
     panic_handler: crate::scheduler::PanicHandler,
     /// Threads whose job's closure has returned but that are not back at the queue yet.
     finishing: AtomicUsize,
-    /// Run on each pool thread before it takes jobs: enters the runtime context.
-    on_start: Mutex<Option<crate::runtime::EnterHook>>,
+    /// The runtime whose context each pool thread enters before it takes jobs (weak: the
+    /// runtime owns the pool).
+    runtime: Mutex<Option<Weak<crate::runtime::Inner>>>,
 }
 
 #[derive(Default)]
@@ -117,15 +118,15 @@ impl BlockingPool {
                 thread_name,
                 panic_handler,
                 finishing: AtomicUsize::new(0),
-                on_start: Mutex::new(None),
+                runtime: Mutex::new(None),
             }),
         }
     }
 
-    /// Sets the hook each new pool thread runs first (it returns a guard kept for the thread's
-    /// life): the runtime uses it to make `Handle::current()` work inside blocking jobs.
-    pub(crate) fn set_on_start(&self, hook: crate::runtime::EnterHook) {
-        *self.inner.on_start.lock() = Some(hook);
+    /// Sets the runtime whose context pool threads enter, so that `Handle::current()`, timers
+    /// and I/O work inside blocking jobs.
+    pub(crate) fn set_runtime(&self, runtime: Weak<crate::runtime::Inner>) {
+        *self.inner.runtime.lock() = Some(runtime);
     }
 
     pub(crate) fn spawn<F, R>(&self, f: F, origin: task::Origin) -> Task<R>
@@ -181,8 +182,8 @@ impl BlockingPool {
     }
 
     fn thread_main(&self) {
-        let hook = self.inner.on_start.lock().clone();
-        let _context = hook.map(|hook| hook());
+        let runtime = self.inner.runtime.lock().as_ref().and_then(Weak::upgrade);
+        let _context = runtime.map(|inner| crate::runtime::Handle { inner }.enter());
         POOL_THREAD.with(|pool| *pool.borrow_mut() = Some(self.inner.clone()));
         let inner = &*self.inner;
         let mut state = inner.state.lock();
@@ -269,31 +270,5 @@ impl BlockingPool {
     /// Live pool threads (for tests and metrics).
     pub(crate) fn num_threads(&self) -> usize {
         self.inner.state.lock().threads
-    }
-}
-
-/// loom model of the pool's hand-offs: a job submitted while the pool's thread may be
-/// finishing its job is claimed by that thread, given to it once idle, or left for it —
-/// never stranded in the queue — and shutdown then finds every thread. One pool thread
-/// keeps the model to a third of a second; with two it takes a minute and a half. Run with
-/// `RUSTFLAGS="--cfg loom" cargo test -p weft-executor --release --lib loom`.
-#[cfg(all(test, loom))]
-mod loom_model {
-    use super::*;
-
-    #[test]
-    fn loom_a_job_submitted_while_a_thread_finishes_is_never_stranded() {
-        loom::model(|| {
-            let name: Arc<dyn Fn() -> String + Send + Sync> = Arc::new(|| "pool".into());
-            let pool = BlockingPool::new(1, Duration::from_secs(10), name, Arc::new(|_| {}));
-            let origin = || task::Origin::at(std::panic::Location::caller());
-            let first = pool.spawn(|| 1, origin());
-            let second = pool.spawn(|| 2, origin());
-            while !(first.is_finished() && second.is_finished()) {
-                loom::thread::yield_now();
-            }
-            assert!(pool.shutdown(Duration::from_secs(10)));
-            assert_eq!(pool.num_threads(), 0);
-        });
     }
 }

@@ -16,10 +16,10 @@ fn cpu_time() -> Duration {
 
 #[test]
 fn an_idle_runtime_uses_almost_no_cpu() {
-    let rt = weft::Runtime::new().unwrap();
+    let rt = weft_executor::Runtime::new().unwrap();
     // Warm up: workers run something, then everything goes quiet.
-    rt.block_on(weft::gather((0..100).map(|i| async move { i })));
-    let timer = rt.spawn(weft::sleep(Duration::from_secs(3600))); // a far timer must not spin
+    rt.block_on(weft_executor::gather((0..100).map(|i| async move { i })));
+    let timer = rt.spawn(weft_reactor::sleep(Duration::from_secs(3600))); // a far timer must not spin
     let before = cpu_time();
     let wall = Instant::now();
     std::thread::sleep(Duration::from_secs(1)); // measuring idleness is the point here

@@ -199,10 +199,7 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn readable(&self) -> Readable<'_, T> {
-        Readable {
-            io: self,
-            waiter: None,
-        }
+        Readiness::new(self, Direction::Read)
     }
 
     /// Waits until the I/O object is writable. Same rules as [`readable`](Async::readable).
@@ -217,10 +214,7 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn writable(&self) -> Writable<'_, T> {
-        Writable {
-            io: self,
-            waiter: None,
-        }
+        Readiness::new(self, Direction::Write)
     }
 
     /// Poll-style [`readable`](Async::readable): `Ready` when readable, else stores the
@@ -343,15 +337,9 @@ impl<T: AsFd> Async<T> {
     pub fn poll_read_with<R>(
         &self,
         cx: &mut Context<'_>,
-        mut op: impl FnMut(&T) -> io::Result<R>,
+        op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.source.poll_io(
-            self.reactor.poller(),
-            Direction::Read,
-            cx,
-            WaitSlot::Shared,
-            || op(self.get_ref()),
-        )
+        self.poll_with(Direction::Read, cx, op)
     }
 
     /// Poll-style [`write_with`](Async::write_with), for `AsyncWrite` implementations.
@@ -370,15 +358,21 @@ impl<T: AsFd> Async<T> {
     pub fn poll_write_with<R>(
         &self,
         cx: &mut Context<'_>,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_with(Direction::Write, cx, op)
+    }
+
+    /// Tries `op`, and on `WouldBlock` waits in the shared poll-style slot of `dir`.
+    fn poll_with<R>(
+        &self,
+        dir: Direction,
+        cx: &mut Context<'_>,
         mut op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.source.poll_io(
-            self.reactor.poller(),
-            Direction::Write,
-            cx,
-            WaitSlot::Shared,
-            || op(self.get_ref()),
-        )
+        let poller = self.reactor.poller();
+        self.source
+            .poll_io(poller, dir, cx, WaitSlot::Shared, || op(self.get_ref()))
     }
 }
 
@@ -435,7 +429,8 @@ impl Drop for OwnWaiter<'_> {
     }
 }
 
-/// Future returned by [`Async::readable`].
+/// The future of [`Async::readable`] and [`Async::writable`]: waits in its own slot until
+/// the I/O object is ready in one direction. `Readable` and `Writable` name it for each.
 ///
 /// ```
 /// use std::io::Write;
@@ -443,50 +438,33 @@ impl Drop for OwnWaiter<'_> {
 /// # weft_reactor::doc_support::block_on(async {
 /// let (a, mut b) = UnixStream::pair()?;
 /// let a = weft_reactor::Async::new(a)?;
-/// let readable: weft_reactor::Readable<'_, UnixStream> = a.readable();
+/// let readable: weft_reactor::Readiness<'_, UnixStream> = a.readable();
 /// b.write_all(b"x")?;
 /// readable.await?;
+/// a.writable().await?;
 /// # std::io::Result::Ok(()) })?;
 /// # std::io::Result::Ok(())
 /// ```
 #[must_use = "futures do nothing unless polled"]
-pub struct Readable<'a, T: AsFd> {
+pub struct Readiness<'a, T: AsFd> {
     io: &'a Async<T>,
-    waiter: Option<usize>,
+    waiter: OwnWaiter<'a>,
 }
 
-impl<T: AsFd> Future for Readable<'_, T> {
-    type Output = io::Result<()>;
+/// [`Async::readable`]'s future (a [`Readiness`] for the read direction).
+///
+/// ```
+/// use std::os::unix::net::UnixStream;
+/// # weft_reactor::doc_support::block_on(async {
+/// let (a, _b) = UnixStream::pair()?;
+/// let a = weft_reactor::Async::new(a)?;
+/// let _readable: weft_reactor::Readable<'_, UnixStream> = a.readable();
+/// # std::io::Result::Ok(()) })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub type Readable<'a, T> = Readiness<'a, T>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        let io = this.io;
-        io.source.poll_ready(
-            io.reactor.poller(),
-            Direction::Read,
-            cx,
-            WaitSlot::Own(&mut this.waiter),
-        )
-    }
-}
-
-impl<T: AsFd> Drop for Readable<'_, T> {
-    fn drop(&mut self) {
-        if let Some(id) = self.waiter.take() {
-            self.io.source.remove_waiter(Direction::Read, id);
-        }
-    }
-}
-
-impl<T: AsFd> fmt::Debug for Readable<'_, T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Readable")
-            .field("fd", &self.io.as_raw_fd())
-            .finish()
-    }
-}
-
-/// Future returned by [`Async::writable`].
+/// [`Async::writable`]'s future (a [`Readiness`] for the write direction).
 ///
 /// ```
 /// use std::os::unix::net::UnixStream;
@@ -498,39 +476,38 @@ impl<T: AsFd> fmt::Debug for Readable<'_, T> {
 /// # std::io::Result::Ok(()) })?;
 /// # std::io::Result::Ok(())
 /// ```
-#[must_use = "futures do nothing unless polled"]
-pub struct Writable<'a, T: AsFd> {
-    io: &'a Async<T>,
-    waiter: Option<usize>,
+pub type Writable<'a, T> = Readiness<'a, T>;
+
+impl<'a, T: AsFd> Readiness<'a, T> {
+    fn new(io: &'a Async<T>, dir: Direction) -> Readiness<'a, T> {
+        Readiness {
+            io,
+            waiter: OwnWaiter::new(&io.source, dir),
+        }
+    }
 }
 
-impl<T: AsFd> Future for Writable<'_, T> {
+impl<T: AsFd> Future for Readiness<'_, T> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         let io = this.io;
+        let dir = this.waiter.dir;
         io.source.poll_ready(
             io.reactor.poller(),
-            Direction::Write,
+            dir,
             cx,
-            WaitSlot::Own(&mut this.waiter),
+            WaitSlot::Own(&mut this.waiter.id),
         )
     }
 }
 
-impl<T: AsFd> Drop for Writable<'_, T> {
-    fn drop(&mut self) {
-        if let Some(id) = self.waiter.take() {
-            self.io.source.remove_waiter(Direction::Write, id);
-        }
-    }
-}
-
-impl<T: AsFd> fmt::Debug for Writable<'_, T> {
+impl<T: AsFd> fmt::Debug for Readiness<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Writable")
+        f.debug_struct("Readiness")
             .field("fd", &self.io.as_raw_fd())
+            .field("direction", &self.waiter.dir)
             .finish()
     }
 }

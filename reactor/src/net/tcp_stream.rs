@@ -1,0 +1,198 @@
+//! [`TcpStream`]: a TCP connection.
+//!
+//! It wraps an `Async` of the standard library type; connecting is non-blocking (see
+//! `socket.rs`). The byte-stream API — reads, writes, the non-blocking `try_*` and
+//! `poll_*_ready` calls, splitting — is shared with [`UnixStream`] (`byte_stream.rs`).
+//!
+//! [`UnixStream`]: super::UnixStream
+
+use std::fmt;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::time::Duration;
+
+use super::socket;
+use crate::Async;
+
+/// A TCP connection.
+///
+/// Its methods take `&self`: share one stream between tasks with an `Arc`, or split it with
+/// [`split`](TcpStream::split) / [`into_split`](TcpStream::into_split). It implements
+/// `futures_io::AsyncRead` and `AsyncWrite` (also for `&TcpStream`), for the ecosystem's
+/// adapters.
+///
+/// ```
+/// use weft_reactor::net::{TcpListener, TcpStream};
+/// weft_reactor::doc_support::block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (server, _) = listener.accept().await?;
+///     client.write_all(b"ping").await?;
+///     let mut buf = [0u8; 4];
+///     server.read_exact(&mut buf).await?;
+///     server.write_all(&buf).await?;
+///     client.read_exact(&mut buf).await?;
+///     assert_eq!(&buf, b"ping");
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub struct TcpStream {
+    io: Async<std::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr` without blocking the thread. With several resolved addresses each
+    /// is tried in turn; the last error is returned if none answers.
+    ///
+    /// A refused or unreachable peer comes back as the `io::Error` the OS gave
+    /// (`ConnectionRefused`, `NetworkUnreachable`, ...). Name resolution: see
+    /// [`TcpListener::bind`](super::TcpListener::bind).
+    ///
+    /// ```
+    /// use weft_reactor::net::{TcpListener, TcpStream};
+    /// weft_reactor::doc_support::block_on(async {
+    ///     // A port nobody listens on (bound, then closed).
+    ///     let addr = TcpListener::bind("127.0.0.1:0").await?.local_addr()?;
+    ///     let err = TcpStream::connect(addr).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        let addrs = socket::resolve(addr)?;
+        let io = socket::first_success(addrs, socket::tcp_connect).await?;
+        Ok(TcpStream { io })
+    }
+
+    /// Wraps a connected standard-library stream (made non-blocking here).
+    ///
+    /// ```
+    /// use weft_reactor::net::TcpStream;
+    /// weft_reactor::doc_support::block_on(async {
+    ///     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    ///     let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    ///     let stream = TcpStream::from_std(std_stream)?;
+    ///     assert_eq!(stream.peer_addr()?, listener.local_addr()?);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            io: Async::new(stream)?,
+        })
+    }
+
+    /// The remote address.
+    ///
+    /// ```
+    /// # use weft_reactor::net::{TcpListener, TcpStream};
+    /// # weft_reactor::doc_support::block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// assert_eq!(client.peer_addr()?, listener.local_addr()?);
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().peer_addr()
+    }
+
+    /// The local address.
+    ///
+    /// ```
+    /// # use weft_reactor::net::{TcpListener, TcpStream};
+    /// # weft_reactor::doc_support::block_on(async {
+    /// let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (server, _) = listener.accept().await?;
+    /// assert_eq!(client.local_addr()?, server.peer_addr()?);
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get_ref().local_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (disables Nagle's algorithm: small writes go out at once).
+    ///
+    /// ```
+    /// # use weft_reactor::net::{TcpListener, TcpStream};
+    /// # weft_reactor::doc_support::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_nodelay(true)?;
+    /// assert!(stream.nodelay()?);
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.io.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    ///
+    /// ```
+    /// # use weft_reactor::net::{TcpListener, TcpStream};
+    /// # weft_reactor::doc_support::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// assert!(!stream.nodelay()?);
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get_ref().nodelay()
+    }
+
+    /// Sets `SO_LINGER`. `Some(Duration::ZERO)` makes closing the stream reset the connection
+    /// (the peer gets `ConnectionReset`) instead of the orderly FIN.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use weft_reactor::net::{TcpListener, TcpStream};
+    /// # weft_reactor::doc_support::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_linger(Some(Duration::ZERO))?;
+    /// assert_eq!(stream.linger()?, Some(Duration::ZERO));
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        socket::set_linger(self.io.get_ref(), linger)
+    }
+
+    /// The `SO_LINGER` setting.
+    ///
+    /// ```
+    /// # use weft_reactor::net::{TcpListener, TcpStream};
+    /// # weft_reactor::doc_support::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let stream = TcpStream::connect(listener.local_addr()?).await?;
+    /// assert_eq!(stream.linger()?, None);
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        socket::linger(self.io.get_ref())
+    }
+}
+
+super::byte_stream::byte_stream!(
+    TcpStream,
+    pair = "# let listener = weft_reactor::net::TcpListener::bind(\"127.0.0.1:0\").await?;\n# let a = weft_reactor::net::TcpStream::connect(listener.local_addr()?).await?;\n# let (b, _) = listener.accept().await?;"
+);
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("fd", &self.io.as_raw_fd())
+            .field("local_addr", &self.local_addr().ok())
+            .field("peer_addr", &self.peer_addr().ok())
+            .finish()
+    }
+}
