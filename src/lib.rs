@@ -50,44 +50,69 @@
 //! one I/O reactor shared by all workers.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::undocumented_unsafe_blocks)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use weft_executor::{
     AbortHandle, AsCompleted, AsCompletedError, AsCompletedTimeout, Builder, CallbackHandle,
     CallbackRefused, ChildFailure, ConcurrentFuture, DoneAndPending, DoneStatus, EmptyWaitError,
     EnterGuard, GroupError, GroupSpawnError, Handle, JoinError, ResultTimeoutError, ReturnWhen,
     Runtime, Task, TaskGroup, TimerHandle, as_completed, as_completed_timeout, gather,
-    gather_settled, run, spawn, spawn_blocking, to_thread, try_gather, wait, wait_timeout,
-    yield_now,
+    gather_settled, run, spawn, spawn_blocking, spawn_local, to_thread, try_gather, wait,
+    wait_timeout, yield_now,
 };
+#[cfg(feature = "time")]
+#[cfg_attr(docsrs, doc(cfg(feature = "time")))]
 pub use weft_reactor::{sleep, sleep_until, timeout, timeout_at};
 
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
+pub use weft_macros::{main, test};
+
+#[cfg(feature = "fs")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
 pub mod fs;
 
 /// Tasks: handles, names, identity (asyncio's `Task`, `current_task`).
 pub mod task {
+    pub use weft_executor::spawn_local;
     pub use weft_executor::task::{
         AbortHandle, Builder, CurrentTask, JoinError, Task, TaskId, current,
     };
 }
 
 /// Time: the runtime clock, sleeps, intervals and timeouts, driven by the reactor's timer
-/// wheel (millisecond resolution, never early).
+/// wheel (millisecond resolution, never early). With feature `test-util`, the clock can be
+/// paused for tests: [`pause`](time::pause), [`resume`](time::resume),
+/// [`advance`](time::advance), and `Builder::start_paused`.
+#[cfg(feature = "time")]
+#[cfg_attr(docsrs, doc(cfg(feature = "time")))]
 pub mod time {
     pub use weft_reactor::time::{
         Elapsed, Instant, Interval, MissedTickBehavior, Sleep, Timeout, interval, interval_at,
         sleep, sleep_until, timeout, timeout_at,
     };
+    #[cfg(feature = "test-util")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+    pub use weft_reactor::time::{advance, pause, resume};
 }
 
+#[cfg(feature = "net")]
+#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod io;
 
 /// Networking: TCP, UDP and Unix-domain sockets on the shared reactor (see
 /// [`weft_reactor::net`] for the design). For asyncio's stream API, see [`io`].
+#[cfg(feature = "net")]
+#[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod net {
     pub use weft_reactor::net::*;
 }
 
+#[cfg(feature = "process")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process")))]
 pub mod process;
+#[cfg(feature = "signal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signal")))]
 pub mod signal;
 
 /// asyncio's synchronization primitives and queues — thread-safe, cancel-safe, FIFO-fair.

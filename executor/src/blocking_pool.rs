@@ -202,6 +202,11 @@ impl BlockingPool {
                 break;
             }
             state.idle += 1;
+            // This thread is idle now: with a paused clock, the runtime may be as a whole.
+            #[cfg(feature = "test-util")]
+            if let Some(runtime) = inner.runtime.lock().as_ref().and_then(Weak::upgrade) {
+                runtime.shared.nudge_paused_driver();
+            }
             let timed_out = inner
                 .work
                 .wait_for(&mut state, inner.keep_alive)
@@ -265,6 +270,13 @@ impl BlockingPool {
             }
         }
         !own_thread
+    }
+
+    /// Threads running a job (or finishing one).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn busy_threads(&self) -> usize {
+        let state = self.inner.state.lock();
+        state.threads - state.idle
     }
 
     /// Live pool threads (for tests and metrics).

@@ -59,7 +59,7 @@ mod loom_model;
 
 pub use callbacks::{CallbackHandle, CallbackRefused, TimerHandle};
 pub use concurrent_future::{ConcurrentFuture, DoneStatus, ResultTimeoutError};
-pub use runtime::{Builder, EnterGuard, Handle, Runtime, run};
+pub use runtime::{Builder, EnterGuard, Handle, Runtime, run, spawn_local};
 pub use task::{AbortHandle, JoinError, Task, TaskId};
 pub use toolkit::as_completed::{
     AsCompleted, AsCompletedError, AsCompletedTimeout, as_completed, as_completed_timeout,

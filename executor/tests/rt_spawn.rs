@@ -106,7 +106,7 @@ fn block_on_on_a_worker_thread_panics_with_a_clear_message() {
         .unwrap_err();
     let msg = err.into_panic().downcast::<String>().unwrap();
     assert!(
-        msg.contains("block_on was called on a weft worker thread"),
+        msg.contains("cannot be called from a running runtime"),
         "{msg}"
     );
     // The worker survived: the runtime still runs tasks on every worker.

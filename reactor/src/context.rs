@@ -51,6 +51,20 @@ pub fn try_current() -> Option<Arc<Reactor>> {
     CURRENT.with(|current| current.borrow().clone())
 }
 
+/// Runs `f` with the current reactor of this thread, without cloning the `Arc`. `f` must
+/// not enter or leave a reactor (the slot is borrowed while it runs).
+#[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Reactor>) -> R) -> R {
+    let mut f = Some(f);
+    let outcome =
+        CURRENT.try_with(|current| (f.take().expect("called once"))(current.borrow().as_deref()));
+    match outcome {
+        Ok(out) => out,
+        // The thread's locals are being destroyed: no reactor is current any more.
+        Err(_) => (f.take().expect("not called when the local is gone"))(None),
+    }
+}
+
 /// Restores the previous current reactor when dropped. Returned by [`enter`].
 ///
 /// It is `!Send`: it must be dropped on the thread that created it.

@@ -35,7 +35,9 @@ use std::io;
 use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::task::Waker;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::time::Instant;
 
 use parking_lot::Mutex;
 use polling::{Events, Poller};
@@ -238,16 +240,19 @@ impl Reactor {
             return 0;
         };
         let TurnBuffers { events, wakers } = &mut *buffers;
-        let start = Instant::now();
+        let start = self.clock.now();
 
         // 1. Fire what is already due; choose how long to sleep and record it.
         let wait = {
             let mut timers = self.timers.lock();
             timers.wheel.advance(self.clock.now_tick(start), wakers);
             let wait = if wakers.is_empty() {
+                // On a paused clock no real wait brings a timer closer: only the caller's
+                // timeout, I/O or a notify end the wait (the executor advances the clock).
                 let timer_wait = timers
                     .wheel
                     .next_expiration()
+                    .filter(|_| !self.clock_stands_still())
                     .and_then(|tick| self.clock.instant_of(tick))
                     .map(|at| at.saturating_duration_since(start));
                 match (timeout, timer_wait) {
@@ -291,7 +296,7 @@ impl Reactor {
             timers.sleep_until(NOT_BLOCKED);
             timers
                 .wheel
-                .advance(self.clock.now_tick(Instant::now()), wakers);
+                .advance(self.clock.now_tick(self.clock.now()), wakers);
         }
 
         // 5. Wake, with no lock held but the turn token.
@@ -361,6 +366,103 @@ impl Reactor {
     pub fn next_deadline(&self) -> Option<Instant> {
         let tick = self.timers.lock().wheel.next_expiration()?;
         self.clock.instant_of(tick)
+    }
+
+    /// The runtime clock.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now on this reactor's clock: the OS clock, or the paused test clock (feature
+    /// `test-util`). [`Instant::now`] reads the current reactor's.
+    ///
+    /// ```
+    /// let reactor = weft_reactor::Reactor::new()?;
+    /// let t0 = reactor.now();
+    /// assert!(reactor.now() >= t0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    /// Whether the clock stands still (a paused test clock): then timers never come due
+    /// by waiting.
+    fn clock_stands_still(&self) -> bool {
+        #[cfg(feature = "test-util")]
+        return self.clock.is_paused();
+        #[cfg(not(feature = "test-util"))]
+        return false;
+    }
+
+    /// Fires the timers that are due on the clock now, from any thread (the turn lock is not
+    /// needed: timers have their own), and wakes their tasks.
+    #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+    pub(crate) fn fire_due_timers(&self) {
+        let mut wakers = Vec::new();
+        {
+            let mut timers = self.timers.lock();
+            let now = self.clock.now_tick(self.clock.now());
+            timers.wheel.advance(now, &mut wakers);
+        }
+        for waker in wakers {
+            weft_coop::catch("waker", || waker.wake());
+        }
+    }
+
+    /// Pauses this reactor's clock, as [`time::pause`](crate::time::pause) does for the
+    /// current one (feature `test-util`).
+    ///
+    /// ```
+    /// let reactor = weft_reactor::Reactor::new()?;
+    /// reactor.pause_clock();
+    /// assert!(reactor.is_clock_paused());
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[cfg(feature = "test-util")]
+    pub fn pause_clock(&self) {
+        self.clock.pause();
+        // A turn blocked towards a timer deadline would now sleep on a clock that stands
+        // still: let it recompute.
+        self.notify();
+    }
+
+    /// Whether this reactor's clock is paused (feature `test-util`).
+    ///
+    /// ```
+    /// let reactor = weft_reactor::Reactor::new()?;
+    /// assert!(!reactor.is_clock_paused());
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[cfg(feature = "test-util")]
+    pub fn is_clock_paused(&self) -> bool {
+        self.clock.is_paused()
+    }
+
+    /// Auto-advance, for an executor whose every thread is idle: when the clock is paused
+    /// and a timer is armed, jumps the clock to the wheel's next expiration and fires what
+    /// came due. True if the clock moved.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let reactor = Arc::new(weft_reactor::Reactor::new()?);
+    /// // The clock runs: nothing to advance.
+    /// assert!(!reactor.auto_advance());
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[cfg(feature = "test-util")]
+    pub fn auto_advance(&self) -> bool {
+        if !self.clock.is_paused() {
+            return false;
+        }
+        let next = self.timers.lock().wheel.next_expiration();
+        let Some(at) = next.and_then(|tick| self.clock.instant_of(tick)) else {
+            return false;
+        };
+        self.clock.advance_to(at);
+        self.fire_due_timers();
+        true
     }
 
     /// Timers held by the wheel (armed, or fired and not yet collected by their future). Zero

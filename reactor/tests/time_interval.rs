@@ -6,7 +6,8 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use weft_reactor::time::Instant;
 
 use common::{HangGuard, block_on, poll_once, reactor};
 use weft_reactor::time::{MissedTickBehavior, interval, interval_at};

@@ -1,9 +1,9 @@
 //! `Child`: a running process, its pipes, and its exit.
 
 use super::{ChildStderr, ChildStdin, ChildStdout, ExitStatus, Output};
-use crate::io::Async;
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
+use weft_reactor::Async;
 
 /// A spawned process (asyncio's `Process`). Await [`wait`](Self::wait) for its exit status;
 /// the piped stdio ends are in the public fields.

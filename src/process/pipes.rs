@@ -3,13 +3,13 @@
 //! Each pipe end is held as a `File` over its descriptor: `&File` implements `Read`/`Write`,
 //! which is what the reactor's `read_with`/`write_with` hand out.
 
-use crate::io::Async;
 use futures_io::{AsyncRead, AsyncWrite};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use weft_reactor::Async;
 
 macro_rules! reader {
     ($name:ident, $std:ty, $what:literal) => {

@@ -20,7 +20,7 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use weft_reactor::time::Instant;
 
 pub(crate) type Callback = Box<dyn FnOnce() + Send + 'static>;
 

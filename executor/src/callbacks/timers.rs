@@ -11,7 +11,8 @@ use crate::task::AbortHandle;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use weft_reactor::time::Instant;
 
 /// A callback scheduled for later (asyncio's `TimerHandle`): cancel it, or ask when it runs.
 ///
@@ -117,9 +118,10 @@ impl Handle {
     /// ```
     pub fn call_at<F: FnOnce() + Send + 'static>(
         &self,
-        when: Instant,
+        when: impl Into<Instant>,
         f: F,
     ) -> Result<TimerHandle, CallbackRefused<F>> {
+        let when = when.into();
         if self.inner.shared.is_shutdown() {
             return Err(CallbackRefused(f));
         }

@@ -50,6 +50,21 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
 
 /// Like [`block_on`], but gives up at `deadline` (returning `None`; the future is dropped).
 pub(crate) fn block_on_until<F: Future>(future: F, deadline: Option<Instant>) -> Option<F::Output> {
+    drive(future, deadline, |_| {})
+}
+
+/// [`block_on`], telling `sleeping` when the thread goes to sleep (`true`) and when it wakes
+/// (`false`): a runtime with a paused clock counts a sleeping root future as idle.
+#[cfg_attr(not(feature = "test-util"), allow(dead_code))]
+pub(crate) fn block_on_observed<F: Future>(future: F, sleeping: impl FnMut(bool)) -> F::Output {
+    drive(future, None, sleeping).expect("no deadline")
+}
+
+fn drive<F: Future>(
+    future: F,
+    deadline: Option<Instant>,
+    mut sleeping: impl FnMut(bool),
+) -> Option<F::Output> {
     let mut future = pin!(future);
     WAKER.with(|(inner, waker)| {
         // A nested `block_on` (inside the outer future's poll) shares this thread's waker and
@@ -73,16 +88,19 @@ pub(crate) fn block_on_until<F: Future>(future: F, deadline: Option<Instant>) ->
                     std::hint::spin_loop();
                     continue;
                 }
+                sleeping(true);
                 match deadline {
                     None => std::thread::park(),
                     Some(deadline) => {
                         let now = Instant::now();
                         if now >= deadline {
+                            sleeping(false);
                             return None;
                         }
                         std::thread::park_timeout(deadline - now);
                     }
                 }
+                sleeping(false);
             }
         }
     })

@@ -37,6 +37,8 @@ pub struct Builder {
     diagnostics: crate::scheduler::Diagnostics,
     slow_poll_handler: Option<crate::scheduler::SlowPollHandler>,
     slow_poll_threshold: Option<Duration>,
+    #[cfg(feature = "test-util")]
+    start_paused: bool,
 }
 
 impl fmt::Debug for Builder {
@@ -74,6 +76,8 @@ impl Builder {
             diagnostics: Default::default(),
             slow_poll_handler: None,
             slow_poll_threshold: None,
+            #[cfg(feature = "test-util")]
+            start_paused: false,
         }
     }
 
@@ -214,6 +218,24 @@ impl Builder {
         self
     }
 
+    /// Starts the runtime with its clock paused (feature `test-util`; see
+    /// [`weft_reactor::time::pause`]): time moves only when a test advances it, or by itself
+    /// to the next timer whenever the whole runtime is idle, so an hour of sleeps takes no
+    /// time at all. Works with any number of workers.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = weft_executor::Builder::new().start_paused(true).build().unwrap();
+    /// let real = std::time::Instant::now();
+    /// rt.block_on(weft_reactor::sleep(Duration::from_secs(3600)));
+    /// assert!(real.elapsed() < Duration::from_secs(60));
+    /// ```
+    #[cfg(feature = "test-util")]
+    pub fn start_paused(mut self, paused: bool) -> Builder {
+        self.start_paused = paused;
+        self
+    }
+
     /// Starts the runtime's worker threads.
     ///
     /// # Errors
@@ -269,6 +291,10 @@ impl Builder {
         // The reactor is the driver idle workers block in, and every runtime thread makes it
         // current so timers and I/O sources find it.
         let reactor = Arc::new(Reactor::new()?);
+        #[cfg(feature = "test-util")]
+        if self.start_paused {
+            reactor.pause_clock();
+        }
         let driver: Arc<dyn Driver> = reactor.clone();
         let locals: Vec<Worker<_>> = (0..workers).map(|_| Worker::new_fifo()).collect();
         let stealers = locals.iter().map(Worker::stealer).collect();

@@ -8,13 +8,17 @@
 //! - `concurrent_future.rs`: `run_coroutine_threadsafe`;
 //! - `runtime/introspect.rs`: `tasks`, `dump_tasks`, `metrics`.
 
-use super::{Inner, block_on, context};
+use super::{Inner, block_on, context, local};
 use crate::scheduler::{Scheduler, worker};
 use crate::task::{self, Origin, Task};
 use std::future::Future;
 use std::panic::Location;
+use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Instant;
+#[cfg(feature = "test-util")]
+use std::sync::atomic::Ordering::SeqCst;
+use std::task::{Context, Poll};
+use weft_reactor::time::Instant;
 
 /// A reference to a runtime that can be cloned and sent anywhere: spawn onto the runtime from
 /// plain threads, block on futures, stop `run_forever`.
@@ -148,11 +152,34 @@ impl Handle {
     /// ```
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        if worker::on_worker_thread() {
-            panic!("{}", BLOCK_ON_WORKER);
+        if worker::on_worker_thread() || local::in_block_on() {
+            panic!("{}", NESTED_BLOCK_ON);
         }
         let _enter = context::enter(self);
-        block_on::block_on(future)
+        // Dropped after the root future: local tasks left over are cancelled here.
+        let locals = local::LocalSet::enter(self);
+        let future = std::pin::pin!(future);
+        let root = Root {
+            future,
+            locals: &locals,
+        };
+        #[cfg(not(feature = "test-util"))]
+        return block_on::block_on(root);
+        // With a paused clock the runtime is idle only while this thread sleeps too: the
+        // root counts as busy from here until it parks, and again from when it wakes.
+        #[cfg(feature = "test-util")]
+        {
+            let shared = &self.inner.shared;
+            let _busy = RootBusy::enter(shared);
+            block_on::block_on_observed(root, |sleeping| {
+                if sleeping {
+                    shared.roots_polling.fetch_sub(1, SeqCst);
+                    shared.nudge_paused_driver();
+                } else {
+                    shared.roots_polling.fetch_add(1, SeqCst);
+                }
+            })
+        }
     }
 
     /// Makes this runtime current on this thread until the guard drops, so `spawn` and
@@ -184,7 +211,8 @@ impl Handle {
         self.inner.stop_signal.notify_all();
     }
 
-    /// The runtime's clock (asyncio's `loop.time()`): a monotonic instant.
+    /// Now on the runtime's clock (asyncio's `loop.time()`): the OS's monotonic clock, or
+    /// the paused test clock (feature `test-util`).
     ///
     /// ```
     /// let rt = weft_executor::Runtime::new().unwrap();
@@ -192,7 +220,7 @@ impl Handle {
     /// assert!(rt.handle().time() >= t0);
     /// ```
     pub fn time(&self) -> Instant {
-        Instant::now()
+        self.inner.reactor.now()
     }
 
     /// Threads the blocking pool is running now.
@@ -210,6 +238,48 @@ pub(crate) const NO_RUNTIME: &str = "no weft runtime is running on this thread: 
     inside weft::run(..), Runtime::block_on(..) or a spawned task, or enter a runtime first \
     with Handle::enter()";
 
-const BLOCK_ON_WORKER: &str = "block_on was called on a weft worker thread: that would block the \
-    thread that has to drive the runtime. Await the future instead, or move the blocking code \
-    into spawn_blocking";
+const NESTED_BLOCK_ON: &str = "weft::run / block_on cannot be called from a running runtime \
+    (inside a task, or inside another run/block_on on this thread): await the future instead, \
+    or use spawn (asyncio: asyncio.run() cannot be called from a running event loop)";
+
+/// The future `block_on` drives: before each poll of the user's root future, the local
+/// tasks that are ready run (`spawn_local`).
+struct Root<'a, F> {
+    future: Pin<&'a mut F>,
+    locals: &'a local::LocalSet,
+}
+
+/// Counts a `block_on` thread as busy for a paused clock (see `Handle::block_on`), until
+/// dropped (also on unwind).
+#[cfg(feature = "test-util")]
+struct RootBusy<'a>(&'a crate::scheduler::Shared);
+
+#[cfg(feature = "test-util")]
+impl<'a> RootBusy<'a> {
+    fn enter(shared: &'a crate::scheduler::Shared) -> RootBusy<'a> {
+        shared.roots_polling.fetch_add(1, SeqCst);
+        RootBusy(shared)
+    }
+}
+
+#[cfg(feature = "test-util")]
+impl Drop for RootBusy<'_> {
+    fn drop(&mut self) {
+        self.0.roots_polling.fetch_sub(1, SeqCst);
+        self.0.nudge_paused_driver();
+    }
+}
+
+impl<F: Future> Future for Root<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.get_mut();
+        let more_local_work = this.locals.run_ready(cx.waker());
+        let polled = this.future.as_mut().poll(cx);
+        if polled.is_pending() && more_local_work {
+            cx.waker().wake_by_ref();
+        }
+        polled
+    }
+}

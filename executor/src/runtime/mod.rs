@@ -19,11 +19,13 @@ mod builder;
 pub(crate) mod context;
 pub(crate) mod handle;
 mod introspect;
+mod local;
 
 pub use builder::Builder;
 pub use context::EnterGuard;
 pub use handle::Handle;
 pub use introspect::{RuntimeMetrics, SlowPoll, TaskInfo, TaskState};
+pub use local::spawn_local;
 
 use crate::scheduler::{Shared, worker};
 use crate::task::Task;

@@ -114,6 +114,12 @@ impl Idle {
         }
     }
 
+    /// True when every worker is asleep (or on its way to sleep).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn all_parked(&self) -> bool {
+        unparked(self.state.load(SeqCst)) == 0
+    }
+
     /// Whether any worker is searching or awake-but-idle (for tests and metrics).
     #[cfg(all(test, not(loom)))]
     pub(crate) fn counts(&self) -> (usize, usize) {

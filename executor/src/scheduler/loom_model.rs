@@ -24,12 +24,13 @@ struct BlockingDriver {
 }
 
 impl Driver for BlockingDriver {
-    fn turn(&self, _timeout: Option<Duration>) {
+    fn turn(&self, _timeout: Option<Duration>) -> usize {
         let mut notified = self.notified.lock().unwrap();
         while !*notified {
             notified = self.cv.wait(notified).unwrap();
         }
         *notified = false;
+        0
     }
     fn notify(&self) {
         *self.notified.lock().unwrap() = true;

@@ -57,6 +57,10 @@ pub(crate) struct Shared {
     pub(crate) debug: bool,
     pub(crate) slow_poll: Option<(std::time::Duration, SlowPollHandler)>,
     shutdown: AtomicBool,
+    /// Root futures (`block_on`) being polled right now: while any is, the runtime is not
+    /// idle, and a paused clock must not auto-advance.
+    #[cfg(feature = "test-util")]
+    pub(crate) roots_polling: std::sync::atomic::AtomicUsize,
 }
 
 /// Receives reports of polls that took longer than the threshold.
@@ -109,6 +113,8 @@ impl Shared {
             debug: diagnostics.debug,
             slow_poll: diagnostics.slow_poll,
             shutdown: AtomicBool::new(false),
+            #[cfg(feature = "test-util")]
+            roots_polling: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -174,6 +180,26 @@ impl Shared {
     pub(crate) fn unpark_all(&self) {
         for parker in self.parkers.iter() {
             parker.unpark();
+        }
+    }
+
+    /// Whether nothing in the runtime can make progress without time passing: every worker
+    /// asleep, no queued task, no root future being polled, no blocking job running. Then a
+    /// paused clock may auto-advance (feature `test-util`).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn runtime_is_idle(&self) -> bool {
+        self.idle.all_parked()
+            && !self.has_visible_work()
+            && self.roots_polling.load(SeqCst) == 0
+            && self.blocking.busy_threads() == 0
+    }
+
+    /// With a paused clock, something just went idle: let the worker in the driver look
+    /// again whether the whole runtime is idle and the clock should jump.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn nudge_paused_driver(&self) {
+        if self.driver.clock_paused() {
+            self.driver.notify();
         }
     }
 

@@ -18,19 +18,39 @@ use std::time::Duration;
 /// The executor guarantees that only one thread calls [`turn`](Driver::turn) at a time.
 pub(crate) trait Driver: Send + Sync + 'static {
     /// Waits for events for at most `timeout` (`None`: until an event or a notification) and
-    /// dispatches them, waking the tasks they concern.
-    fn turn(&self, timeout: Option<Duration>);
+    /// dispatches them, waking the tasks they concern. Returns how many it woke.
+    fn turn(&self, timeout: Option<Duration>) -> usize;
     /// Makes a blocked `turn` return promptly (and the next one, if none is blocked).
     fn notify(&self);
+    /// The driver's clock stands still (a paused test clock).
+    #[cfg(feature = "test-util")]
+    fn clock_paused(&self) -> bool {
+        false
+    }
+    /// Jumps a paused clock to the next timer and fires it; true if the clock moved.
+    #[cfg(feature = "test-util")]
+    fn auto_advance(&self) -> bool {
+        false
+    }
 }
 
 impl Driver for weft_reactor::Reactor {
-    fn turn(&self, timeout: Option<Duration>) {
-        weft_reactor::Reactor::turn(self, timeout);
+    fn turn(&self, timeout: Option<Duration>) -> usize {
+        weft_reactor::Reactor::turn(self, timeout)
     }
 
     fn notify(&self) {
         weft_reactor::Reactor::notify(self);
+    }
+
+    #[cfg(feature = "test-util")]
+    fn clock_paused(&self) -> bool {
+        self.is_clock_paused()
+    }
+
+    #[cfg(feature = "test-util")]
+    fn auto_advance(&self) -> bool {
+        weft_reactor::Reactor::auto_advance(self)
     }
 }
 
@@ -66,6 +86,20 @@ impl DriverSlot {
     pub(crate) fn poll_now(&self) {
         if let Some(lease) = self.try_acquire() {
             lease.driver.turn(Some(Duration::ZERO));
+        }
+    }
+
+    /// Whether the driver's clock is paused (feature `test-util`).
+    #[cfg(feature = "test-util")]
+    pub(crate) fn clock_paused(&self) -> bool {
+        self.driver.as_deref().is_some_and(|d| d.clock_paused())
+    }
+
+    /// Interrupts the thread blocked in the driver, if any.
+    #[cfg(feature = "test-util")]
+    pub(crate) fn notify(&self) {
+        if let Some(driver) = &self.driver {
+            driver.notify();
         }
     }
 }
@@ -106,7 +140,15 @@ impl Parker {
 
     /// Sleeps until [`unpark`](Self::unpark) (or an earlier unpark that was not consumed yet),
     /// or until driver events arrive when this worker holds the driver.
+    #[cfg_attr(feature = "test-util", allow(dead_code))]
     pub(crate) fn park(&self) {
+        self.park_or_advance(&|| false);
+    }
+
+    /// [`park`](Self::park), but when this worker gets the driver, the driver's clock is
+    /// paused and `runtime_idle` says nothing else can make progress, it advances the clock
+    /// to the next timer instead of sleeping (feature `test-util`'s auto-advance).
+    pub(crate) fn park_or_advance(&self, runtime_idle: &dyn Fn() -> bool) {
         if self
             .state
             .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
@@ -115,12 +157,12 @@ impl Parker {
             return;
         }
         match self.driver.try_acquire() {
-            Some(lease) => self.park_driver(lease),
+            Some(lease) => self.park_driver(lease, runtime_idle),
             None => self.park_condvar(),
         }
     }
 
-    fn park_driver(&self, lease: DriverLease<'_>) {
+    fn park_driver(&self, lease: DriverLease<'_>, runtime_idle: &dyn Fn() -> bool) {
         if let Err(actual) = self
             .state
             .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
@@ -129,6 +171,17 @@ impl Parker {
             self.state.store(EMPTY, SeqCst);
             return;
         }
+        #[cfg(feature = "test-util")]
+        if lease.driver.clock_paused()
+            && runtime_idle()
+            && (lease.driver.turn(Some(Duration::ZERO)) > 0 || lease.driver.auto_advance())
+        {
+            // Ready I/O or a jump of the clock woke tasks: back to the run loop.
+            self.state.store(EMPTY, SeqCst);
+            return;
+        }
+        #[cfg(not(feature = "test-util"))]
+        let _ = runtime_idle;
         lease.driver.turn(None);
         // NOTIFIED (an unpark came) or still PARKED_DRIVER (events or a timer woke us).
         self.state.store(EMPTY, SeqCst);

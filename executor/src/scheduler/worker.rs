@@ -171,7 +171,12 @@ impl Core {
         if shared.has_visible_work() {
             shared.notify_parked();
         }
+        #[cfg(feature = "test-util")]
+        shared.nudge_paused_driver();
         loop {
+            #[cfg(feature = "test-util")]
+            shared.parkers[self.index].park_or_advance(&|| shared.runtime_is_idle());
+            #[cfg(not(feature = "test-util"))]
             shared.parkers[self.index].park();
             if !shared.idle.transition_worker_from_parked(self.index) {
                 // A notifier woke us for new work and counted us as a searcher.

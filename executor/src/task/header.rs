@@ -48,7 +48,9 @@ pub(crate) struct Vtable {
     pub(crate) read_output: unsafe fn(NonNull<Header>, *mut ()),
     /// Drops the output a detached handle left behind.
     pub(crate) drop_output: unsafe fn(NonNull<Header>),
-    /// The caller won `Cancel::Claimed`: drop the future and complete the task.
+    /// The caller won `Cancel::Claimed` (it holds `RUNNING` and a reference, which it gives
+    /// up): drop the future and complete the task — here, or, when the scheduler says this
+    /// thread may not drop the future, later on a thread that may.
     pub(crate) cancel_claimed: unsafe fn(NonNull<Header>),
     /// For a complete task whose output the caller owns: did it end in a panic?
     pub(crate) output_is_panic: unsafe fn(NonNull<Header>) -> bool,

@@ -70,6 +70,12 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// The task completed: forget it. True when the scheduler held a reference for it, which
     /// the caller then releases.
     fn release(&self, task: TaskRef) -> bool;
+    /// A cancellation claimed the idle task on this thread (it holds `RUNNING` and a
+    /// reference): true when the scheduler takes it over, to drop the future on another
+    /// thread (a local task's owner); false to drop it here.
+    fn defer_claimed_cancel(&self, _task: TaskRef) -> bool {
+        false
+    }
 }
 
 /// A queue entry: the right (and duty) to run a scheduled task once. Owns one reference.
@@ -77,8 +83,10 @@ pub(crate) struct Notified {
     raw: NonNull<Header>,
 }
 
-// SAFETY: a queue entry is a counted reference to a `Send` task; running it from another
-// thread is what work stealing does, and the state word makes that exclusive.
+// SAFETY: a queue entry is a counted reference, and the state word makes running it
+// exclusive. For runtime tasks (whose futures are `Send`) running it on any thread is what
+// work stealing does; a local task's entry may travel (a waker on another thread queues it
+// for its owner) but its scheduler only ever runs it on the owner thread.
 unsafe impl Send for Notified {}
 
 impl Notified {
@@ -183,6 +191,26 @@ pub(crate) fn new_task<F, S>(future: F, scheduler: S, origin: Origin) -> (Task<F
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the future is `Send`, so any thread may poll and drop it.
+    unsafe { new_unsend_task(future, scheduler, origin) }
+}
+
+/// Allocates a task whose future need not be `Send` (a local task).
+///
+/// # Safety
+///
+/// `scheduler` must poll the task, and drop its future (by running claimed cancellations,
+/// see [`Schedule::defer_claimed_cancel`]), only on a thread where `F` may be used.
+pub(crate) unsafe fn new_unsend_task<F, S>(
+    future: F,
+    scheduler: S,
+    origin: Origin,
+) -> (Task<F::Output>, Notified)
+where
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     let raw = raw::allocate(future, scheduler, origin);

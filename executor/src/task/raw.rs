@@ -5,6 +5,11 @@
 //! output reuses the future's slot). The functions here are instantiated per `(F, S)` and
 //! reached through the header's `&'static Vtable`, so queues and wakers stay untyped.
 //!
+//! Nothing here requires `F: Send`: which threads may poll and drop a future is the
+//! scheduler's business. Runtime tasks are `Send` (checked where they are spawned); local
+//! tasks (`spawn_local`) are not, and their scheduler runs them, and any cancellation that
+//! would drop their future, on their owner thread only.
+//!
 //! Panics never escape a task: polls and drops of the future and its output run under
 //! `catch_unwind`, and a panic becomes the task's `JoinError` (or, where nobody will read
 //! that — a detached task, a cancelled task's discarded value — goes to the scheduler's
@@ -58,9 +63,9 @@ struct Cell<F: Future, S> {
 
 struct VtableFor<F, S>(PhantomData<(F, S)>);
 
-impl<F: Future + Send + 'static, S: Schedule> VtableFor<F, S>
+impl<F: Future + 'static, S: Schedule> VtableFor<F, S>
 where
-    F::Output: Send + 'static,
+    F::Output: 'static,
 {
     const VTABLE: Vtable = Vtable {
         poll: poll::<F, S>,
@@ -77,8 +82,8 @@ where
 /// (the handle's and the returned entry's).
 pub(crate) fn allocate<F, S>(future: F, scheduler: S, origin: super::Origin) -> NonNull<Header>
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     let cell = Box::new(Cell {
@@ -133,8 +138,8 @@ enum Polled<T> {
 
 unsafe fn poll<F, S>(ptr: NonNull<Header>)
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     // SAFETY: the caller hands us a queue entry's reference, which keeps the task alive.
@@ -159,8 +164,8 @@ where
 /// The caller holds `RUNNING` and a reference to the task.
 unsafe fn poll_future<F, S>(ptr: NonNull<Header>) -> Polled<F::Output>
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     // SAFETY: the caller's reference keeps the cell alive for this whole function, and
@@ -223,8 +228,8 @@ where
 /// The caller holds `RUNNING` and a reference to the task, which it gives up.
 unsafe fn after_pending<F, S>(ptr: NonNull<Header>, self_woken: bool)
 where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
+    F: Future + 'static,
+    F::Output: 'static,
     S: Schedule,
 {
     let to_idle = {
@@ -423,6 +428,16 @@ fn discard_output<F: Future, S: Schedule>(cell: &Cell<F, S>) {
 }
 
 unsafe fn cancel_claimed<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    let deferred = {
+        // SAFETY: `Cancel::Claimed` gave the caller a reference, which keeps the cell alive
+        // through this block.
+        let cell = unsafe { cell::<F, S>(ptr) };
+        cell.scheduler.defer_claimed_cancel(TaskRef(ptr))
+    };
+    if deferred {
+        // The scheduler runs this again on the thread that may drop the future.
+        return;
+    }
     // SAFETY: `Cancel::Claimed` gave the caller a reference and `RUNNING`.
     let outcome = Err(unsafe { cancelled_outcome::<F, S>(ptr) });
     // SAFETY: `Cancel::Claimed` gave the caller a reference and `RUNNING`, passed on here.

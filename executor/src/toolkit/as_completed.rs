@@ -250,7 +250,7 @@ impl std::error::Error for AsCompletedError {}
 #[derive(Debug)]
 pub struct AsCompletedTimeout<T> {
     inner: AsCompleted<T>,
-    deadline: std::time::Instant,
+    deadline: weft_reactor::time::Instant,
 }
 
 /// Like [`as_completed`], but once `timeout` has passed, every outcome not yet finished comes
@@ -278,7 +278,7 @@ where
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    let deadline = weft_reactor::time::saturating_add(std::time::Instant::now(), timeout);
+    let deadline = weft_reactor::time::saturating_add(weft_reactor::time::Instant::now(), timeout);
     AsCompletedTimeout {
         inner: as_completed(futures),
         deadline,

@@ -13,7 +13,9 @@ use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::Instant;
 
 use super::saturating_add;
 use super::sleep::{Sleep, sleep_until};
@@ -118,7 +120,8 @@ pub fn interval(period: Duration) -> Interval {
 ///     assert!(Instant::now() >= start);
 /// });
 /// ```
-pub fn interval_at(start: Instant, period: Duration) -> Interval {
+pub fn interval_at(start: impl Into<Instant>, period: Duration) -> Interval {
+    let start = start.into();
     assert!(
         !period.is_zero(),
         "weft::time::interval: the period must be greater than zero"
@@ -232,7 +235,8 @@ impl Interval {
     ///     assert_eq!(ticks.tick().await, at);
     /// });
     /// ```
-    pub fn reset_at(&mut self, deadline: Instant) {
+    pub fn reset_at(&mut self, deadline: impl Into<Instant>) {
+        let deadline = deadline.into();
         self.next.reset(deadline);
     }
 

@@ -7,9 +7,12 @@
 //! or drop removes the node. Timers resolve to 1 ms, always rounded *up*: they never complete
 //! before their deadline, checked against the clock on every completion.
 //!
-//! **Instant.** [`Instant`] is `std::time::Instant`, re-exported: the runtime clock is the
-//! monotonic OS clock, so instants from the standard library, other crates and weft mix
-//! freely (asyncio's `loop.time()` is `Instant::now()`).
+//! **Instant.** [`Instant`] is a moment on the runtime clock (asyncio's `loop.time()` is
+//! `Instant::now()`): a `std::time::Instant` underneath, converting to and from it and
+//! comparing with it directly, but its `now()` reads the current runtime's clock, which a test
+//! can pause and advance (feature `test-util`: [`pause`], [`resume`], [`advance`]). Every
+//! timer here measures time on that clock; functions that take a deadline accept either kind
+//! of instant.
 //!
 //! **Saturation.** Durations that would overflow an `Instant` (`Duration::MAX`, say) saturate
 //! to a deadline about a century ahead ([`far_future`]); the wheel itself accepts any
@@ -20,17 +23,22 @@
 //! reactor panics with a message that says so.
 
 pub(crate) mod clock;
+mod instant;
 mod interval;
 mod sleep;
+#[cfg(feature = "test-util")]
+mod test_clock;
 mod timeout;
 pub(crate) mod wheel;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use instant::Instant;
 pub use interval::{Interval, MISSED_TICK_TOLERANCE, MissedTickBehavior, interval, interval_at};
 pub use sleep::{Sleep, sleep, sleep_until};
-pub use std::time::Instant;
+#[cfg(feature = "test-util")]
+pub use test_clock::{advance, pause, resume};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
 
 use crate::Reactor;
@@ -40,6 +48,7 @@ const NO_RUNTIME: &str = "weft timers need a running weft runtime: call this ins
     weft::run / Runtime::block_on or a spawned task";
 
 /// The current reactor, or the plain panic that timers need one.
+#[track_caller]
 fn current_reactor() -> Arc<Reactor> {
     crate::try_current().unwrap_or_else(|| panic!("{NO_RUNTIME}"))
 }
@@ -51,7 +60,8 @@ const FAR_FUTURE_SECS: u64 = 100 * 365 * 24 * 60 * 60;
 /// durations saturate to.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use weft_reactor::time::Instant;
 /// let now = Instant::now();
 /// assert!(weft_reactor::time::far_future(now) > now + Duration::from_secs(50 * 365 * 86_400));
 /// ```
@@ -70,7 +80,8 @@ pub fn far_future(from: Instant) -> Instant {
 /// `from + duration`, saturating to [`far_future`] instead of overflowing.
 ///
 /// ```
-/// use std::time::{Duration, Instant};
+/// use std::time::Duration;
+/// use weft_reactor::time::Instant;
 /// let now = Instant::now();
 /// assert_eq!(weft_reactor::time::saturating_add(now, Duration::from_secs(1)), now + Duration::from_secs(1));
 /// assert_eq!(weft_reactor::time::saturating_add(now, Duration::MAX), weft_reactor::time::far_future(now));

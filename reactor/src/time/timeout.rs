@@ -13,7 +13,9 @@ use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::Instant;
 
 use pin_project_lite::pin_project;
 
@@ -54,7 +56,10 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 ///     assert!(Instant::now() >= deadline);
 /// });
 /// ```
-pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::IntoFuture> {
+pub fn timeout_at<F: IntoFuture>(
+    deadline: impl Into<Instant>,
+    future: F,
+) -> Timeout<F::IntoFuture> {
     Timeout {
         future: Some(future.into_future()),
         deadline: sleep_until(deadline),
@@ -111,7 +116,7 @@ impl<F> Timeout<F> {
     ///     assert!(guarded.await.is_ok());
     /// });
     /// ```
-    pub fn reschedule(self: Pin<&mut Self>, deadline: Instant) {
+    pub fn reschedule(self: Pin<&mut Self>, deadline: impl Into<Instant>) {
         self.project().deadline.reset(deadline);
     }
 

@@ -1,0 +1,234 @@
+//! Local tasks: `spawn_local` futures that need not be `Send`, run on the thread inside
+//! `run`/`block_on`, interleaved with its root future (asyncio's tasks are all like this).
+//!
+//! `block_on` makes a [`LocalSet`] current on its thread for as long as it runs. A local task
+//! is an ordinary raw task whose scheduler is the set's [`LocalQueue`]: its wakers may fire on
+//! any thread (a timer on a worker, say), so they push the queue entry under a mutex and wake
+//! the root future's waker, which brings the `block_on` thread round; the thread then runs
+//! what is queued before it polls the root again. Nothing but that thread ever polls a local
+//! task or drops its future: a cancellation claimed on another thread (through an
+//! `AbortHandle`) is queued too, and carried out here.
+//!
+//! When `block_on` returns (or unwinds), the set closes: every local task still alive is
+//! cancelled and its future dropped on this thread, and whatever that wakes or spawns is
+//! dropped as well, until nothing is left — asyncio's `run()` epilogue, for local tasks.
+
+use super::Handle;
+use crate::scheduler::PanicHandler;
+use crate::scheduler::registry::Registry;
+use crate::task::{self, Notified, Origin, Schedule, Task, TaskRef};
+use parking_lot::Mutex;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::Location;
+use std::sync::Arc;
+use std::task::Waker;
+use std::thread::ThreadId;
+
+/// Local tasks run per visit of the `block_on` thread before the root future is polled
+/// again, so a busy set cannot starve the root.
+const RUN_PER_VISIT: usize = 61;
+
+crate::loom::local! {
+    /// The local set of the `block_on` running on this thread, if any.
+    static CURRENT: RefCell<Option<Arc<LocalQueue>>> = RefCell::new(None);
+}
+
+/// What a local queue holds.
+enum Entry {
+    /// A local task to poll.
+    Run(Notified),
+    /// A cancellation claimed on another thread: the task holds `RUNNING` and a reference,
+    /// and its future must be dropped here.
+    Cancel(TaskRef),
+}
+
+// SAFETY: entries only travel into the queue; both kinds are run on the owner thread only
+// (see `LocalQueue::run_ready`), so a local future is never touched elsewhere.
+unsafe impl Send for Entry {}
+
+/// The scheduler of one `block_on`'s local tasks.
+pub(crate) struct LocalQueue {
+    owner: ThreadId,
+    entries: Mutex<VecDeque<Entry>>,
+    /// Wakes the `block_on` thread: the root future's current waker.
+    root_waker: Mutex<Option<Waker>>,
+    /// Idle local tasks, so closing can cancel the ones nothing will wake.
+    registry: Registry,
+    panic_handler: PanicHandler,
+}
+
+impl LocalQueue {
+    fn push(&self, entry: Entry) {
+        self.entries.lock().push_back(entry);
+        let waker = self.root_waker.lock().clone();
+        if let Some(waker) = waker {
+            weft_coop::catch("waker", || waker.wake());
+        }
+    }
+
+    fn pop(&self) -> Option<Entry> {
+        self.entries.lock().pop_front()
+    }
+
+    /// Runs up to `max` queued entries on the owner thread; true when more are queued.
+    fn run_ready(&self, max: usize) -> bool {
+        debug_assert_eq!(std::thread::current().id(), self.owner);
+        for _ in 0..max {
+            match self.pop() {
+                Some(entry) => run(entry),
+                None => return false,
+            }
+        }
+        !self.entries.lock().is_empty()
+    }
+}
+
+fn run(entry: Entry) {
+    match entry {
+        Entry::Run(task) => task.run(),
+        Entry::Cancel(task) => {
+            // SAFETY: the entry carries the claimed cancellation's reference and `RUNNING`;
+            // on the owner thread the scheduler does not defer it again.
+            unsafe { (task.header().vtable.cancel_claimed)(task.0) }
+        }
+    }
+}
+
+/// A local task's scheduler handle.
+#[derive(Clone)]
+struct LocalScheduler(Arc<LocalQueue>);
+
+impl Schedule for LocalScheduler {
+    fn schedule(&self, task: Notified) {
+        self.0.push(Entry::Run(task));
+    }
+
+    fn register(&self, task: TaskRef) -> bool {
+        self.0.registry.register(task)
+    }
+
+    fn release(&self, task: TaskRef) -> bool {
+        self.0.registry.release(task)
+    }
+
+    fn report_panic(&self, err: crate::JoinError) {
+        crate::scheduler::report(&self.0.panic_handler, err);
+    }
+
+    fn defer_claimed_cancel(&self, task: TaskRef) -> bool {
+        if std::thread::current().id() == self.0.owner {
+            return false;
+        }
+        self.0.push(Entry::Cancel(task));
+        true
+    }
+}
+
+/// The local set of one `block_on` call, current on its thread until dropped; dropping it
+/// closes the set (see the module docs).
+pub(crate) struct LocalSet {
+    queue: Arc<LocalQueue>,
+    previous: Option<Arc<LocalQueue>>,
+}
+
+impl LocalSet {
+    /// Makes a new local set current on this thread.
+    pub(crate) fn enter(handle: &Handle) -> LocalSet {
+        let queue = Arc::new(LocalQueue {
+            owner: std::thread::current().id(),
+            entries: Mutex::new(VecDeque::new()),
+            root_waker: Mutex::new(None),
+            registry: Registry::new(1),
+            panic_handler: handle.inner.shared.panic_handler.clone(),
+        });
+        let previous = CURRENT.with(|c| c.replace(Some(queue.clone())));
+        LocalSet { queue, previous }
+    }
+
+    /// Before each poll of the root future: remembers its waker (local wakes go there) and
+    /// runs the local tasks that are ready. True when more are ready than one visit runs.
+    pub(crate) fn run_ready(&self, root_waker: &Waker) -> bool {
+        {
+            let mut current = self.queue.root_waker.lock();
+            if !current.as_ref().is_some_and(|w| w.will_wake(root_waker)) {
+                *current = Some(root_waker.clone());
+            }
+        }
+        self.queue.run_ready(RUN_PER_VISIT)
+    }
+}
+
+impl Drop for LocalSet {
+    fn drop(&mut self) {
+        // Close first: a local task that goes idle or is spawned from now on is cancelled
+        // at once (its registration is refused).
+        for idle in self.queue.registry.close_and_take() {
+            idle.cancel_and_release();
+        }
+        while let Some(entry) = self.queue.pop() {
+            match entry {
+                Entry::Run(task) => task.cancel_and_run(),
+                cancel @ Entry::Cancel(_) => run(cancel),
+            }
+        }
+        *self.queue.root_waker.lock() = None;
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|c| c.replace(previous));
+    }
+}
+
+/// True inside `run`/`block_on` on this thread.
+pub(crate) fn in_block_on() -> bool {
+    CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+}
+
+/// Spawns a task whose future need not be `Send`, on the thread running `weft::run` or
+/// `block_on`; it runs there, interleaved with the root future (asyncio's tasks are all
+/// like this). Local tasks still alive when `run`/`block_on` returns are cancelled and
+/// dropped on that thread.
+///
+/// # Panics
+///
+/// Outside `run`/`block_on` (on a worker thread, in a blocking job, on a plain thread).
+///
+/// ```
+/// use std::rc::Rc;
+/// let total = weft_executor::run(async {
+///     let shared = Rc::new(std::cell::Cell::new(0)); // not Send
+///     let tasks: Vec<_> = (1..=3)
+///         .map(|i| {
+///             let shared = shared.clone();
+///             weft_executor::spawn_local(async move { shared.set(shared.get() + i) })
+///         })
+///         .collect();
+///     for task in tasks {
+///         task.await.unwrap();
+///     }
+///     shared.get()
+/// });
+/// assert_eq!(total, 6);
+/// ```
+#[track_caller]
+pub fn spawn_local<F>(future: F) -> Task<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let location = Location::caller();
+    let queue = CURRENT.with(|c| c.borrow().clone()).unwrap_or_else(|| {
+        panic!(
+            "weft::spawn_local must be called inside weft::run / Runtime::block_on, on the \
+             thread running it (from the root future or a local task): local tasks run on \
+             that thread. Use weft::spawn for a Send future"
+        )
+    });
+    // SAFETY: `LocalScheduler` polls the task and drops its future only on `queue.owner`,
+    // this thread, which is the one the future was created on.
+    let (task, entry) = unsafe {
+        task::new_unsend_task(future, LocalScheduler(queue.clone()), Origin::at(location))
+    };
+    queue.push(Entry::Run(entry));
+    task
+}
