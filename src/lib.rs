@@ -50,6 +50,7 @@
 //! one I/O reactor shared by all workers.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::undocumented_unsafe_blocks)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub use weft_executor::{
     AbortHandle, AsCompleted, AsCompletedError, AsCompletedTimeout, Builder, CallbackHandle,
@@ -87,7 +88,11 @@ pub mod net {
     pub use weft_reactor::net::*;
 }
 
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub mod process;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub mod signal;
 
 /// asyncio's synchronization primitives and queues — thread-safe, cancel-safe, FIFO-fair.

@@ -52,12 +52,15 @@ mod socket;
 mod split;
 mod tcp;
 mod udp;
+#[cfg(unix)]
 mod unix;
 
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, SplitStream, WriteHalf};
 pub use std::net::Shutdown;
 pub use tcp::{Incoming, TcpListener, TcpStream};
 pub use udp::UdpSocket;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use unix::{UnixDatagram, UnixIncoming, UnixListener, UnixStream};
 
 /// The ecosystem I/O traits that every stream type here implements, re-exported so that
