@@ -108,11 +108,11 @@ pub mod net {
     pub use weft_reactor::net::*;
 }
 
-#[cfg(feature = "process")]
-#[cfg_attr(docsrs, doc(cfg(feature = "process")))]
+#[cfg(all(unix, feature = "process"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "process"))))]
 pub mod process;
-#[cfg(feature = "signal")]
-#[cfg_attr(docsrs, doc(cfg(feature = "signal")))]
+#[cfg(all(unix, feature = "signal"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "signal"))))]
 pub mod signal;
 
 /// asyncio's synchronization primitives and queues — thread-safe, cancel-safe, FIFO-fair.

@@ -1,11 +1,25 @@
 //! Unix signals as async events (asyncio's `loop.add_signal_handler`, and `ctrl_c`).
 //!
-//! A signal handler may do almost nothing safely, so weft's handler only bumps a per-signal
-//! counter and writes one byte to a self-pipe. One dispatcher thread (started on first use)
-//! blocks on that pipe and wakes every listener of the signals whose counters moved. A
-//! [`Signal`] remembers the last count it saw, so deliveries that arrive while nobody is
-//! polling are not lost — several deliveries in a row may coalesce into one wake-up, as with
-//! any signal API. Listening works from any runtime, or none.
+//! # Design
+//!
+//! The OS side is the platform layer's signal hub ([`weft_reactor::sys::signal`]): one
+//! handler that only bumps a per-signal delivery counter and writes a byte to a non-blocking
+//! self-pipe. A [`Signal`] remembers the count it saw last, so deliveries that arrive while
+//! nobody is polling are not lost — several deliveries in a row may coalesce into one
+//! wake-up, as with any signal API.
+//!
+//! Waiting goes through the reactor of the runtime the listener's task runs on, with no
+//! thread of its own. The signal registry is process-wide while reactors belong to runtimes,
+//! so each listener that has to wait registers its own duplicate of the pipe's read end with
+//! the reactor current at that moment (and registers again if it is later polled under
+//! another runtime). When the pipe turns readable, the woken listener drains it and wakes
+//! every waiting listener — they may sit in other runtimes, and once the pipe is drained their
+//! own reactors may never see the readiness. For that, each waiting listener keeps exactly one
+//! waker in a process-wide table keyed by its id. Whoever wakes checks its own counter, so a
+//! listener of another signal just waits again.
+//!
+//! A listener can be created anywhere, before any runtime exists; deliveries count from then
+//! on. Waiting needs a weft runtime on the polling thread (its reactor does the waiting).
 //!
 //! Installing a listener replaces the signal's default action (for SIGINT: killing the
 //! process) for the rest of the process, as in asyncio; a handler installed earlier by other
@@ -19,17 +33,26 @@
 //! # }).unwrap();
 //! ```
 
+use crate::io::Async;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::future::poll_fn;
-use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
-use std::task::{Poll, Waker};
+use std::io::{self, PipeReader};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Weak};
+use std::task::{Context, Poll, Waker};
+use weft_reactor::Reactor;
+use weft_reactor::sys::signal as hub;
 
-/// The signals below this number can be listened to (covers every standard Linux signal).
-const MAX_SIGNAL: usize = 65;
+/// The message for a listener that has to wait outside a runtime.
+const NO_RUNTIME: &str = "waiting for a signal needs a running weft runtime on this thread \
+    (its reactor watches the signal pipe): await it inside weft::run, Runtime::block_on or a \
+    spawned task";
+
+/// One waker per waiting listener, keyed by its id: a `recv` polled again replaces its own
+/// entry, so the table never holds more entries than there are listeners. Whoever drains the
+/// signal pipe takes and wakes them all.
+static WAKERS: LazyLock<Mutex<HashMap<u64, Waker>>> = LazyLock::new(Default::default);
 
 /// A signal to listen for.
 ///
@@ -112,108 +135,27 @@ impl SignalKind {
 /// ```
 #[derive(Debug)]
 pub struct Signal {
-    signum: usize,
-    seen: u64,
-    /// This listener's key in the registry's waker table.
+    signum: i32,
+    /// The delivery count this listener has seen.
+    seen: usize,
+    /// This listener's key in the waker table.
     id: u64,
+    /// The signal pipe, registered with the reactor this listener last waited in.
+    watch: Option<PipeWatch>,
 }
 
-struct Registry {
-    counts: [AtomicU64; MAX_SIGNAL],
-    installed: Mutex<[bool; MAX_SIGNAL]>,
-    /// One waker per pending listener, keyed by its id: a `recv` polled again replaces its
-    /// own entry, so the table never holds more entries than there are listeners.
-    wakers: Mutex<HashMap<u64, Waker>>,
-    /// The self-pipe's write end, for the handler (`-1` until set up).
-    write_fd: AtomicI32,
-}
-
-static REGISTRY: OnceLock<Registry> = OnceLock::new();
-
-fn registry() -> io::Result<&'static Registry> {
-    if let Some(r) = REGISTRY.get() {
-        return Ok(r);
-    }
-    let (read, write) = self_pipe()?;
-    let registry = Registry {
-        counts: [const { AtomicU64::new(0) }; MAX_SIGNAL],
-        installed: Mutex::new([false; MAX_SIGNAL]),
-        wakers: Mutex::new(HashMap::new()),
-        write_fd: AtomicI32::new(-1),
-    };
-    let mut fresh = false;
-    let registry = REGISTRY.get_or_init(|| {
-        fresh = true;
-        registry
-    });
-    if fresh {
-        // The write end lives as long as the process: the handler may fire at any time.
-        registry
-            .write_fd
-            .store(write.as_raw_fd(), Ordering::Release);
-        std::mem::forget(write);
-        std::thread::Builder::new()
-            .name("weft-signal".into())
-            .spawn(move || dispatch(read, registry))?;
-    }
-    Ok(registry)
-}
-
-fn self_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: `fds` is a valid two-element out-array; pipe2 writes two new descriptors.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: pipe2 succeeded, so both descriptors are fresh and owned by nobody else.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
-}
-
-/// The dispatcher thread: sleeps on the self-pipe, wakes listeners after each delivery.
-fn dispatch(read: OwnedFd, registry: &'static Registry) {
-    let mut buf = [0u8; 64];
-    loop {
-        // SAFETY: `buf` is valid for `buf.len()` bytes and `read` is an open descriptor.
-        let n = unsafe { libc::read(read.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-        if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-            continue;
-        }
-        if n <= 0 {
-            return;
-        }
-        let wakers = std::mem::take(&mut *registry.wakers.lock());
-        for (_, waker) in wakers {
-            weft_coop::catch("waker", || waker.wake());
-        }
-    }
-}
-
-extern "C" fn on_signal(signum: libc::c_int) {
-    // Only async-signal-safe work here: atomics and write(2); errno is preserved.
-    let Some(registry) = REGISTRY.get() else {
-        return;
-    };
-    if let Some(count) = usize::try_from(signum)
-        .ok()
-        .and_then(|i| registry.counts.get(i))
-    {
-        count.fetch_add(1, Ordering::SeqCst);
-    }
-    let fd: RawFd = registry.write_fd.load(Ordering::Acquire);
-    if fd >= 0 {
-        // SAFETY: errno is thread-local and valid in a handler; it is saved and restored
-        // around write(2) so the interrupted code sees its own value.
-        unsafe {
-            let errno = *libc::__errno_location();
-            let byte = 1u8;
-            libc::write(fd, (&raw const byte).cast(), 1);
-            *libc::__errno_location() = errno;
-        }
-    }
+/// A duplicate of the signal pipe's read end registered with one reactor.
+#[derive(Debug)]
+struct PipeWatch {
+    pipe: Async<PipeReader>,
+    /// Which reactor: compared with the current one before each wait. Weak, because `pipe`
+    /// already keeps that reactor alive.
+    reactor: Weak<Reactor>,
 }
 
 /// Listens for `kind` from now on (asyncio's `add_signal_handler`). Each listener sees every
-/// delivery that happens after it was created (bursts may coalesce).
+/// delivery that happens after it was created (bursts may coalesce). Works outside a runtime
+/// too; only waiting needs one.
 ///
 /// # Errors
 ///
@@ -240,45 +182,32 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
         libc::SIGILL,
         libc::SIGFPE,
     ];
-    let index = usize::try_from(signum)
-        .ok()
-        .filter(|&i| i > 0 && i < MAX_SIGNAL && !forbidden.contains(&signum));
-    let Some(index) = index else {
+    let valid = usize::try_from(signum).is_ok_and(|i| i > 0 && i < hub::MAX_SIGNAL);
+    if !valid || forbidden.contains(&signum) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!(
                 "signal {signum} cannot be listened to (it is not a signal, or it cannot be caught safely)"
             ),
         ));
-    };
-    let registry = registry()?;
-    let mut installed = registry.installed.lock();
-    if !installed[index] {
-        // SAFETY: `action` is zero-initialised and then filled in; `on_signal` only does
-        // async-signal-safe work; the old action is not needed.
-        let rc = unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-            action.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(signum, &action, std::ptr::null_mut())
-        };
-        if rc != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        installed[index] = true;
     }
+    hub::listen(signum)?;
     static NEXT_ID: AtomicU64 = AtomicU64::new(0);
     Ok(Signal {
-        signum: index,
-        seen: registry.counts[index].load(Ordering::SeqCst),
+        signum,
+        seen: hub::deliveries(signum),
         id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        watch: None,
     })
 }
 
 impl Signal {
-    /// Waits for the next delivery. Always `Some` (the stream never ends); an `Option` so it
-    /// reads like other streams in a `while let`.
+    /// Waits for the next delivery. An `Option` so it reads like other streams in a
+    /// `while let`; the stream never ends on its own.
+    ///
+    /// `None` means waiting is impossible here: the listener was polled outside a weft
+    /// runtime, or the OS refused the descriptor it needs to wait (`EMFILE`). [`ctrl_c`]
+    /// reports such an error as an error.
     ///
     /// ```
     /// # weft::run(async {
@@ -289,42 +218,92 @@ impl Signal {
     /// # }).unwrap();
     /// ```
     pub async fn recv(&mut self) -> Option<()> {
-        let Ok(registry) = registry() else {
-            return None;
+        self.wait().await.ok()
+    }
+
+    /// [`recv`](Self::recv) with the reason when waiting is impossible.
+    pub(crate) async fn wait(&mut self) -> io::Result<()> {
+        poll_fn(|cx| self.poll_wait(cx)).await
+    }
+
+    fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.take_delivery() {
+            return Poll::Ready(Ok(()));
+        }
+        let pipe = match self.pipe_for_current_reactor() {
+            Ok(pipe) => pipe,
+            Err(err) => return Poll::Ready(Err(err)),
         };
-        poll_fn(|cx| {
-            let count = registry.counts[self.signum].load(Ordering::SeqCst);
-            if count != self.seen {
-                self.seen = count;
-                return Poll::Ready(Some(()));
+        // Drain until the pipe would block, which leaves this task's waker with the reactor
+        // for the next byte. `poll_read_with` spends the cooperative budget, so a storm of
+        // signals cannot hold the worker here.
+        loop {
+            match pipe.poll_read_with(cx, hub::drain) {
+                Poll::Ready(Ok(_)) => wake_all_listeners(),
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => break,
             }
-            {
-                let mut wakers = registry.wakers.lock();
-                match wakers.get(&self.id) {
-                    Some(waker) if waker.will_wake(cx.waker()) => {}
-                    _ => {
-                        wakers.insert(self.id, cx.waker().clone());
-                    }
+        }
+        {
+            let mut wakers = WAKERS.lock();
+            match wakers.get(&self.id) {
+                Some(waker) if waker.will_wake(cx.waker()) => {}
+                _ => {
+                    let replaced = wakers.insert(self.id, cx.waker().clone());
+                    drop(wakers);
+                    drop(replaced);
                 }
             }
-            // Re-check after registering: a delivery in between must not be missed.
-            let count = registry.counts[self.signum].load(Ordering::SeqCst);
-            if count != self.seen {
-                self.seen = count;
-                return Poll::Ready(Some(()));
+        }
+        // Re-check after registering: a drain by another listener between our first check
+        // and the insert above took the table before our waker was in it, but it happened
+        // after the handler bumped the counter, so the counter shows the delivery.
+        if self.take_delivery() {
+            return Poll::Ready(Ok(()));
+        }
+        Poll::Pending
+    }
+
+    /// Whether a delivery arrived since the last one this listener reported.
+    fn take_delivery(&mut self) -> bool {
+        let count = hub::deliveries(self.signum);
+        let moved = count != self.seen;
+        self.seen = count;
+        moved
+    }
+
+    /// The signal pipe registered with the current reactor, registering it on first use and
+    /// again when the listener has moved to another runtime.
+    fn pipe_for_current_reactor(&mut self) -> io::Result<&Async<PipeReader>> {
+        let reactor = weft_reactor::try_current().ok_or_else(|| io::Error::other(NO_RUNTIME))?;
+        let watch = match self.watch.take() {
+            Some(watch) if std::ptr::eq(watch.reactor.as_ptr(), Arc::as_ptr(&reactor)) => watch,
+            stale => {
+                // Deregister from the old reactor first: its runtime may be gone.
+                drop(stale);
+                PipeWatch {
+                    pipe: Async::with_reactor(hub::pipe_reader()?, &reactor)?,
+                    reactor: Arc::downgrade(&reactor),
+                }
             }
-            Poll::Pending
-        })
-        .await
+        };
+        Ok(&self.watch.insert(watch).pipe)
+    }
+}
+
+/// Wakes every waiting listener, after a drain of the signal pipe: each checks its own
+/// counter. Foreign wakers are user code, so a panicking one is reported, not propagated.
+fn wake_all_listeners() {
+    let wakers = std::mem::take(&mut *WAKERS.lock());
+    for (_, waker) in wakers {
+        weft_coop::catch("waker", || waker.wake());
     }
 }
 
 impl Drop for Signal {
     fn drop(&mut self) {
-        if let Some(registry) = REGISTRY.get() {
-            let waker = registry.wakers.lock().remove(&self.id);
-            drop(waker);
-        }
+        let waker = WAKERS.lock().remove(&self.id);
+        drop(waker);
     }
 }
 
@@ -338,10 +317,15 @@ impl Drop for Signal {
 /// ```
 #[doc(hidden)]
 pub fn registered_wakers() -> usize {
-    REGISTRY.get().map_or(0, |r| r.wakers.lock().len())
+    WAKERS.lock().len()
 }
 
 /// Waits for Ctrl-C (SIGINT). The first call stops SIGINT from killing the process.
+///
+/// # Errors
+///
+/// The OS error when the handler cannot be installed, or when waiting is impossible (outside
+/// a weft runtime, or no descriptor left for the signal pipe).
 ///
 /// ```no_run
 /// # weft::run(async {
@@ -351,6 +335,5 @@ pub fn registered_wakers() -> usize {
 /// # }).unwrap();
 /// ```
 pub async fn ctrl_c() -> io::Result<()> {
-    signal(SignalKind::interrupt())?.recv().await;
-    Ok(())
+    signal(SignalKind::interrupt())?.wait().await
 }

@@ -32,6 +32,35 @@
 //! timer, and never an early completion. A timer inserted from any thread with a deadline
 //! earlier than the one a blocked turn sleeps towards interrupts that turn. See [`time`].
 //!
+//! # Platforms
+//!
+//! Every OS call goes through one platform layer, [`sys`]: common Unix code, Linux-only fast
+//! paths behind `cfg(target_os = "linux")` with a portable fallback beside each, and nothing
+//! OS-specific anywhere else. `polling` speaks epoll on Linux and kqueue on macOS and the BSDs,
+//! both edge-triggered. Linux is tested in CI; macOS and the BSDs are built by construction —
+//! CI checks every `libc` item compiled for them against the `libc` crate's own Apple and
+//! FreeBSD definitions (`.ci/portability.py`). Windows is not supported yet; what it needs is
+//! below, and the code is arranged so that it adds modules rather than rewrites them.
+//! Unix-only items are marked `cfg(unix)`.
+//!
+//! ## Windows, on paper
+//!
+//! * **Poller.** `polling` drives IOCP through its AFD layer, which reports readiness for
+//!   *sockets only*. It has no edge mode there, so [`Reactor::new`] takes the oneshot path it
+//!   already has (`Reactor::new_oneshot` is that path, tested on Linux today).
+//! * **Sources.** A `sys/windows/` module beside `sys/unix/` gives the descriptor calls
+//!   (`ioctlsocket(FIONBIO)` for non-blocking mode, `WSAPoll` for the readiness probe), and
+//!   `Async<T>` gains a twin over `AsSocket + IoSafe` (registering the `RawSocket`) in a module
+//!   next to today's `AsFd` one, with the same methods; the socket types in [`net`] keep their
+//!   API. Unix-domain sockets stay Unix-only.
+//! * **Pipes and files.** Anonymous pipes cannot be polled through AFD, so a Windows child's
+//!   stdio and the facade's pipes run their reads and writes on the blocking pool, and exit is
+//!   awaited with a blocking wait there (or `RegisterWaitForSingleObject`).
+//! * **Signals.** Only `ctrl_c` exists: a `SetConsoleCtrlHandler` routine bumps the same
+//!   delivery counter and wakes the reactor through a loopback socket pair standing in for
+//!   the self-pipe (a handler routine runs on its own thread, so it may also call
+//!   `Reactor::notify`). `signal(SignalKind)` stays Unix-only.
+//!
 //! ```
 //! use std::time::{Duration, Instant};
 //!
@@ -49,26 +78,33 @@
 //! ```
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::undocumented_unsafe_blocks)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(unix)]
 mod r#async;
 mod context;
 #[doc(hidden)]
 pub mod doc_support;
 mod driver;
+#[cfg(unix)]
 mod io_safe;
 mod loom;
 pub mod net;
 mod readiness;
 mod source;
-mod sys;
+pub mod sys;
 pub mod time;
 mod wait_gate;
 
 #[cfg(all(test, loom))]
 mod loom_model;
 
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use r#async::{Async, Readable, Readiness, Writable};
 pub use context::{EnterGuard, enter, try_current};
 pub use driver::Reactor;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use io_safe::IoSafe;
 pub use time::{Elapsed, Instant, Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};

@@ -1,9 +1,8 @@
 //! `Child`: a running process, its pipes, and its exit.
 
+use super::exit::ExitWatch;
 use super::{ChildStderr, ChildStdin, ChildStdout, ExitStatus, Output};
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
-use weft_reactor::Async;
 
 /// A spawned process (asyncio's `Process`). Await [`wait`](Self::wait) for its exit status;
 /// the piped stdio ends are in the public fields.
@@ -27,8 +26,8 @@ pub struct Child {
     pub stdout: Option<ChildStdout>,
     /// The child's stderr, when piped.
     pub stderr: Option<ChildStderr>,
-    /// Readable once the child exits; `None` where pidfds are unavailable.
-    exit: Option<Async<std::fs::File>>,
+    /// How the child's exit is noticed (see `exit.rs`).
+    exit: ExitWatch,
     status: Option<ExitStatus>,
     kill_on_drop: bool,
 }
@@ -38,7 +37,7 @@ impl Child {
         let stdin = inner.stdin.take().map(ChildStdin::new).transpose()?;
         let stdout = inner.stdout.take().map(ChildStdout::new).transpose()?;
         let stderr = inner.stderr.take().map(ChildStderr::new).transpose()?;
-        let exit = pidfd(inner.id()).and_then(|fd| Async::new(std::fs::File::from(fd)).ok());
+        let exit = ExitWatch::for_child(inner.id());
         Ok(Child {
             inner,
             stdin,
@@ -64,6 +63,22 @@ impl Child {
         self.inner.id()
     }
 
+    /// How this child's exit is watched: `"pidfd"` or `"sigchld"` (see the
+    /// [module docs](super)). For tests that must know which path they exercise.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let mut child = weft::process::Command::new("true").spawn()?;
+    /// assert!(["pidfd", "sigchld"].contains(&child.exit_watch()));
+    /// child.wait().await?;
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    #[doc(hidden)]
+    pub fn exit_watch(&self) -> &'static str {
+        self.exit.name()
+    }
+
     /// Waits for the child to exit and returns its status; later calls return the same
     /// status. Closes the child's stdin first (so a child reading it sees EOF), as asyncio's
     /// `communicate` does.
@@ -81,23 +96,7 @@ impl Child {
         if let Some(status) = self.status {
             return Ok(status);
         }
-        let status = match &self.exit {
-            Some(exit) => {
-                // The pidfd turns readable when the child exits; reaping is then immediate.
-                exit.readable().await?;
-                match self.inner.try_wait()? {
-                    Some(status) => status,
-                    None => self.inner.wait()?,
-                }
-            }
-            None => {
-                // No pidfd: one blocking waitpid on the blocking pool.
-                let pid = self.inner.id();
-                weft_executor::spawn_blocking(move || blocking_wait(pid))
-                    .await
-                    .map_err(io::Error::other)??
-            }
-        };
+        let status = self.exit.wait(&mut self.inner).await?;
         self.status = Some(status);
         Ok(status)
     }
@@ -114,7 +113,7 @@ impl Child {
     /// # }).unwrap();
     /// ```
     pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
-        if self.status.is_none() && self.exit.is_some() {
+        if self.status.is_none() {
             self.status = self.inner.try_wait()?;
         }
         Ok(self.status)
@@ -181,41 +180,6 @@ impl Drop for Child {
         if self.kill_on_drop && self.status.is_none() && matches!(self.inner.try_wait(), Ok(None)) {
             let _ = self.inner.kill();
             let _ = self.inner.wait();
-        }
-    }
-}
-
-/// A pidfd for `pid`, or `None` where the kernel has none (before Linux 5.3, or elsewhere).
-#[cfg(target_os = "linux")]
-fn pidfd(pid: u32) -> Option<OwnedFd> {
-    let pid = libc::pid_t::try_from(pid).ok()?;
-    // SAFETY: pidfd_open takes a pid and a flags word and returns a new descriptor or -1; it
-    // touches no memory of ours.
-    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
-    let fd = i32::try_from(fd).ok().filter(|fd| *fd >= 0)?;
-    // SAFETY: the syscall succeeded, so `fd` is a fresh descriptor that nothing else owns.
-    Some(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-#[cfg(not(target_os = "linux"))]
-fn pidfd(_pid: u32) -> Option<OwnedFd> {
-    None
-}
-
-/// Reaps `pid` with a blocking `waitpid` (the fallback when there is no pidfd).
-fn blocking_wait(pid: u32) -> io::Result<ExitStatus> {
-    use std::os::unix::process::ExitStatusExt;
-    let pid = libc::pid_t::try_from(pid).map_err(io::Error::other)?;
-    let mut status = 0;
-    loop {
-        // SAFETY: `status` is a valid out-pointer for the duration of the call.
-        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
-        if r == pid {
-            return Ok(ExitStatus::from_raw(status));
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
         }
     }
 }

@@ -3,10 +3,13 @@
 //!
 //! The pipes are ordinary file descriptors registered with the reactor through
 //! [`Async`](crate::io::Async), so reading a child's output is the same readiness dance as a
-//! socket. Exit is watched with a *pidfd* (Linux 5.3+): the kernel makes it readable when the
-//! child exits, so `wait()` parks in the reactor like any other I/O and reaps the child with a
-//! non-blocking `waitpid`. Where pidfds are unavailable, `wait()` falls back to one blocking
-//! `waitpid` on the blocking pool.
+//! socket. Exit is awaited in the reactor too, never on a thread: with a *pidfd* on Linux
+//! 5.3+ (readable when the child exits), and with SIGCHLD through the signal pipe on macOS,
+//! the BSDs and older Linux kernels, reaping only the children weft started (`exit.rs` has the
+//! details; `WEFT_PROCESS_REAPER=sigchld` forces the portable path on Linux).
+//!
+//! Unix-only for now: a Windows port would run the pipes and the exit wait on the blocking
+//! pool (see "Windows, on paper" in the `weft_reactor` docs).
 //!
 //! ```
 //! # weft::run(async {
@@ -19,6 +22,7 @@
 
 mod child;
 mod command;
+mod exit;
 mod pipes;
 
 pub use child::Child;

@@ -62,8 +62,11 @@ mod split;
 mod tcp_listener;
 mod tcp_stream;
 mod udp;
+#[cfg(unix)]
 mod unix_datagram;
+#[cfg(unix)]
 mod unix_listener;
+#[cfg(unix)]
 mod unix_stream;
 
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, SplitStream, WriteHalf};
@@ -71,8 +74,14 @@ pub use std::net::Shutdown;
 pub use tcp_listener::{Incoming, TcpListener};
 pub use tcp_stream::TcpStream;
 pub use udp::UdpSocket;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use unix_datagram::UnixDatagram;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use unix_listener::{UnixIncoming, UnixListener};
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use unix_stream::UnixStream;
 
 /// The ecosystem I/O traits that every stream type here implements, re-exported so that

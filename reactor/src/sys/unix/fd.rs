@@ -1,5 +1,6 @@
-//! The two syscalls `polling` does not cover: switching an fd to non-blocking mode and
-//! asking, without waiting, whether an fd is ready right now.
+//! The two descriptor calls `polling` does not cover: switching an fd to non-blocking mode
+//! and asking, without waiting, whether an fd is ready right now. Both are POSIX (`fcntl`,
+//! `poll`), the same on every Unix.
 //!
 //! The second one is only used to double-check a readiness the cache already reported once
 //! (see `Source::poll_ready`); normal operation never calls it.

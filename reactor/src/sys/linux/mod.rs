@@ -1,0 +1,4 @@
+//! Linux-only fast paths. Each one has a portable fallback that every other Unix uses and that
+//! Linux falls back to when the kernel refuses the fast path (see the parent module).
+
+pub(crate) mod pidfd;
