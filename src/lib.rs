@@ -39,6 +39,14 @@
 //! Cancellation is dropping: a cancelled task's future is dropped at its next await point, so
 //! cleanup lives in `Drop` (asyncio's `except CancelledError: ...; raise`).
 //!
+//! # Cargo features
+//!
+//! `full` (the default) is `net` ([`net`], [`io`]), `fs` ([`fs`]), `process` ([`process`]),
+//! `signal` ([`signal`]), `time` ([`time`] and `sleep`/`timeout` here) and `macros`
+//! (`#[weft::main]`, `#[weft::test]`). Off by default: `test-util` (the paused clock:
+//! `time::pause`, `Builder::start_paused`). Tasks, the runtime, the toolkit and [`sync`] are
+//! always there; each feature builds on its own.
+//!
 //! # Coming from tokio
 //!
 //! The shape is familiar — `spawn`, `Task` (tokio's `JoinHandle`), `spawn_blocking`,
@@ -82,8 +90,7 @@ pub mod task {
 
 /// Time: the runtime clock, sleeps, intervals and timeouts, driven by the reactor's timer
 /// wheel (millisecond resolution, never early). With feature `test-util`, the clock can be
-/// paused for tests: [`pause`](time::pause), [`resume`](time::resume),
-/// [`advance`](time::advance), and `Builder::start_paused`.
+/// paused for tests: `pause`, `resume`, `advance`, and `Builder::start_paused`.
 #[cfg(feature = "time")]
 #[cfg_attr(docsrs, doc(cfg(feature = "time")))]
 pub mod time {

@@ -33,7 +33,6 @@
 //! # }).unwrap();
 //! ```
 
-use crate::io::Async;
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::future::poll_fn;
@@ -41,6 +40,7 @@ use std::io::{self, PipeReader};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock, Weak};
 use std::task::{Context, Poll, Waker};
+use weft_reactor::Async;
 use weft_reactor::Reactor;
 use weft_reactor::sys::signal as hub;
 
@@ -297,6 +297,16 @@ fn wake_all_listeners() {
     let wakers = std::mem::take(&mut *WAKERS.lock());
     for (_, waker) in wakers {
         weft_coop::catch("waker", || waker.wake());
+    }
+}
+
+/// A listener is a stream of deliveries (`()` each); it ends only when waiting is
+/// impossible (see [`Signal::recv`]).
+impl futures_core::Stream for Signal {
+    type Item = ();
+
+    fn poll_next(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        self.get_mut().poll_wait(cx).map(|waited| waited.ok())
     }
 }
 

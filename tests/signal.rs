@@ -236,3 +236,15 @@ fn re_polling_recv_keeps_one_waker_per_listener() {
         assert_eq!(weft::signal::registered_wakers(), before);
     });
 }
+
+/// A listener is a `futures_core::Stream` of deliveries.
+#[test]
+fn a_listener_is_a_stream_of_deliveries() {
+    use futures_lite::StreamExt;
+    weft::run(async {
+        let mut usr2 = signal(SignalKind::user_defined2()).unwrap();
+        raise(libc::SIGUSR2);
+        let next = weft::timeout(Duration::from_secs(10), usr2.next()).await;
+        assert_eq!(next.expect("delivered"), Some(()));
+    });
+}

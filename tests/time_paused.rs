@@ -134,3 +134,16 @@ async fn resume_lets_the_clock_run_on_from_where_it_stood() {
 fn advance_on_a_running_clock_says_to_pause_first() {
     weft::run(async { advance(Duration::from_secs(1)).await });
 }
+
+#[weft::test(start_paused = true)]
+async fn an_interval_is_a_stream_of_its_ticks() {
+    use futures_lite::StreamExt;
+    let start = Instant::now();
+    let ticks: Vec<Duration> = weft::time::interval(Duration::from_secs(30))
+        .take(3)
+        .map(|at| at - start)
+        .collect()
+        .await;
+    let secs = Duration::from_secs;
+    assert_eq!(ticks, [secs(0), secs(30), secs(60)]);
+}

@@ -256,24 +256,22 @@ fn unretrieved_panics_are_reported_with_the_task_name() {
 
 #[test]
 fn call_later_never_fires_early_and_call_at_keeps_deadline_order() {
-    let rt = Runtime::new().unwrap();
+    // On the paused clock: exact deadlines, no real waiting.
+    let rt = Builder::new().start_paused(true).build().unwrap();
     let (tx, rx) = mpsc::channel();
-    let start = std::time::Instant::now();
-    for (name, ms) in [("c", 30u64), ("a", 10), ("b", 20)] {
-        let tx = tx.clone();
+    let start = rt.handle().time();
+    for (name, secs) in [("c", 30u64), ("a", 10), ("b", 20)] {
+        let (tx, handle) = (tx.clone(), rt.handle().clone());
         rt.handle()
-            .call_later(Duration::from_millis(ms), move || {
-                tx.send((name, start.elapsed(), ms)).unwrap()
+            .call_later(Duration::from_secs(secs), move || {
+                tx.send((name, handle.time() - start, secs)).unwrap()
             })
             .unwrap();
     }
     let got: Vec<_> = (0..3).map(|_| rx.recv().unwrap()).collect();
     assert_eq!(got.iter().map(|g| g.0).collect::<Vec<_>>(), ["a", "b", "c"]);
-    for (name, elapsed, ms) in got {
-        assert!(
-            elapsed >= Duration::from_millis(ms),
-            "{name} fired early: {elapsed:?}"
-        );
+    for (name, elapsed, secs) in got {
+        assert_eq!(elapsed, Duration::from_secs(secs), "{name} fired off time");
     }
 }
 

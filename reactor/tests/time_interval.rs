@@ -9,22 +9,24 @@ mod common;
 use std::time::Duration;
 use weft_reactor::time::Instant;
 
-use common::{HangGuard, block_on, poll_once, reactor};
-use weft_reactor::time::{MissedTickBehavior, interval, interval_at};
+use common::{HangGuard, block_on, block_on_paused, poll_once, reactor};
+use weft_reactor::time::{MissedTickBehavior, advance, interval, interval_at};
 
-const PERIOD: Duration = Duration::from_millis(10);
-const STALL: Duration = Duration::from_millis(55);
+// On the paused clock (`block_on_paused`), so periods and stalls cost no real time.
+const PERIOD: Duration = Duration::from_secs(10);
+const STALL: Duration = Duration::from_secs(55);
 
-/// Ticks once, stalls, then takes `n` more ticks. Returns `(scheduled, returned_at)` pairs
-/// and the instant the stall ended.
+/// Ticks once, stalls (the clock jumps while the task does not poll the interval), then
+/// takes `n` more ticks. Returns `(scheduled, returned_at)` pairs and the instant the stall
+/// ended.
 fn stalled_ticks(behavior: MissedTickBehavior, n: usize) -> (Vec<(Instant, Instant)>, Instant) {
     let r = reactor();
-    block_on(&r, async {
+    block_on_paused(&r, async {
         let mut ticks = interval(PERIOD);
         ticks.set_missed_tick_behavior(behavior);
         let first = ticks.tick().await;
         let mut seen = vec![(first, Instant::now())];
-        std::thread::sleep(STALL);
+        advance(STALL).await;
         let stall_end = Instant::now();
         for _ in 0..n {
             let scheduled = ticks.tick().await;
@@ -38,7 +40,7 @@ fn stalled_ticks(behavior: MissedTickBehavior, n: usize) -> (Vec<(Instant, Insta
 fn ticks_follow_the_schedule_and_never_come_early() {
     let _g = HangGuard::new("schedule", 60);
     let r = reactor();
-    block_on(&r, async {
+    block_on_paused(&r, async {
         let start = Instant::now();
         let mut ticks = interval_at(start, PERIOD);
         for k in 0..6u32 {

@@ -101,6 +101,6 @@ pub use lock::{Lock, LockFuture, LockGuard};
 pub use promise::{CallbackId, Cancelled, InvalidStateError, Promise, PromiseError, PromiseWait};
 pub use queue::{
     Get, GetNowaitError, GetTimeoutError, Join, LifoQueue, PriorityQueue, Put, PutNowaitError,
-    PutTimeoutError, Queue, QueueEmpty, QueueFull, QueueShutDown, TaskDoneError,
+    PutTimeoutError, Queue, QueueEmpty, QueueFull, QueueShutDown, QueueStream, TaskDoneError,
 };
 pub use semaphore::{Acquire, BoundedSemaphore, OverReleaseError, Permit, Semaphore};

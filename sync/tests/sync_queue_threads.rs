@@ -230,3 +230,30 @@ fn blocking_calls_on_a_worker_thread_panic_with_a_clear_message() {
         );
     }
 }
+
+/// `Queue::stream`: every item in order, then the end once the queue is shut down and
+/// drained, with items arriving from a plain thread while the stream waits.
+#[test]
+fn a_queue_stream_yields_every_item_then_ends_at_shutdown() {
+    within(Duration::from_secs(30), || {
+        let q = Queue::<u32>::bounded(4);
+        let feeder = {
+            let q = q.clone();
+            std::thread::spawn(move || {
+                for i in 0..100 {
+                    q.put_blocking(i).unwrap();
+                }
+                q.shutdown(false);
+            })
+        };
+        let mut items = q.stream();
+        let mut got = Vec::new();
+        while let Some(item) = block_on(std::future::poll_fn(|cx| {
+            futures_core::Stream::poll_next(std::pin::Pin::new(&mut items), cx)
+        })) {
+            got.push(item);
+        }
+        feeder.join().unwrap();
+        assert_eq!(got, (0..100).collect::<Vec<_>>());
+    });
+}

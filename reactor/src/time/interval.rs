@@ -286,6 +286,18 @@ impl fmt::Debug for Interval {
     }
 }
 
+/// An interval is a never-ending stream of its ticks, each the instant it was scheduled for.
+impl futures_core::Stream for Interval {
+    type Item = Instant;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Instant>> {
+        self.poll_tick(cx).map(Some)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,7 +10,7 @@
 //! **Instant.** [`Instant`] is a moment on the runtime clock (asyncio's `loop.time()` is
 //! `Instant::now()`): a `std::time::Instant` underneath, converting to and from it and
 //! comparing with it directly, but its `now()` reads the current runtime's clock, which a test
-//! can pause and advance (feature `test-util`: [`pause`], [`resume`], [`advance`]). Every
+//! can pause and advance (feature `test-util`: `pause`, `resume`, `advance`). Every
 //! timer here measures time on that clock; functions that take a deadline accept either kind
 //! of instant.
 //!

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
+use std::time::Duration;
 
 use weft_reactor::Reactor;
 
@@ -42,8 +43,20 @@ impl Wake for FlagWaker {
     }
 }
 
+/// Runs `future` with `reactor` current and its clock paused: whenever the future waits and
+/// no I/O is ready, the clock jumps to the next timer (what a runtime's auto-advance does),
+/// so timer tests take no real time.
+pub fn block_on_paused<F: Future>(reactor: &Arc<Reactor>, future: F) -> F::Output {
+    reactor.pause_clock();
+    drive(reactor, future, true)
+}
+
 /// Runs `future` with `reactor` current, driving the reactor whenever the future waits.
 pub fn block_on<F: Future>(reactor: &Arc<Reactor>, future: F) -> F::Output {
+    drive(reactor, future, false)
+}
+
+fn drive<F: Future>(reactor: &Arc<Reactor>, future: F, paused: bool) -> F::Output {
     let _enter = weft_reactor::enter(reactor.clone());
     let flag = Arc::new(FlagWaker {
         woken: AtomicBool::new(true),
@@ -57,6 +70,9 @@ pub fn block_on<F: Future>(reactor: &Arc<Reactor>, future: F) -> F::Output {
             if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
                 return v;
             }
+            continue;
+        }
+        if paused && reactor.turn(Some(Duration::ZERO)) == 0 && reactor.auto_advance() {
             continue;
         }
         reactor.turn(None);

@@ -152,6 +152,73 @@ impl<T> fmt::Debug for Get<'_, T> {
     }
 }
 
+/// The items of a queue as a `futures_core::Stream`: each is what `get().await` would return,
+/// and the stream ends once the queue is shut down and drained. From `stream()` on
+/// [`Queue`](crate::Queue), [`LifoQueue`](crate::LifoQueue) and
+/// [`PriorityQueue`](crate::PriorityQueue). Dropping it mid-wait is cancel-safe, like dropping
+/// a `get`.
+///
+/// ```
+/// use futures_core::Stream;
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll, Waker};
+///
+/// let q = weft_sync::Queue::new();
+/// q.put_nowait(1).unwrap();
+/// q.shutdown(false);
+/// let mut items = q.stream();
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert_eq!(Pin::new(&mut items).poll_next(&mut cx), Poll::Ready(Some(1)));
+/// assert_eq!(Pin::new(&mut items).poll_next(&mut cx), Poll::Ready(None));
+/// ```
+#[must_use = "streams do nothing unless polled"]
+pub struct QueueStream<'a, T> {
+    core: &'a QueueCore<T>,
+    /// The get in flight, between polls.
+    next: Option<Get<'a, T>>,
+    ended: bool,
+}
+
+impl<'a, T> QueueStream<'a, T> {
+    pub(crate) fn new(core: &'a QueueCore<T>) -> Self {
+        QueueStream {
+            core,
+            next: None,
+            ended: false,
+        }
+    }
+}
+
+impl<T> futures_core::Stream for QueueStream<'_, T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        if this.ended {
+            return Poll::Ready(None);
+        }
+        let core = this.core;
+        let get = this.next.get_or_insert_with(|| Get::new(core));
+        let item = std::task::ready!(Pin::new(get).poll(cx));
+        this.next = None;
+        match item {
+            Ok(item) => Poll::Ready(Some(item)),
+            Err(_shut_down) => {
+                this.ended = true;
+                Poll::Ready(None)
+            }
+        }
+    }
+}
+
+impl<T> fmt::Debug for QueueStream<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QueueStream")
+            .field("ended", &self.ended)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The future returned by `join` on [`Queue`](crate::Queue), [`LifoQueue`](crate::LifoQueue)
 /// and [`PriorityQueue`](crate::PriorityQueue): completes once every item put has been
 /// marked done with `task_done`.

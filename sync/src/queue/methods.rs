@@ -53,6 +53,24 @@ macro_rules! queue_handle {
                 $crate::queue::Get::new(&self.core)
             }
 
+            /// The items as a `futures_core::Stream`, in the order `get` would return them;
+            /// it ends once the queue is shut down and its items are drained.
+            ///
+            /// ```
+            #[doc = doc_block_on!()]
+            #[doc = concat!("let q = weft_sync::", stringify!($name), "::new();")]
+            /// q.put_nowait(7).unwrap();
+            /// q.shutdown(false);
+            /// let mut items = q.stream();
+            /// let first = block_on(std::future::poll_fn(|cx| {
+            ///     futures_core::Stream::poll_next(std::pin::Pin::new(&mut items), cx)
+            /// }));
+            /// assert_eq!(first, Some(7));
+            /// ```
+            pub fn stream(&self) -> $crate::queue::QueueStream<'_, T> {
+                $crate::queue::QueueStream::new(&self.core)
+            }
+
             /// Adds `item` without waiting; refused (with the item back) if the queue is full
             /// or shut down.
             ///

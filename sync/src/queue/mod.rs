@@ -35,6 +35,6 @@ pub use error::{
     QueueShutDown, TaskDoneError,
 };
 pub use fifo::Queue;
-pub use futures::{Get, Join, Put};
+pub use futures::{Get, Join, Put, QueueStream};
 pub use lifo::LifoQueue;
 pub use priority::PriorityQueue;
