@@ -62,6 +62,7 @@ sections! {
     "weft" echo_client "echo_client.rs" "TCP echo: client against an in-process server";
     "weft" echo_server "echo_server.rs" "TCP echo server, serving a bounded number of clients";
     "weft" http_hello "http_hello.rs" "a minimal HTTP/1.1 server with keep-alive";
+    "weft" debug_tour "debug_tour.rs" "seeing inside: slow-poll report, task tree with wait points, metrics";
 }
 
 fn main() {

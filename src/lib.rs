@@ -80,6 +80,20 @@ pub use weft_macros::{main, test};
 #[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
 pub mod fs;
 
+/// The runtime and what it shows of itself: the live task list and tree with what each task
+/// waits on ([`Handle::tasks`](crate::Handle::tasks), [`Handle::dump_tasks`](crate::Handle::dump_tasks)),
+/// per-worker metrics ([`Handle::metrics`](crate::Handle::metrics)), slow-poll reports, and a
+/// dump on a signal ([`Builder::dump_on_signal`](crate::Builder::dump_on_signal)).
+pub mod runtime {
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
+    pub use weft_executor::runtime::SignalKind;
+    pub use weft_executor::runtime::{
+        Builder, EnterGuard, Handle, IoOp, IoResource, PollTimeHistogram, Runtime, RuntimeMetrics,
+        SlowPoll, TaskInfo, TaskState, WaitKind, WaitPoint, WorkerMetrics,
+    };
+}
+
 /// Tasks: handles, names, identity (asyncio's `Task`, `current_task`).
 pub mod task {
     pub use weft_executor::spawn_local;

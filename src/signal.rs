@@ -15,8 +15,10 @@
 //! another runtime). When the pipe turns readable, the woken listener drains it and wakes
 //! every waiting listener — they may sit in other runtimes, and once the pipe is drained their
 //! own reactors may never see the readiness. For that, each waiting listener keeps exactly one
-//! waker in a process-wide table keyed by its id. Whoever wakes checks its own counter, so a
-//! listener of another signal just waits again.
+//! waker in the hub's table keyed by its id, and every drain wakes them all. Whoever wakes
+//! checks its own counter, so a listener of another signal just waits again.
+//!
+//! A waiting listener is a task-dump wait point: `signal SIGINT at src/main.rs:9`.
 //!
 //! A listener can be created anywhere, before any runtime exists; deliveries count from then
 //! on. Waiting needs a weft runtime on the polling thread (its reactor does the waiting).
@@ -33,94 +35,21 @@
 //! # }).unwrap();
 //! ```
 
-use parking_lot::Mutex;
-use std::collections::HashMap;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
 use std::io::{self, PipeReader};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, LazyLock, Weak};
-use std::task::{Context, Poll, Waker};
+use std::panic::Location;
+use std::sync::{Arc, Weak};
+use std::task::{Context, Poll};
 use weft_reactor::Async;
 use weft_reactor::Reactor;
 use weft_reactor::sys::signal as hub;
+
+pub use weft_reactor::sys::signal::SignalKind;
 
 /// The message for a listener that has to wait outside a runtime.
 const NO_RUNTIME: &str = "waiting for a signal needs a running weft runtime on this thread \
     (its reactor watches the signal pipe): await it inside weft::run, Runtime::block_on or a \
     spawned task";
-
-/// One waker per waiting listener, keyed by its id: a `recv` polled again replaces its own
-/// entry, so the table never holds more entries than there are listeners. Whoever drains the
-/// signal pipe takes and wakes them all.
-static WAKERS: LazyLock<Mutex<HashMap<u64, Waker>>> = LazyLock::new(Default::default);
-
-/// A signal to listen for.
-///
-/// ```
-/// let k = weft::signal::SignalKind::interrupt();
-/// assert_eq!(k.as_raw(), libc::SIGINT);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct SignalKind(i32);
-
-impl SignalKind {
-    /// SIGINT (Ctrl-C).
-    ///
-    /// ```
-    /// let _ = weft::signal::SignalKind::interrupt();
-    /// ```
-    pub fn interrupt() -> SignalKind {
-        SignalKind(libc::SIGINT)
-    }
-    /// SIGTERM (polite termination request).
-    ///
-    /// ```
-    /// let _ = weft::signal::SignalKind::terminate();
-    /// ```
-    pub fn terminate() -> SignalKind {
-        SignalKind(libc::SIGTERM)
-    }
-    /// SIGHUP.
-    ///
-    /// ```
-    /// let _ = weft::signal::SignalKind::hangup();
-    /// ```
-    pub fn hangup() -> SignalKind {
-        SignalKind(libc::SIGHUP)
-    }
-    /// SIGUSR1.
-    ///
-    /// ```
-    /// let _ = weft::signal::SignalKind::user_defined1();
-    /// ```
-    pub fn user_defined1() -> SignalKind {
-        SignalKind(libc::SIGUSR1)
-    }
-    /// SIGUSR2.
-    ///
-    /// ```
-    /// let _ = weft::signal::SignalKind::user_defined2();
-    /// ```
-    pub fn user_defined2() -> SignalKind {
-        SignalKind(libc::SIGUSR2)
-    }
-    /// Any signal by number (checked by [`signal`]).
-    ///
-    /// ```
-    /// let _ = weft::signal::SignalKind::from_raw(libc::SIGWINCH);
-    /// ```
-    pub fn from_raw(signum: i32) -> SignalKind {
-        SignalKind(signum)
-    }
-    /// The signal number.
-    ///
-    /// ```
-    /// assert_eq!(weft::signal::SignalKind::terminate().as_raw(), libc::SIGTERM);
-    /// ```
-    pub fn as_raw(self) -> i32 {
-        self.0
-    }
-}
 
 /// A stream of deliveries of one signal; see [`signal`].
 ///
@@ -142,6 +71,8 @@ pub struct Signal {
     id: u64,
     /// The signal pipe, registered with the reactor this listener last waited in.
     watch: Option<PipeWatch>,
+    /// Where the listener was made: the wait point when it is polled as a stream.
+    made_at: &'static Location<'static>,
 }
 
 /// A duplicate of the signal pipe's read end registered with one reactor.
@@ -172,32 +103,16 @@ struct PipeWatch {
 /// # std::io::Result::Ok(())
 /// # }).unwrap();
 /// ```
+#[track_caller]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
-    let signum = kind.0;
-    let forbidden = [
-        libc::SIGKILL,
-        libc::SIGSTOP,
-        libc::SIGSEGV,
-        libc::SIGBUS,
-        libc::SIGILL,
-        libc::SIGFPE,
-    ];
-    let valid = usize::try_from(signum).is_ok_and(|i| i > 0 && i < hub::MAX_SIGNAL);
-    if !valid || forbidden.contains(&signum) {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!(
-                "signal {signum} cannot be listened to (it is not a signal, or it cannot be caught safely)"
-            ),
-        ));
-    }
-    hub::listen(signum)?;
-    static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+    hub::listen(kind)?;
+    let signum = kind.as_raw();
     Ok(Signal {
         signum,
         seen: hub::deliveries(signum),
-        id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+        id: hub::listener_id(),
         watch: None,
+        made_at: Location::caller(),
     })
 }
 
@@ -217,13 +132,25 @@ impl Signal {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
-    pub async fn recv(&mut self) -> Option<()> {
-        self.wait().await.ok()
+    #[track_caller]
+    pub fn recv(&mut self) -> impl Future<Output = Option<()>> {
+        let site = Location::caller();
+        async move { self.wait(site).await.ok() }
     }
 
-    /// [`recv`](Self::recv) with the reason when waiting is impossible.
-    pub(crate) async fn wait(&mut self) -> io::Result<()> {
-        poll_fn(|cx| self.poll_wait(cx)).await
+    /// [`recv`](Self::recv) with the reason when waiting is impossible; `site` is the wait
+    /// point task dumps show.
+    pub(crate) async fn wait(&mut self, site: &'static Location<'static>) -> io::Result<()> {
+        poll_fn(|cx| self.poll_wait_at(cx, site)).await
+    }
+
+    fn poll_wait_at(
+        &mut self,
+        cx: &mut Context<'_>,
+        site: &'static Location<'static>,
+    ) -> Poll<io::Result<()>> {
+        let kind = weft_coop::WaitKind::Signal(self.signum);
+        weft_coop::note_pending(kind, site, self.poll_wait(cx))
     }
 
     fn poll_wait(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -237,24 +164,15 @@ impl Signal {
         // Drain until the pipe would block, which leaves this task's waker with the reactor
         // for the next byte. `poll_read_with` spends the cooperative budget, so a storm of
         // signals cannot hold the worker here.
+        // Each drain wakes every waiting listener, wherever it waits.
         loop {
             match pipe.poll_read_with(cx, hub::drain) {
-                Poll::Ready(Ok(_)) => wake_all_listeners(),
+                Poll::Ready(Ok(_)) => {}
                 Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
                 Poll::Pending => break,
             }
         }
-        {
-            let mut wakers = WAKERS.lock();
-            match wakers.get(&self.id) {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => {
-                    let replaced = wakers.insert(self.id, cx.waker().clone());
-                    drop(wakers);
-                    drop(replaced);
-                }
-            }
-        }
+        hub::wait_with(self.id, cx.waker());
         // Re-check after registering: a drain by another listener between our first check
         // and the insert above took the table before our waker was in it, but it happened
         // after the handler bumped the counter, so the counter shows the delivery.
@@ -291,29 +209,21 @@ impl Signal {
     }
 }
 
-/// Wakes every waiting listener, after a drain of the signal pipe: each checks its own
-/// counter. Foreign wakers are user code, so a panicking one is reported, not propagated.
-fn wake_all_listeners() {
-    let wakers = std::mem::take(&mut *WAKERS.lock());
-    for (_, waker) in wakers {
-        weft_coop::catch("waker", || waker.wake());
-    }
-}
-
 /// A listener is a stream of deliveries (`()` each); it ends only when waiting is
 /// impossible (see [`Signal::recv`]).
 impl futures_core::Stream for Signal {
     type Item = ();
 
     fn poll_next(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<()>> {
-        self.get_mut().poll_wait(cx).map(|waited| waited.ok())
+        let this = self.get_mut();
+        let site = this.made_at;
+        this.poll_wait_at(cx, site).map(|waited| waited.ok())
     }
 }
 
 impl Drop for Signal {
     fn drop(&mut self) {
-        let waker = WAKERS.lock().remove(&self.id);
-        drop(waker);
+        hub::stop_waiting(self.id);
     }
 }
 
@@ -327,7 +237,7 @@ impl Drop for Signal {
 /// ```
 #[doc(hidden)]
 pub fn registered_wakers() -> usize {
-    WAKERS.lock().len()
+    hub::waiting()
 }
 
 /// Waits for Ctrl-C (SIGINT). The first call stops SIGINT from killing the process.
@@ -344,6 +254,8 @@ pub fn registered_wakers() -> usize {
 /// # std::io::Result::Ok(())
 /// # }).unwrap();
 /// ```
-pub async fn ctrl_c() -> io::Result<()> {
-    signal(SignalKind::interrupt())?.wait().await
+#[track_caller]
+pub fn ctrl_c() -> impl Future<Output = io::Result<()>> {
+    let site = Location::caller();
+    async move { signal(SignalKind::interrupt())?.wait(site).await }
 }

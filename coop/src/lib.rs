@@ -1,8 +1,8 @@
 //! The per-thread runtime context shared by every weft crate: the cooperative budget, the
-//! panic reporter, and whether this thread is a runtime worker.
+//! panic reporter, whether this thread is a runtime worker, and where its task waits.
 //!
 //! The crates that run user code or park on its behalf (`weft-reactor`, `weft-sync`) must
-//! not depend on the executor, yet they need three things from it; this crate sits below all
+//! not depend on the executor, yet they need four things from it; this crate sits below all
 //! of them in the dependency graph and keeps each in a thread-local the executor fills in:
 //!
 //! * **the budget** ([`with_budget`], [`poll_proceed`]) — described below;
@@ -10,7 +10,9 @@
 //!   runtime called outside any task (a waker, a done-callback, a handler) is reported,
 //!   instead of unwinding into a worker or a reactor turn;
 //! * **the thread's role** ([`is_worker_thread`]) — so a blocking call made by mistake on a
-//!   worker thread panics with a message instead of stalling every task behind it.
+//!   worker thread panics with a message instead of stalling every task behind it;
+//! * **where a task waits** ([`record`], [`recording`], [`WaitCell`]) — what leaf futures
+//!   note when they return `Pending`, for task dumps.
 //!
 //! # The cooperative budget
 //!
@@ -64,6 +66,7 @@
 mod budget;
 mod report;
 mod role;
+mod wait;
 
 pub use budget::{
     BUDGET, Progress, poll_consume, poll_proceed, remaining, unconstrained, with_budget,
@@ -72,6 +75,10 @@ pub use report::{
     Reporter, ReporterGuard, catch, drop_payload, panic_message, report, set_reporter,
 };
 pub use role::{WorkerThreadGuard, enter_worker_thread, is_worker_thread};
+pub use wait::{
+    IoOp, IoResource, WaitCell, WaitKind, Waited, WaitingAs, note_pending, record, recording,
+    refresh_clock, signal_name, waiting_as, waiting_at,
+};
 
 /// A thread-local that is loom's under `--cfg loom`, so models that run several loom threads
 /// on one OS thread give each its own copy (std's would be shared by all of them).

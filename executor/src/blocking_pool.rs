@@ -54,6 +54,14 @@ struct State {
     handles: Vec<crate::loom::thread::JoinHandle>,
 }
 
+/// A snapshot of the pool's threads and queue ([`BlockingPool::load`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PoolLoad {
+    pub(crate) threads: usize,
+    pub(crate) idle: usize,
+    pub(crate) queued: usize,
+}
+
 /// The future of a blocking job: runs the closure once, unbudgeted.
 struct BlockingJob<F>(Option<F>);
 
@@ -88,6 +96,8 @@ crate::loom::local! {
 }
 
 impl Schedule for BlockingPool {
+    const KIND: task::TaskKind = task::TaskKind::Blocking;
+
     fn schedule(&self, task: Notified) {
         self.submit(task);
     }
@@ -279,8 +289,13 @@ impl BlockingPool {
         state.threads - state.idle
     }
 
-    /// Live pool threads (for tests and metrics).
-    pub(crate) fn num_threads(&self) -> usize {
-        self.inner.state.lock().threads
+    /// Live pool threads, how many of them are idle, and jobs waiting for a thread.
+    pub(crate) fn load(&self) -> PoolLoad {
+        let state = self.inner.state.lock();
+        PoolLoad {
+            threads: state.threads,
+            idle: state.idle,
+            queued: state.queue.len(),
+        }
     }
 }

@@ -146,6 +146,8 @@ pub struct ConcurrentFuture<T> {
     /// Cancels and watches the task without the bridge's lock (a cancel may complete the
     /// task inline, which wakes the bridge, which takes the lock).
     abort: AbortHandle,
+    /// Where `run_coroutine_threadsafe` was called: the wait point of a task awaiting it.
+    site: &'static std::panic::Location<'static>,
 }
 
 impl<T> fmt::Debug for ConcurrentFuture<T> {
@@ -203,6 +205,7 @@ impl Handle {
     /// let fut = rt.handle().run_coroutine_threadsafe(async { "ok" });
     /// assert_eq!(fut.result().unwrap(), "ok");
     /// ```
+    #[track_caller]
     pub fn run_coroutine_threadsafe<F>(&self, future: F) -> ConcurrentFuture<F::Output>
     where
         F: Future + Send + 'static,
@@ -230,7 +233,11 @@ impl Handle {
         if already_complete {
             bridge.collect();
         }
-        ConcurrentFuture { bridge, abort }
+        ConcurrentFuture {
+            bridge,
+            abort,
+            site: std::panic::Location::caller(),
+        }
     }
 }
 
@@ -346,6 +353,7 @@ impl<T> Future for ConcurrentFuture<T> {
             Some(awaiter) if awaiter.will_wake(cx.waker()) => {}
             _ => state.awaiter = Some(cx.waker().clone()),
         }
+        weft_coop::record(weft_coop::WaitKind::ConcurrentFuture, self.site);
         Poll::Pending
     }
 }

@@ -9,17 +9,24 @@
 //! or closing the object through it would break that order). It only accepts objects that
 //! own their descriptor and cannot lose it through `&T` (`AsFd` plus [`IoSafe`]): a bare
 //! `RawFd` is refused at compile time.
+//!
+//! Every wait is a task-dump wait point (`Async::read` at the caller's line, see
+//! [`weft_coop::record`]); the typed sockets built on `Async` re-record their own name
+//! (`TcpStream::read`) over it with [`weft_coop::waiting_as`].
 
 use std::fmt;
 use std::future::Future;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::panic::Location;
+use weft_coop::{IoOp, IoResource, WaitKind};
 
 use crate::IoSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::io_wait::{io_wait, record_pending};
 use crate::source::{Direction, Source, WaitSlot};
 use crate::{Reactor, sys};
 
@@ -198,8 +205,9 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(()) })?;
     /// # std::io::Result::Ok(())
     /// ```
+    #[track_caller]
     pub fn readable(&self) -> Readable<'_, T> {
-        Readiness::new(self, Direction::Read)
+        Readiness::new(self, Direction::Read, Location::caller())
     }
 
     /// Waits until the I/O object is writable. Same rules as [`readable`](Async::readable).
@@ -213,8 +221,9 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(()) })?;
     /// # std::io::Result::Ok(())
     /// ```
+    #[track_caller]
     pub fn writable(&self) -> Writable<'_, T> {
-        Readiness::new(self, Direction::Write)
+        Readiness::new(self, Direction::Write, Location::caller())
     }
 
     /// Poll-style [`readable`](Async::readable): `Ready` when readable, else stores the
@@ -232,9 +241,12 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(()) })?;
     /// # std::io::Result::Ok(())
     /// ```
+    #[track_caller]
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.source
-            .poll_ready(self.reactor.poller(), Direction::Read, cx, WaitSlot::Shared)
+        let polled =
+            self.source
+                .poll_ready(self.reactor.poller(), Direction::Read, cx, WaitSlot::Shared);
+        record_pending(IoResource::Async, IoOp::Readable, polled)
     }
 
     /// Poll-style [`writable`](Async::writable); see [`poll_readable`](Async::poll_readable).
@@ -248,13 +260,15 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(()) })?;
     /// # std::io::Result::Ok(())
     /// ```
+    #[track_caller]
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.source.poll_ready(
+        let polled = self.source.poll_ready(
             self.reactor.poller(),
             Direction::Write,
             cx,
             WaitSlot::Shared,
-        )
+        );
+        record_pending(IoResource::Async, IoOp::Writable, polled)
     }
 
     /// Runs the non-blocking read operation `op` until it does not report `WouldBlock`,
@@ -278,14 +292,29 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(()) })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn read_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        let mut waiter = OwnWaiter::new(&self.source, Direction::Read);
+    #[track_caller]
+    pub fn read_with<R>(
+        &self,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> impl Future<Output = io::Result<R>> {
+        io_wait(
+            IoResource::Async,
+            IoOp::Read,
+            self.op_with(Direction::Read, op),
+        )
+    }
+
+    /// Runs `op` until it does not report `WouldBlock`, waiting in an own slot of `dir`.
+    async fn op_with<R>(
+        &self,
+        dir: Direction,
+        mut op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let mut waiter = OwnWaiter::new(&self.source, dir);
         std::future::poll_fn(|cx| {
             let slot = WaitSlot::Own(&mut waiter.id);
             self.source
-                .poll_io(self.reactor.poller(), Direction::Read, cx, slot, || {
-                    op(self.get_ref())
-                })
+                .poll_io(self.reactor.poller(), dir, cx, slot, || op(self.get_ref()))
         })
         .await
     }
@@ -306,16 +335,16 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(()) })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn write_with<R>(&self, mut op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
-        let mut waiter = OwnWaiter::new(&self.source, Direction::Write);
-        std::future::poll_fn(|cx| {
-            let slot = WaitSlot::Own(&mut waiter.id);
-            self.source
-                .poll_io(self.reactor.poller(), Direction::Write, cx, slot, || {
-                    op(self.get_ref())
-                })
-        })
-        .await
+    #[track_caller]
+    pub fn write_with<R>(
+        &self,
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> impl Future<Output = io::Result<R>> {
+        io_wait(
+            IoResource::Async,
+            IoOp::Write,
+            self.op_with(Direction::Write, op),
+        )
     }
 
     /// Poll-style [`read_with`](Async::read_with), for `AsyncRead` implementations: only the
@@ -334,12 +363,14 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(()) })?;
     /// # std::io::Result::Ok(())
     /// ```
+    #[track_caller]
     pub fn poll_read_with<R>(
         &self,
         cx: &mut Context<'_>,
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_with(Direction::Read, cx, op)
+        let polled = self.poll_with(Direction::Read, cx, op);
+        record_pending(IoResource::Async, IoOp::Read, polled)
     }
 
     /// Poll-style [`write_with`](Async::write_with), for `AsyncWrite` implementations.
@@ -355,12 +386,14 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(()) })?;
     /// # std::io::Result::Ok(())
     /// ```
+    #[track_caller]
     pub fn poll_write_with<R>(
         &self,
         cx: &mut Context<'_>,
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_with(Direction::Write, cx, op)
+        let polled = self.poll_with(Direction::Write, cx, op);
+        record_pending(IoResource::Async, IoOp::Write, polled)
     }
 
     /// Tries `op`, and on `WouldBlock` waits in the shared poll-style slot of `dir`.
@@ -449,6 +482,8 @@ impl Drop for OwnWaiter<'_> {
 pub struct Readiness<'a, T: AsFd> {
     io: &'a Async<T>,
     waiter: OwnWaiter<'a>,
+    /// The caller of `readable`/`writable`: the wait point while pending.
+    site: &'static Location<'static>,
 }
 
 /// [`Async::readable`]'s future (a [`Readiness`] for the read direction).
@@ -479,10 +514,11 @@ pub type Readable<'a, T> = Readiness<'a, T>;
 pub type Writable<'a, T> = Readiness<'a, T>;
 
 impl<'a, T: AsFd> Readiness<'a, T> {
-    fn new(io: &'a Async<T>, dir: Direction) -> Readiness<'a, T> {
+    fn new(io: &'a Async<T>, dir: Direction, site: &'static Location<'static>) -> Readiness<'a, T> {
         Readiness {
             io,
             waiter: OwnWaiter::new(&io.source, dir),
+            site,
         }
     }
 }
@@ -494,12 +530,20 @@ impl<T: AsFd> Future for Readiness<'_, T> {
         let this = self.get_mut();
         let io = this.io;
         let dir = this.waiter.dir;
-        io.source.poll_ready(
+        let polled = io.source.poll_ready(
             io.reactor.poller(),
             dir,
             cx,
             WaitSlot::Own(&mut this.waiter.id),
-        )
+        );
+        if polled.is_pending() {
+            let op = match dir {
+                Direction::Read => IoOp::Readable,
+                Direction::Write => IoOp::Writable,
+            };
+            weft_coop::record(WaitKind::Io(IoResource::Async, op), this.site);
+        }
+        polled
     }
 }
 

@@ -299,7 +299,9 @@ impl Reactor {
                 .advance(self.clock.now_tick(self.clock.now()), wakers);
         }
 
-        // 5. Wake, with no lock held but the turn token.
+        // 5. Wake, with no lock held but the turn token. The tasks woken will stamp their
+        // next wait with the coarse clock: bring it up to date first.
+        weft_coop::refresh_clock();
         let woken = wakers.len();
         // A waker is the waiting executor's code: one that panics is reported, and the rest
         // of the batch is still woken (an unwind here would strand them and the worker).

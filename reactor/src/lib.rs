@@ -88,6 +88,7 @@ pub mod doc_support;
 mod driver;
 #[cfg(unix)]
 mod io_safe;
+mod io_wait;
 mod loom;
 pub mod net;
 mod readiness;

@@ -33,6 +33,7 @@ use super::open_options::OpenOptions;
 use futures_io::{AsyncRead, AsyncSeek, AsyncWrite};
 use std::fmt;
 use std::fs::{File as StdFile, Metadata};
+use std::future::Future;
 use std::future::poll_fn;
 use std::io::{self, SeekFrom};
 use std::path::Path;
@@ -100,8 +101,9 @@ impl File {
     ///     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
     /// });
     /// ```
-    pub async fn open(path: impl AsRef<Path>) -> io::Result<File> {
-        OpenOptions::new().read(true).open(path).await
+    #[track_caller]
+    pub fn open(path: impl AsRef<Path>) -> impl Future<Output = io::Result<File>> {
+        super::blocking_wait(async move { OpenOptions::new().read(true).open(path).await })
     }
 
     /// Opens `path` for writing, creating it or cutting it to length zero.
@@ -117,13 +119,16 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn create(path: impl AsRef<Path>) -> io::Result<File> {
-        OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(path)
-            .await
+    #[track_caller]
+    pub fn create(path: impl AsRef<Path>) -> impl Future<Output = io::Result<File>> {
+        super::blocking_wait(async move {
+            OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(path)
+                .await
+        })
     }
 
     /// A builder for other ways to open a file (aiofiles' `mode` string).
@@ -205,16 +210,19 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn into_std(mut self) -> io::Result<StdFile> {
-        self.flush().await?;
-        if self.has_read_ahead() {
-            self.run_op(Op::Seek(SeekFrom::Current(0))).await?;
-        }
-        match std::mem::replace(&mut self.state, State::Gone) {
-            State::Idle(inner) => Ok(inner.file),
-            // `flush` and `run_op` return only with the file idle.
-            _ => unreachable!("the file is idle after a flush"),
-        }
+    #[track_caller]
+    pub fn into_std(mut self) -> impl Future<Output = io::Result<StdFile>> {
+        super::blocking_wait(async move {
+            self.flush().await?;
+            if self.has_read_ahead() {
+                self.run_op(Op::Seek(SeekFrom::Current(0))).await?;
+            }
+            match std::mem::replace(&mut self.state, State::Gone) {
+                State::Idle(inner) => Ok(inner.file),
+                // `flush` and `run_op` return only with the file idle.
+                _ => unreachable!("the file is idle after a flush"),
+            }
+        })
     }
 
     /// Reads into `buf`; returns how many bytes were read, 0 at the end of the file. Served
@@ -232,8 +240,11 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| Pin::new(&mut *self).poll_read(cx, buf)).await
+    #[track_caller]
+    pub fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
+        super::blocking_wait(
+            async move { poll_fn(|cx| Pin::new(&mut *self).poll_read(cx, buf)).await },
+        )
     }
 
     /// Reads the rest of the file, appending to `out`; returns how many bytes. One trip to
@@ -252,20 +263,23 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn read_to_end(&mut self, out: &mut Vec<u8>) -> io::Result<usize> {
-        let mut total = 0;
-        poll_fn(|cx| {
-            loop {
-                total += self.take_read_ahead(out, false);
-                let finished = ready!(self.poll_idle(cx))?;
-                total += self.take_read_ahead(out, true);
-                if let Some((Op::FillToEnd, _)) = finished {
-                    return Poll::Ready(Ok(total));
+    #[track_caller]
+    pub fn read_to_end(&mut self, out: &mut Vec<u8>) -> impl Future<Output = io::Result<usize>> {
+        super::blocking_wait(async move {
+            let mut total = 0;
+            poll_fn(|cx| {
+                loop {
+                    total += self.take_read_ahead(out, false);
+                    let finished = ready!(self.poll_idle(cx))?;
+                    total += self.take_read_ahead(out, true);
+                    if let Some((Op::FillToEnd, _)) = finished {
+                        return Poll::Ready(Ok(total));
+                    }
+                    self.start(Op::FillToEnd);
                 }
-                self.start(Op::FillToEnd);
-            }
+            })
+            .await
         })
-        .await
     }
 
     /// Reads the rest of the file as UTF-8, appending to `out`; returns how many bytes. An
@@ -283,17 +297,20 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn read_to_string(&mut self, out: &mut String) -> io::Result<usize> {
-        let mut bytes = Vec::new();
-        let n = self.read_to_end(&mut bytes).await?;
-        let text = String::from_utf8(bytes)
-            .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err.utf8_error()))?;
-        if out.is_empty() {
-            *out = text;
-        } else {
-            out.push_str(&text);
-        }
-        Ok(n)
+    #[track_caller]
+    pub fn read_to_string(&mut self, out: &mut String) -> impl Future<Output = io::Result<usize>> {
+        super::blocking_wait(async move {
+            let mut bytes = Vec::new();
+            let n = self.read_to_end(&mut bytes).await?;
+            let text = String::from_utf8(bytes)
+                .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, err.utf8_error()))?;
+            if out.is_empty() {
+                *out = text;
+            } else {
+                out.push_str(&text);
+            }
+            Ok(n)
+        })
     }
 
     /// Writes all of `src` into the file's buffer, which is written out in the background
@@ -312,12 +329,15 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn write_all(&mut self, mut src: &[u8]) -> io::Result<()> {
-        while !src.is_empty() {
-            let n = poll_fn(|cx| Pin::new(&mut *self).poll_write(cx, src)).await?;
-            src = &src[n..];
-        }
-        Ok(())
+    #[track_caller]
+    pub fn write_all(&mut self, mut src: &[u8]) -> impl Future<Output = io::Result<()>> {
+        super::blocking_wait(async move {
+            while !src.is_empty() {
+                let n = poll_fn(|cx| Pin::new(&mut *self).poll_write(cx, src)).await?;
+                src = &src[n..];
+            }
+            Ok(())
+        })
     }
 
     /// Moves the position; returns the new one, counted from the start of the file. A seek
@@ -339,8 +359,11 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        poll_fn(|cx| Pin::new(&mut *self).poll_seek(cx, pos)).await
+    #[track_caller]
+    pub fn seek(&mut self, pos: SeekFrom) -> impl Future<Output = io::Result<u64>> {
+        super::blocking_wait(
+            async move { poll_fn(|cx| Pin::new(&mut *self).poll_seek(cx, pos)).await },
+        )
     }
 
     /// Writes pending writes to the file. After it returns `Ok`, the data is in the file and
@@ -357,8 +380,9 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn flush(&mut self) -> io::Result<()> {
-        poll_fn(|cx| Pin::new(&mut *self).poll_flush(cx)).await
+    #[track_caller]
+    pub fn flush(&mut self) -> impl Future<Output = io::Result<()>> {
+        super::blocking_wait(async move { poll_fn(|cx| Pin::new(&mut *self).poll_flush(cx)).await })
     }
 
     /// Writes pending writes, then waits until the data and metadata are on the storage
@@ -375,8 +399,9 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn sync_all(&mut self) -> io::Result<()> {
-        self.run_op(Op::SyncAll).await.map(drop)
+    #[track_caller]
+    pub fn sync_all(&mut self) -> impl Future<Output = io::Result<()>> {
+        super::blocking_wait(async move { self.run_op(Op::SyncAll).await.map(drop) })
     }
 
     /// Like [`sync_all`](File::sync_all) but may skip metadata not needed to read the data
@@ -393,8 +418,9 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn sync_data(&mut self) -> io::Result<()> {
-        self.run_op(Op::SyncData).await.map(drop)
+    #[track_caller]
+    pub fn sync_data(&mut self) -> impl Future<Output = io::Result<()>> {
+        super::blocking_wait(async move { self.run_op(Op::SyncData).await.map(drop) })
     }
 
     /// Truncates or extends the file to `size` bytes (zeros when extending). Pending writes
@@ -411,8 +437,9 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn set_len(&mut self, size: u64) -> io::Result<()> {
-        self.run_op(Op::SetLen(size)).await.map(drop)
+    #[track_caller]
+    pub fn set_len(&mut self, size: u64) -> impl Future<Output = io::Result<()>> {
+        super::blocking_wait(async move { self.run_op(Op::SetLen(size)).await.map(drop) })
     }
 
     /// The file's metadata, after pending writes went out (so the length counts them).
@@ -428,12 +455,15 @@ impl File {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn metadata(&mut self) -> io::Result<Metadata> {
-        match self.run_op(Op::Metadata).await? {
-            Value::Metadata(metadata) => Ok(metadata),
-            // A metadata job succeeds only with metadata.
-            _ => unreachable!("a metadata job returned something else"),
-        }
+    #[track_caller]
+    pub fn metadata(&mut self) -> impl Future<Output = io::Result<Metadata>> {
+        super::blocking_wait(async move {
+            match self.run_op(Op::Metadata).await? {
+                Value::Metadata(metadata) => Ok(metadata),
+                // A metadata job succeeds only with metadata.
+                _ => unreachable!("a metadata job returned something else"),
+            }
+        })
     }
 
     // ---- the state machine ----

@@ -55,6 +55,17 @@ pub use read_dir::{DirEntry, ReadDir, read_dir};
 use std::io;
 use weft_executor::JoinError;
 
+/// Marks `op` (a file operation) as a blocking-pool wait at the line that called it, for
+/// task dumps: every public operation here is `#[track_caller]` and goes through this.
+#[track_caller]
+fn blocking_wait<F: std::future::Future>(op: F) -> weft_coop::WaitingAs<F> {
+    weft_coop::waiting_as(
+        weft_coop::WaitKind::Blocking,
+        std::panic::Location::caller(),
+        op,
+    )
+}
+
 /// Runs `f` on the blocking pool and returns its result.
 async fn asyncify<F, T>(f: F) -> io::Result<T>
 where

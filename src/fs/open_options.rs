@@ -7,6 +7,7 @@
 
 use super::asyncify;
 use super::file::File;
+use std::future::Future;
 use std::io;
 use std::path::Path;
 
@@ -165,11 +166,14 @@ impl OpenOptions {
     ///     assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
     /// });
     /// ```
-    pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
-        let path = path.as_ref().to_owned();
-        let std = self.std.clone();
-        let file = asyncify(move || std.open(path)).await?;
-        Ok(File::from_opened(file, self.append))
+    #[track_caller]
+    pub fn open(&self, path: impl AsRef<Path>) -> impl Future<Output = io::Result<File>> {
+        super::blocking_wait(async move {
+            let path = path.as_ref().to_owned();
+            let std = self.std.clone();
+            let file = asyncify(move || std.open(path)).await?;
+            Ok(File::from_opened(file, self.append))
+        })
     }
 }
 

@@ -6,6 +6,7 @@
 
 use super::asyncify;
 use std::fs::Metadata;
+use std::future::Future;
 use std::io;
 use std::path::Path;
 
@@ -21,9 +22,12 @@ use std::path::Path;
 /// })
 /// .unwrap();
 /// ```
-pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
-    let path = path.as_ref().to_owned();
-    asyncify(move || std::fs::read(path)).await
+#[track_caller]
+pub fn read(path: impl AsRef<Path>) -> impl Future<Output = io::Result<Vec<u8>>> {
+    super::blocking_wait(async move {
+        let path = path.as_ref().to_owned();
+        asyncify(move || std::fs::read(path)).await
+    })
 }
 
 /// Reads the whole file at `path` into a string; an error of kind `InvalidData` when it is
@@ -38,9 +42,12 @@ pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
 /// })
 /// .unwrap();
 /// ```
-pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
-    let path = path.as_ref().to_owned();
-    asyncify(move || std::fs::read_to_string(path)).await
+#[track_caller]
+pub fn read_to_string(path: impl AsRef<Path>) -> impl Future<Output = io::Result<String>> {
+    super::blocking_wait(async move {
+        let path = path.as_ref().to_owned();
+        asyncify(move || std::fs::read_to_string(path)).await
+    })
 }
 
 /// Creates or truncates the file at `path` and writes `contents` to it.
@@ -54,10 +61,16 @@ pub async fn read_to_string(path: impl AsRef<Path>) -> io::Result<String> {
 /// })
 /// .unwrap();
 /// ```
-pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Result<()> {
-    let path = path.as_ref().to_owned();
-    let contents = contents.as_ref().to_owned();
-    asyncify(move || std::fs::write(path, contents)).await
+#[track_caller]
+pub fn write(
+    path: impl AsRef<Path>,
+    contents: impl AsRef<[u8]>,
+) -> impl Future<Output = io::Result<()>> {
+    super::blocking_wait(async move {
+        let path = path.as_ref().to_owned();
+        let contents = contents.as_ref().to_owned();
+        asyncify(move || std::fs::write(path, contents)).await
+    })
 }
 
 /// Copies the contents and permissions of `from` to `to` (created or truncated) and returns
@@ -75,9 +88,12 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
 /// })
 /// .unwrap();
 /// ```
-pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<u64> {
-    let (from, to) = (from.as_ref().to_owned(), to.as_ref().to_owned());
-    asyncify(move || std::fs::copy(from, to)).await
+#[track_caller]
+pub fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> impl Future<Output = io::Result<u64>> {
+    super::blocking_wait(async move {
+        let (from, to) = (from.as_ref().to_owned(), to.as_ref().to_owned());
+        asyncify(move || std::fs::copy(from, to)).await
+    })
 }
 
 /// Renames `from` to `to`, replacing `to` if it is a file.
@@ -94,9 +110,15 @@ pub async fn copy(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<u6
 /// })
 /// .unwrap();
 /// ```
-pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<()> {
-    let (from, to) = (from.as_ref().to_owned(), to.as_ref().to_owned());
-    asyncify(move || std::fs::rename(from, to)).await
+#[track_caller]
+pub fn rename(
+    from: impl AsRef<Path>,
+    to: impl AsRef<Path>,
+) -> impl Future<Output = io::Result<()>> {
+    super::blocking_wait(async move {
+        let (from, to) = (from.as_ref().to_owned(), to.as_ref().to_owned());
+        asyncify(move || std::fs::rename(from, to)).await
+    })
 }
 
 /// Removes the file at `path`.
@@ -112,9 +134,12 @@ pub async fn rename(from: impl AsRef<Path>, to: impl AsRef<Path>) -> io::Result<
 /// })
 /// .unwrap();
 /// ```
-pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
-    let path = path.as_ref().to_owned();
-    asyncify(move || std::fs::remove_file(path)).await
+#[track_caller]
+pub fn remove_file(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
+    super::blocking_wait(async move {
+        let path = path.as_ref().to_owned();
+        asyncify(move || std::fs::remove_file(path)).await
+    })
 }
 
 /// Creates the directory `path`; its parent must exist.
@@ -128,9 +153,12 @@ pub async fn remove_file(path: impl AsRef<Path>) -> io::Result<()> {
 /// })
 /// .unwrap();
 /// ```
-pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
-    let path = path.as_ref().to_owned();
-    asyncify(move || std::fs::create_dir(path)).await
+#[track_caller]
+pub fn create_dir(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
+    super::blocking_wait(async move {
+        let path = path.as_ref().to_owned();
+        asyncify(move || std::fs::create_dir(path)).await
+    })
 }
 
 /// Creates the directory `path` and every missing parent; succeeds when it already exists.
@@ -144,9 +172,12 @@ pub async fn create_dir(path: impl AsRef<Path>) -> io::Result<()> {
 /// })
 /// .unwrap();
 /// ```
-pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
-    let path = path.as_ref().to_owned();
-    asyncify(move || std::fs::create_dir_all(path)).await
+#[track_caller]
+pub fn create_dir_all(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
+    super::blocking_wait(async move {
+        let path = path.as_ref().to_owned();
+        asyncify(move || std::fs::create_dir_all(path)).await
+    })
 }
 
 /// Removes the empty directory `path`.
@@ -161,9 +192,12 @@ pub async fn create_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 /// })
 /// .unwrap();
 /// ```
-pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
-    let path = path.as_ref().to_owned();
-    asyncify(move || std::fs::remove_dir(path)).await
+#[track_caller]
+pub fn remove_dir(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
+    super::blocking_wait(async move {
+        let path = path.as_ref().to_owned();
+        asyncify(move || std::fs::remove_dir(path)).await
+    })
 }
 
 /// Removes the directory `path` and everything in it.
@@ -179,9 +213,12 @@ pub async fn remove_dir(path: impl AsRef<Path>) -> io::Result<()> {
 /// })
 /// .unwrap();
 /// ```
-pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
-    let path = path.as_ref().to_owned();
-    asyncify(move || std::fs::remove_dir_all(path)).await
+#[track_caller]
+pub fn remove_dir_all(path: impl AsRef<Path>) -> impl Future<Output = io::Result<()>> {
+    super::blocking_wait(async move {
+        let path = path.as_ref().to_owned();
+        asyncify(move || std::fs::remove_dir_all(path)).await
+    })
 }
 
 /// The metadata of `path` (following symbolic links): length, type, permissions, times.
@@ -197,7 +234,10 @@ pub async fn remove_dir_all(path: impl AsRef<Path>) -> io::Result<()> {
 /// })
 /// .unwrap();
 /// ```
-pub async fn metadata(path: impl AsRef<Path>) -> io::Result<Metadata> {
-    let path = path.as_ref().to_owned();
-    asyncify(move || std::fs::metadata(path)).await
+#[track_caller]
+pub fn metadata(path: impl AsRef<Path>) -> impl Future<Output = io::Result<Metadata>> {
+    super::blocking_wait(async move {
+        let path = path.as_ref().to_owned();
+        asyncify(move || std::fs::metadata(path)).await
+    })
 }

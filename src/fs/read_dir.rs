@@ -40,16 +40,19 @@ const BATCH: usize = 64;
 /// })
 /// .unwrap();
 /// ```
-pub async fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {
-    let path = path.as_ref().to_owned();
-    let batch = asyncify(move || {
-        let iter = std::fs::read_dir(path)?;
-        Ok(Batch::read(iter, VecDeque::with_capacity(BATCH)))
-    })
-    .await?;
-    Ok(ReadDir {
-        handle: Handle::current(),
-        state: State::Idle(batch),
+#[track_caller]
+pub fn read_dir(path: impl AsRef<Path>) -> impl Future<Output = io::Result<ReadDir>> {
+    super::blocking_wait(async move {
+        let path = path.as_ref().to_owned();
+        let batch = asyncify(move || {
+            let iter = std::fs::read_dir(path)?;
+            Ok(Batch::read(iter, VecDeque::with_capacity(BATCH)))
+        })
+        .await?;
+        Ok(ReadDir {
+            handle: Handle::current(),
+            state: State::Idle(batch),
+        })
     })
 }
 
@@ -126,8 +129,9 @@ impl ReadDir {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn next_entry(&mut self) -> io::Result<Option<DirEntry>> {
-        poll_fn(|cx| self.poll_next_entry(cx)).await
+    #[track_caller]
+    pub fn next_entry(&mut self) -> impl Future<Output = io::Result<Option<DirEntry>>> {
+        super::blocking_wait(async move { poll_fn(|cx| self.poll_next_entry(cx)).await })
     }
 
     fn poll_next_entry(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<DirEntry>>> {
@@ -269,12 +273,15 @@ impl DirEntry {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn file_type(&self) -> io::Result<FileType> {
-        if let Some(file_type) = self.file_type {
-            return Ok(file_type);
-        }
-        let std = self.std.clone();
-        asyncify(move || std.file_type()).await
+    #[track_caller]
+    pub fn file_type(&self) -> impl Future<Output = io::Result<FileType>> {
+        super::blocking_wait(async move {
+            if let Some(file_type) = self.file_type {
+                return Ok(file_type);
+            }
+            let std = self.std.clone();
+            asyncify(move || std.file_type()).await
+        })
     }
 
     /// The entry's metadata (symlinks not followed), read on the blocking pool.
@@ -290,8 +297,11 @@ impl DirEntry {
     /// })
     /// .unwrap();
     /// ```
-    pub async fn metadata(&self) -> io::Result<Metadata> {
-        let std = self.std.clone();
-        asyncify(move || std.metadata()).await
+    #[track_caller]
+    pub fn metadata(&self) -> impl Future<Output = io::Result<Metadata>> {
+        super::blocking_wait(async move {
+            let std = self.std.clone();
+            asyncify(move || std.metadata()).await
+        })
     }
 }

@@ -2,6 +2,7 @@
 
 use super::exit::ExitWatch;
 use super::{ChildStderr, ChildStdin, ChildStdout, ExitStatus, Output};
+use std::future::Future;
 use std::io;
 
 /// A spawned process (asyncio's `Process`). Await [`wait`](Self::wait) for its exit status;
@@ -91,14 +92,17 @@ impl Child {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
-    pub async fn wait(&mut self) -> io::Result<ExitStatus> {
-        drop(self.stdin.take());
-        if let Some(status) = self.status {
-            return Ok(status);
-        }
-        let status = self.exit.wait(&mut self.inner).await?;
-        self.status = Some(status);
-        Ok(status)
+    #[track_caller]
+    pub fn wait(&mut self) -> impl Future<Output = io::Result<ExitStatus>> {
+        super::exit_wait(async move {
+            drop(self.stdin.take());
+            if let Some(status) = self.status {
+                return Ok(status);
+            }
+            let status = self.exit.wait(&mut self.inner).await?;
+            self.status = Some(status);
+            Ok(status)
+        })
     }
 
     /// The exit status if the child has exited, without waiting.
@@ -147,30 +151,33 @@ impl Child {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
-    pub async fn wait_with_output(mut self) -> io::Result<Output> {
-        drop(self.stdin.take());
-        let (stdout, stderr) = (self.stdout.take(), self.stderr.take());
-        let out = weft_executor::spawn(async move {
-            let mut buf = Vec::new();
-            if let Some(mut pipe) = stdout {
-                pipe.read_to_end(&mut buf).await?;
-            }
-            io::Result::Ok(buf)
-        });
-        let err = weft_executor::spawn(async move {
-            let mut buf = Vec::new();
-            if let Some(mut pipe) = stderr {
-                pipe.read_to_end(&mut buf).await?;
-            }
-            io::Result::Ok(buf)
-        });
-        let stdout = out.await.map_err(io::Error::other)??;
-        let stderr = err.await.map_err(io::Error::other)??;
-        let status = self.wait().await?;
-        Ok(Output {
-            status,
-            stdout,
-            stderr,
+    #[track_caller]
+    pub fn wait_with_output(mut self) -> impl Future<Output = io::Result<Output>> {
+        super::exit_wait(async move {
+            drop(self.stdin.take());
+            let (stdout, stderr) = (self.stdout.take(), self.stderr.take());
+            let out = weft_executor::spawn(async move {
+                let mut buf = Vec::new();
+                if let Some(mut pipe) = stdout {
+                    pipe.read_to_end(&mut buf).await?;
+                }
+                io::Result::Ok(buf)
+            });
+            let err = weft_executor::spawn(async move {
+                let mut buf = Vec::new();
+                if let Some(mut pipe) = stderr {
+                    pipe.read_to_end(&mut buf).await?;
+                }
+                io::Result::Ok(buf)
+            });
+            let stdout = out.await.map_err(io::Error::other)??;
+            let stderr = err.await.map_err(io::Error::other)??;
+            let status = self.wait().await?;
+            Ok(Output {
+                status,
+                stdout,
+                stderr,
+            })
         })
     }
 }

@@ -2,6 +2,7 @@
 
 use super::{Child, ExitStatus, Output, Stdio};
 use std::ffi::OsStr;
+use std::future::Future;
 use std::io;
 use std::path::Path;
 
@@ -148,12 +149,15 @@ impl Command {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
-    pub async fn output(&mut self) -> io::Result<Output> {
-        self.inner
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        self.spawn()?.wait_with_output().await
+    #[track_caller]
+    pub fn output(&mut self) -> impl Future<Output = io::Result<Output>> {
+        super::exit_wait(async move {
+            self.inner
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            self.spawn()?.wait_with_output().await
+        })
     }
 
     /// Runs the process to completion (inheriting stdio) and returns its exit status.
@@ -164,7 +168,8 @@ impl Command {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
-    pub async fn status(&mut self) -> io::Result<ExitStatus> {
-        self.spawn()?.wait().await
+    #[track_caller]
+    pub fn status(&mut self) -> impl Future<Output = io::Result<ExitStatus>> {
+        super::exit_wait(async move { self.spawn()?.wait().await })
     }
 }

@@ -64,7 +64,8 @@ impl ExitWatch {
                     if let Some(status) = child.try_wait()? {
                         return Ok(status);
                     }
-                    sigchld.wait().await?;
+                    // The caller's `Child::wait` records the wait point task dumps show.
+                    sigchld.wait(std::panic::Location::caller()).await?;
                 }
             }
         }

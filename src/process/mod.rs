@@ -29,3 +29,11 @@ pub use child::Child;
 pub use command::Command;
 pub use pipes::{ChildStderr, ChildStdin, ChildStdout};
 pub use std::process::{ExitStatus, Output, Stdio};
+
+/// Marks an operation that waits for a child's exit as such at the line that called it, for
+/// task dumps (`Child::wait at src/main.rs:12`).
+#[track_caller]
+fn exit_wait<F: std::future::Future>(future: F) -> weft_coop::WaitingAs<F> {
+    let site = std::panic::Location::caller();
+    weft_coop::waiting_as(weft_coop::WaitKind::ChildExit, site, future)
+}

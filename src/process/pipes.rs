@@ -5,11 +5,23 @@
 
 use futures_io::{AsyncRead, AsyncWrite};
 use std::fs::File;
+use std::future::Future;
 use std::io::{self, Read, Write};
 use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use weft_reactor::Async;
+
+/// Marks a pipe operation as a wait on `pipe` at the line that called it, for task dumps.
+#[track_caller]
+fn pipe_wait<F: Future>(
+    pipe: weft_coop::IoResource,
+    op: weft_coop::IoOp,
+    future: F,
+) -> weft_coop::WaitingAs<F> {
+    let kind = weft_coop::WaitKind::Io(pipe, op);
+    weft_coop::waiting_as(kind, std::panic::Location::caller(), future)
+}
 
 macro_rules! reader {
     ($name:ident, $std:ty, $what:literal) => {
@@ -48,8 +60,15 @@ macro_rules! reader {
             /// # std::io::Result::Ok(())
             /// # }).unwrap();
             /// ```
-            pub async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                self.0.read_with(|mut pipe| pipe.read(buf)).await
+            #[track_caller]
+            pub fn read(&mut self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
+                pipe_wait(
+                    weft_coop::IoResource::$name,
+                    weft_coop::IoOp::Read,
+                    async move {
+                        self.0.read_with(|mut pipe| pipe.read(buf)).await
+                    },
+                )
             }
 
             /// Reads until end of stream, appending to `out`; returns how many bytes.
@@ -65,15 +84,22 @@ macro_rules! reader {
             /// # std::io::Result::Ok(())
             /// # }).unwrap();
             /// ```
-            pub async fn read_to_end(&mut self, out: &mut Vec<u8>) -> io::Result<usize> {
-                let start = out.len();
-                let mut chunk = [0u8; 8192];
-                loop {
-                    match self.read(&mut chunk).await? {
-                        0 => return Ok(out.len() - start),
-                        n => out.extend_from_slice(&chunk[..n]),
-                    }
-                }
+            #[track_caller]
+            pub fn read_to_end(&mut self, out: &mut Vec<u8>) -> impl Future<Output = io::Result<usize>> {
+                pipe_wait(
+                    weft_coop::IoResource::$name,
+                    weft_coop::IoOp::Read,
+                    async move {
+                        let start = out.len();
+                        let mut chunk = [0u8; 8192];
+                        loop {
+                            match self.read(&mut chunk).await? {
+                                0 => return Ok(out.len() - start),
+                                n => out.extend_from_slice(&chunk[..n]),
+                            }
+                        }
+                    },
+                )
             }
 
             /// Reads until end of stream as UTF-8 text.
@@ -92,17 +118,27 @@ macro_rules! reader {
             /// # std::io::Result::Ok(())
             /// # }).unwrap();
             /// ```
-            pub async fn read_to_string(&mut self, out: &mut String) -> io::Result<usize> {
-                let mut bytes = Vec::new();
-                let n = self.read_to_end(&mut bytes).await?;
-                out.push_str(&String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?);
-                Ok(n)
+            #[track_caller]
+            pub fn read_to_string(&mut self, out: &mut String) -> impl Future<Output = io::Result<usize>> {
+                pipe_wait(
+                    weft_coop::IoResource::$name,
+                    weft_coop::IoOp::Read,
+                    async move {
+                        let mut bytes = Vec::new();
+                        let n = self.read_to_end(&mut bytes).await?;
+                        out.push_str(&String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?);
+                        Ok(n)
+                    },
+                )
             }
         }
 
         impl AsyncRead for $name {
+            #[track_caller]
             fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-                self.0.poll_read_with(cx, |mut pipe| pipe.read(buf))
+                let polled = self.0.poll_read_with(cx, |mut pipe| pipe.read(buf));
+                let kind = weft_coop::WaitKind::Io(weft_coop::IoResource::$name, weft_coop::IoOp::Read);
+                weft_coop::note_pending(kind, std::panic::Location::caller(), polled)
             }
         }
     };
@@ -150,8 +186,13 @@ impl ChildStdin {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
-    pub async fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write_with(|mut pipe| pipe.write(buf)).await
+    #[track_caller]
+    pub fn write(&mut self, buf: &[u8]) -> impl Future<Output = io::Result<usize>> {
+        pipe_wait(
+            weft_coop::IoResource::ChildStdin,
+            weft_coop::IoOp::Write,
+            async move { self.0.write_with(|mut pipe| pipe.write(buf)).await },
+        )
     }
 
     /// Writes all of `buf`, waiting for pipe space as needed.
@@ -171,14 +212,21 @@ impl ChildStdin {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
-    pub async fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    #[track_caller]
+    pub fn write_all(&mut self, mut buf: &[u8]) -> impl Future<Output = io::Result<()>> {
+        pipe_wait(
+            weft_coop::IoResource::ChildStdin,
+            weft_coop::IoOp::WriteAll,
+            async move {
+                while !buf.is_empty() {
+                    match self.write(buf).await? {
+                        0 => return Err(io::ErrorKind::WriteZero.into()),
+                        n => buf = &buf[n..],
+                    }
+                }
+                Ok(())
+            },
+        )
     }
 
     /// Closes the pipe: the child reads end-of-file.
@@ -196,12 +244,16 @@ impl ChildStdin {
 }
 
 impl AsyncWrite for ChildStdin {
+    #[track_caller]
     fn poll_write(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.0.poll_write_with(cx, |mut pipe| pipe.write(buf))
+        let polled = self.0.poll_write_with(cx, |mut pipe| pipe.write(buf));
+        let kind =
+            weft_coop::WaitKind::Io(weft_coop::IoResource::ChildStdin, weft_coop::IoOp::Write);
+        weft_coop::note_pending(kind, std::panic::Location::caller(), polled)
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

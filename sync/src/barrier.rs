@@ -16,12 +16,14 @@
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use crate::loom::Mutex;
 use crate::waitlist::{WaitList, WaiterKey};
 use crate::wake_batch::WakeBatch;
+use weft_coop::WaitKind;
 
 /// A rendezvous point for a fixed number of tasks (asyncio's `Barrier`).
 ///
@@ -92,10 +94,12 @@ impl Barrier {
     /// let barrier = weft_sync::Barrier::new(1).unwrap();
     /// assert_eq!(block_on(barrier.wait()), Ok(0)); // one party: trips at once
     /// ```
+    #[track_caller]
     pub fn wait(&self) -> BarrierWait<'_> {
         BarrierWait {
             barrier: self,
             waiter: None,
+            site: Location::caller(),
         }
     }
 
@@ -206,6 +210,8 @@ impl fmt::Debug for Barrier {
 pub struct BarrierWait<'a> {
     barrier: &'a Barrier,
     waiter: Option<WaiterKey>,
+    /// The caller of `wait`: the wait point while pending.
+    site: &'static Location<'static>,
 }
 
 impl Future for BarrierWait<'_> {
@@ -213,6 +219,15 @@ impl Future for BarrierWait<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        let polled = this.poll_unrecorded(cx);
+        weft_coop::note_pending(WaitKind::Barrier, this.site, polled)
+    }
+}
+
+impl BarrierWait<'_> {
+    /// The poll itself; `poll` adds the wait point.
+    fn poll_unrecorded(&mut self, cx: &mut Context<'_>) -> Poll<Result<usize, BrokenBarrierError>> {
+        let this = self;
         let barrier = this.barrier;
         let progress = ready!(weft_coop::poll_proceed(cx));
         let mut state = barrier.state.lock();

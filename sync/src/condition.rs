@@ -25,6 +25,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -32,6 +33,7 @@ use crate::lock::{Lock, LockFuture, LockGuard};
 use crate::loom::Mutex;
 use crate::waitlist::{WaitList, WaiterKey};
 use crate::wake_batch::WakeBatch;
+use weft_coop::WaitKind;
 
 /// A condition variable with its own [`Lock`] over a `T` (asyncio's `Condition`).
 ///
@@ -90,6 +92,7 @@ impl<T> Condition<T> {
     /// block_on(async { *cond.lock().await += 1 });
     /// assert_eq!(*cond.try_lock().unwrap(), 2);
     /// ```
+    #[track_caller]
     pub fn lock(&self) -> LockFuture<'_, T> {
         self.lock.lock()
     }
@@ -140,6 +143,7 @@ impl<T> Condition<T> {
     /// assert!(cond.is_locked()); // held again by the returned guard
     /// drop(guard);
     /// ```
+    #[track_caller]
     pub fn wait<'a>(&'a self, guard: LockGuard<'a, T>) -> ConditionWait<'a, T> {
         assert!(
             std::ptr::eq(LockGuard::lock(&guard), &self.lock),
@@ -148,6 +152,7 @@ impl<T> Condition<T> {
         ConditionWait {
             condition: self,
             phase: Phase::Start(guard),
+            site: Location::caller(),
         }
     }
 
@@ -167,18 +172,22 @@ impl<T> Condition<T> {
     ///     assert_eq!(*guard, 3);
     /// });
     /// ```
-    pub async fn wait_for<'a, F>(
+    #[track_caller]
+    pub fn wait_for<'a, F>(
         &'a self,
         mut guard: LockGuard<'a, T>,
         mut predicate: F,
-    ) -> LockGuard<'a, T>
+    ) -> impl Future<Output = LockGuard<'a, T>>
     where
         F: FnMut(&T) -> bool,
     {
-        while !predicate(&guard) {
-            guard = self.wait(guard).await;
-        }
-        guard
+        let waits = async move {
+            while !predicate(&guard) {
+                guard = self.wait(guard).await;
+            }
+            guard
+        };
+        weft_coop::waiting_as(WaitKind::Condition, Location::caller(), waits)
     }
 
     /// Wakes up to `n` waiters, oldest first; returns how many were woken.
@@ -263,6 +272,8 @@ impl<T> fmt::Debug for Condition<T> {
 pub struct ConditionWait<'a, T> {
     condition: &'a Condition<T>,
     phase: Phase<'a, T>,
+    /// The caller of `wait`: the wait point while pending.
+    site: &'static Location<'static>,
 }
 
 enum Phase<'a, T> {
@@ -281,6 +292,15 @@ impl<'a, T> Future for ConditionWait<'a, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a, T>> {
         let this = self.get_mut();
+        let polled = this.poll_unrecorded(cx);
+        weft_coop::note_pending(WaitKind::Condition, this.site, polled)
+    }
+}
+
+impl<'a, T> ConditionWait<'a, T> {
+    /// The poll itself; `poll` adds the wait point.
+    fn poll_unrecorded(&mut self, cx: &mut Context<'_>) -> Poll<LockGuard<'a, T>> {
+        let this = self;
         let condition = this.condition;
         loop {
             match std::mem::replace(&mut this.phase, Phase::Done) {

@@ -10,12 +10,14 @@
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use crate::loom::{AtomicBool, Mutex, Ordering};
 use crate::waitlist::{WaitList, WaiterKey};
 use crate::wake_batch::WakeBatch;
+use weft_coop::WaitKind;
 
 /// A flag that tasks can wait on until another task or thread sets it (asyncio's `Event`).
 ///
@@ -112,10 +114,12 @@ impl Event {
     /// event.set();
     /// assert!(wait.as_mut().poll(&mut cx).is_ready());
     /// ```
+    #[track_caller]
     pub fn wait(&self) -> EventWait<'_> {
         EventWait {
             event: self,
             waiter: None,
+            site: Location::caller(),
         }
     }
 }
@@ -153,6 +157,8 @@ impl fmt::Debug for Event {
 pub struct EventWait<'a> {
     event: &'a Event,
     waiter: Option<WaiterKey>,
+    /// The caller of `wait`: the wait point while pending.
+    site: &'static Location<'static>,
 }
 
 impl Future for EventWait<'_> {
@@ -160,6 +166,15 @@ impl Future for EventWait<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
+        let polled = this.poll_unrecorded(cx);
+        weft_coop::note_pending(WaitKind::Event, this.site, polled)
+    }
+}
+
+impl EventWait<'_> {
+    /// The poll itself; `poll` adds the wait point.
+    fn poll_unrecorded(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self;
         let event = this.event;
         let progress = ready!(weft_coop::poll_proceed(cx));
         match &this.waiter {

@@ -18,11 +18,13 @@ use std::cell::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::permits::PermitCore;
 use crate::waitlist::WaiterKey;
+use weft_coop::WaitKind;
 
 /// An async mutual-exclusion lock owning a `T`, fair in arrival order (asyncio's `Lock`).
 ///
@@ -92,10 +94,12 @@ impl<T> Lock<T> {
     ///     assert_eq!(*lock.lock().await, "hello");
     /// });
     /// ```
+    #[track_caller]
     pub fn lock(&self) -> LockFuture<'_, T> {
         LockFuture {
             lock: self,
             waiter: None,
+            site: Location::caller(),
         }
     }
 
@@ -198,6 +202,8 @@ impl<T> fmt::Debug for Lock<T> {
 pub struct LockFuture<'a, T> {
     lock: &'a Lock<T>,
     waiter: Option<WaiterKey>,
+    /// The caller of `lock`: the wait point while queued.
+    site: &'static Location<'static>,
 }
 
 impl<'a, T> Future for LockFuture<'a, T> {
@@ -206,9 +212,8 @@ impl<'a, T> Future for LockFuture<'a, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a, T>> {
         let this = self.get_mut();
         let lock = this.lock;
-        lock.permits
-            .poll_acquire(&mut this.waiter, cx)
-            .map(|()| LockGuard { lock })
+        let polled = lock.permits.poll_acquire(&mut this.waiter, cx);
+        weft_coop::note_pending(WaitKind::Lock, this.site, polled).map(|()| LockGuard { lock })
     }
 }
 

@@ -18,12 +18,14 @@ use std::collections::VecDeque;
 use std::error::Error;
 use std::fmt;
 use std::future::{Future, IntoFuture};
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use crate::loom::{Arc, Mutex};
 use crate::waitlist::{WaitList, WaiterKey};
 use crate::wake_batch::WakeBatch;
+use weft_coop::WaitKind;
 
 type Callback<T> = Box<dyn FnOnce(&Promise<T>) + Send>;
 
@@ -248,10 +250,12 @@ impl<T> Promise<T> {
     /// assert_eq!(block_on(p.wait()).as_deref(), Ok("hi"));
     /// assert_eq!(block_on(async { p.clone().await }).as_deref(), Ok("hi")); // a Promise is awaitable itself
     /// ```
+    #[track_caller]
     pub fn wait(&self) -> PromiseWait<T> {
         PromiseWait {
             promise: self.clone(),
             waiter: None,
+            site: Location::caller(),
         }
     }
 }
@@ -328,10 +332,12 @@ impl<T: Clone> IntoFuture for Promise<T> {
     /// p.set_result(5).unwrap();
     /// assert_eq!(block_on(async { p.await }), Ok(5));
     /// ```
+    #[track_caller]
     fn into_future(self) -> PromiseWait<T> {
         PromiseWait {
             promise: self,
             waiter: None,
+            site: Location::caller(),
         }
     }
 }
@@ -348,6 +354,7 @@ impl<T: Clone> IntoFuture for &Promise<T> {
     /// p.cancel();
     /// assert!(block_on(async { (&p).await }).is_err());
     /// ```
+    #[track_caller]
     fn into_future(self) -> PromiseWait<T> {
         self.wait()
     }
@@ -372,6 +379,8 @@ impl<T: Clone> IntoFuture for &Promise<T> {
 pub struct PromiseWait<T> {
     promise: Promise<T>,
     waiter: Option<WaiterKey>,
+    /// Where the wait was made (`wait()`, or the `.await` of a `Promise`): the wait point.
+    site: &'static Location<'static>,
 }
 
 impl<T: Clone> Future for PromiseWait<T> {
@@ -379,6 +388,15 @@ impl<T: Clone> Future for PromiseWait<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, Cancelled>> {
         let this = self.get_mut();
+        let polled = this.poll_unrecorded(cx);
+        weft_coop::note_pending(WaitKind::Promise, this.site, polled)
+    }
+}
+
+impl<T: Clone> PromiseWait<T> {
+    /// The poll itself; `poll` adds the wait point.
+    fn poll_unrecorded(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, Cancelled>> {
+        let this = self;
         let progress = ready!(weft_coop::poll_proceed(cx));
         let mut state = this.promise.shared.lock();
         if let Some(key) = this.waiter.take() {

@@ -16,11 +16,13 @@
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::permits::{MAX_PERMITS, PermitCore};
 use crate::waitlist::WaiterKey;
+use weft_coop::WaitKind;
 
 /// An async counting semaphore (asyncio's `Semaphore`), FIFO fair and thread-safe.
 ///
@@ -85,6 +87,7 @@ impl Semaphore {
     ///     assert_eq!(sem.available_permits(), 1);
     /// });
     /// ```
+    #[track_caller]
     pub fn acquire(&self) -> Acquire<'_> {
         Acquire::new(&self.permits)
     }
@@ -198,6 +201,7 @@ impl BoundedSemaphore {
     /// });
     /// assert!(!sem.locked());
     /// ```
+    #[track_caller]
     pub fn acquire(&self) -> Acquire<'_> {
         Acquire::new(&self.permits)
     }
@@ -273,13 +277,17 @@ impl fmt::Debug for BoundedSemaphore {
 pub struct Acquire<'a> {
     permits: &'a PermitCore,
     waiter: Option<WaiterKey>,
+    /// The caller of `acquire`: the wait point while queued.
+    site: &'static Location<'static>,
 }
 
 impl<'a> Acquire<'a> {
+    #[track_caller]
     fn new(permits: &'a PermitCore) -> Acquire<'a> {
         Acquire {
             permits,
             waiter: None,
+            site: Location::caller(),
         }
     }
 }
@@ -290,9 +298,8 @@ impl<'a> Future for Acquire<'a> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Permit<'a>> {
         let this = self.get_mut();
         let permits = this.permits;
-        permits
-            .poll_acquire(&mut this.waiter, cx)
-            .map(|()| Permit { permits })
+        let polled = permits.poll_acquire(&mut this.waiter, cx);
+        weft_coop::note_pending(WaitKind::Semaphore, this.site, polled).map(|()| Permit { permits })
     }
 }
 

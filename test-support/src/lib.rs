@@ -3,7 +3,8 @@
 //! What every suite needs and nothing weft-specific: guards that turn a hang into a failure
 //! ([`within`], [`HangGuard`]), counters that prove a value was dropped exactly once
 //! ([`DropCounter`]), and the smallest ways to drive a future without a runtime
-//! ([`poll_once`], [`block_on`], [`yield_now`], [`CountingWaker`], [`Gate`]). Suites keep
+//! ([`poll_once`], [`block_on`], [`yield_now`], [`CountingWaker`], [`Gate`]), and the line
+//! a marker comment sits on, for tests of reported source locations ([`marked_line`]). Suites keep
 //! their own harnesses (a reactor-driving `block_on`, a local executor) next to their tests.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::undocumented_unsafe_blocks)]
@@ -320,5 +321,27 @@ impl Gate {
             }
         })
         .await
+    }
+}
+
+/// The line number (1-based) of the one line of `source` that ends with the comment
+/// `// <marker>`: tests of `#[track_caller]` locations mark the line they expect with a
+/// comment instead of counting lines. Panics unless exactly one line carries the marker.
+///
+/// ```
+/// let source = "fn a() {}\nfn b() {} // here\n";
+/// assert_eq!(weft_test_support::marked_line(source, "here"), 2);
+/// ```
+pub fn marked_line(source: &str, marker: &str) -> u32 {
+    let comment = format!("// {marker}");
+    let lines: Vec<u32> = source
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.trim_end().ends_with(&comment))
+        .map(|(i, _)| i as u32 + 1)
+        .collect();
+    match lines[..] {
+        [line] => line,
+        _ => panic!("expected exactly one line marked `{comment}`, found {lines:?}"),
     }
 }

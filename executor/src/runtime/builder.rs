@@ -39,6 +39,8 @@ pub struct Builder {
     slow_poll_threshold: Option<Duration>,
     #[cfg(feature = "test-util")]
     start_paused: bool,
+    #[cfg(unix)]
+    dump_on_signal: Option<super::SignalKind>,
 }
 
 impl fmt::Debug for Builder {
@@ -78,6 +80,8 @@ impl Builder {
             slow_poll_threshold: None,
             #[cfg(feature = "test-util")]
             start_paused: false,
+            #[cfg(unix)]
+            dump_on_signal: None,
         }
     }
 
@@ -181,6 +185,56 @@ impl Builder {
     /// ```
     pub fn debug(mut self, debug: bool) -> Builder {
         self.diagnostics.debug = debug;
+        self
+    }
+
+    /// Times every poll and counts the times in a histogram with logarithmic buckets
+    /// ([`RuntimeMetrics::poll_time_histogram`]). Costs two clock reads per poll, so it is
+    /// off by default; debug mode and a slow-poll threshold time polls anyway and turn it on.
+    ///
+    /// [`RuntimeMetrics::poll_time_histogram`]: crate::runtime::RuntimeMetrics::poll_time_histogram
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new().poll_time_histogram(true).build().unwrap();
+    /// rt.block_on(async { weft_executor::spawn(async {}).await.unwrap() });
+    /// let histogram = rt.handle().metrics().poll_time_histogram().cloned().unwrap();
+    /// assert_eq!(histogram.total(), 1);
+    /// ```
+    pub fn poll_time_histogram(mut self, enabled: bool) -> Builder {
+        self.diagnostics.poll_time_histogram = enabled;
+        self
+    }
+
+    /// Prints the task tree (with what each task waits on) and the metrics to stderr each time
+    /// the process receives `signal` — asyncio's `python -m asyncio ps` for a live process
+    /// that nothing is attached to. `kill -USR1 <pid>` then shows where every task is stuck.
+    ///
+    /// The dump is made by a thread of its own, so it works even when every worker is
+    /// blocked. Listening replaces the signal's default action for the rest of the process
+    /// (as any weft signal listener does).
+    ///
+    /// # Errors
+    ///
+    /// [`build`](Self::build) fails with `InvalidInput` for a signal that cannot be caught
+    /// (SIGKILL, SIGSTOP) or safely handled (SIGSEGV, SIGBUS, SIGILL, SIGFPE).
+    ///
+    /// ```
+    /// use weft_executor::runtime::SignalKind;
+    /// let rt = weft_executor::Builder::new()
+    ///     .dump_on_signal(SignalKind::user_defined1())
+    ///     .build()
+    ///     .unwrap();
+    /// // `kill -USR1 <pid>` now prints the dump on stderr.
+    /// # drop(rt);
+    /// let refused = weft_executor::Builder::new()
+    ///     .dump_on_signal(SignalKind::from_raw(9)) // SIGKILL
+    ///     .build();
+    /// assert_eq!(refused.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
+    pub fn dump_on_signal(mut self, signal: super::SignalKind) -> Builder {
+        self.dump_on_signal = Some(signal);
         self
     }
 
@@ -326,7 +380,16 @@ impl Builder {
         let mut rt = Runtime {
             handle,
             threads: Vec::with_capacity(workers),
+            #[cfg(unix)]
+            dump: None,
         };
+        #[cfg(unix)]
+        if let Some(signal) = self.dump_on_signal {
+            let runtime = Arc::downgrade(&rt.handle.inner);
+            rt.dump = Some(super::introspect::dump_signal::DumpThread::start(
+                signal, runtime,
+            )?);
+        }
         for (index, local) in locals.into_iter().enumerate() {
             let handle = rt.handle.clone();
             let spawned = std::thread::Builder::new()

@@ -230,7 +230,7 @@ impl Handle {
     /// assert_eq!(rt.handle().blocking_threads(), 0);
     /// ```
     pub fn blocking_threads(&self) -> usize {
-        self.inner.shared.blocking.num_threads()
+        self.inner.shared.blocking.load().threads
     }
 }
 

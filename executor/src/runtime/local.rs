@@ -101,6 +101,8 @@ fn run(entry: Entry) {
 struct LocalScheduler(Arc<LocalQueue>);
 
 impl Schedule for LocalScheduler {
+    const KIND: crate::task::TaskKind = crate::task::TaskKind::Local;
+
     fn schedule(&self, task: Notified) {
         self.0.push(Entry::Run(task));
     }

@@ -24,8 +24,14 @@ mod local;
 pub use builder::Builder;
 pub use context::EnterGuard;
 pub use handle::Handle;
-pub use introspect::{RuntimeMetrics, SlowPoll, TaskInfo, TaskState};
+pub use introspect::{
+    IoOp, IoResource, PollTimeHistogram, RuntimeMetrics, SlowPoll, TaskInfo, TaskState, WaitKind,
+    WaitPoint, WorkerMetrics,
+};
 pub use local::spawn_local;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
+pub use weft_reactor::sys::signal::SignalKind;
 
 use crate::scheduler::{Shared, worker};
 use crate::task::Task;
@@ -86,6 +92,9 @@ const DROP_BLOCKING_TIMEOUT: Duration = Duration::from_secs(300);
 pub struct Runtime {
     handle: Handle,
     threads: Vec<JoinHandle<()>>,
+    /// The thread behind [`Builder::dump_on_signal`], if configured.
+    #[cfg(unix)]
+    dump: Option<introspect::dump_signal::DumpThread>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -216,6 +225,8 @@ impl Runtime {
         if !shared.begin_shutdown() {
             return;
         }
+        #[cfg(unix)]
+        drop(self.dump.take());
         // Futures dropped here may look for their runtime (to spawn, say): let them find it;
         // and panics in the `Drop`s run here go to the runtime's handler.
         let _enter = self.handle.enter();

@@ -20,6 +20,7 @@
 pub(crate) mod idle;
 pub(crate) mod park;
 pub(crate) mod registry;
+pub(crate) mod stats;
 pub(crate) mod worker;
 
 #[cfg(all(test, loom))]
@@ -56,6 +57,12 @@ pub(crate) struct Shared {
     /// asyncio's debug mode: every task is registered at spawn so dumps list them all.
     pub(crate) debug: bool,
     pub(crate) slow_poll: Option<(std::time::Duration, SlowPollHandler)>,
+    /// Polls are timed: for slow-poll reports, the poll-time histogram, or both.
+    pub(crate) times_polls: bool,
+    /// Each worker's counters, indexed like `stealers`.
+    pub(crate) stats: Box<[stats::WorkerStats]>,
+    /// When the runtime was built: the origin of the workers' busy-time stamps.
+    pub(crate) started: std::time::Instant,
     shutdown: AtomicBool,
     /// Root futures (`block_on`) being polled right now: while any is, the runtime is not
     /// idle, and a paused clock must not auto-advance.
@@ -66,11 +73,13 @@ pub(crate) struct Shared {
 /// Receives reports of polls that took longer than the threshold.
 pub(crate) type SlowPollHandler = std::sync::Arc<dyn Fn(&crate::runtime::SlowPoll) + Send + Sync>;
 
-/// What a runtime is configured to watch for (debug mode and slow polls).
+/// What a runtime is configured to watch for (debug mode, slow polls, poll times).
 #[derive(Clone, Default)]
 pub(crate) struct Diagnostics {
     pub(crate) debug: bool,
     pub(crate) slow_poll: Option<(std::time::Duration, SlowPollHandler)>,
+    /// Time every poll for the histogram even without a slow-poll threshold.
+    pub(crate) poll_time_histogram: bool,
 }
 
 /// Receives the panics of tasks and callbacks that nobody awaits.
@@ -111,7 +120,10 @@ impl Shared {
             blocking,
             panic_handler,
             debug: diagnostics.debug,
+            times_polls: diagnostics.slow_poll.is_some() || diagnostics.poll_time_histogram,
             slow_poll: diagnostics.slow_poll,
+            stats: (0..workers).map(|_| Default::default()).collect(),
+            started: std::time::Instant::now(),
             shutdown: AtomicBool::new(false),
             #[cfg(feature = "test-util")]
             roots_polling: std::sync::atomic::AtomicUsize::new(0),
@@ -230,14 +242,18 @@ impl Schedule for Scheduler {
         self.0.report_panic(err);
     }
 
-    fn slow_poll_threshold(&self) -> Option<std::time::Duration> {
-        self.0.slow_poll.as_ref().map(|(threshold, _)| *threshold)
+    fn times_polls(&self) -> bool {
+        self.0.times_polls
     }
 
-    fn slow_poll(&self, task: &Header, took: std::time::Duration) {
-        let Some((_, handler)) = &self.0.slow_poll else {
+    fn poll_took(&self, task: &Header, took: std::time::Duration) {
+        worker::record_poll_time(&self.0, took);
+        let Some((threshold, handler)) = &self.0.slow_poll else {
             return;
         };
+        if took < *threshold {
+            return;
+        }
         let report = crate::runtime::SlowPoll {
             task: crate::runtime::TaskInfo::of(task),
             took,

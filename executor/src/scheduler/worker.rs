@@ -6,12 +6,14 @@
 //! by `schedule` through a thread-local so that a task waking another task on the same worker
 //! pushes locally without touching any shared lock or atomic beyond the deque's own.
 
+use super::stats::WorkerStats;
 use super::{GLOBAL_QUEUE_INTERVAL, MAINTENANCE_INTERVAL, MAX_LIFO_POLLS, Shared};
 use crate::task::Notified;
 use crossbeam_deque::{Steal, Worker};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// One worker's own state; only its thread touches it.
 pub(crate) struct Core {
@@ -53,6 +55,18 @@ pub(crate) fn schedule(shared: &Arc<Shared>, task: Notified, is_yield: bool) {
     if let Some(task) = task {
         shared.schedule_remote(task);
     }
+}
+
+/// Adds a timed poll to the histogram of the worker that ran it. Polls on other threads
+/// (local tasks run by `block_on`) do not run through a worker and are not timed.
+pub(crate) fn record_poll_time(shared: &Arc<Shared>, took: Duration) {
+    let _ = CORE.try_with(|c| {
+        if let Some(core) = &*c.borrow()
+            && Arc::ptr_eq(&core.shared, shared)
+        {
+            core.stats().record_poll_time(took);
+        }
+    });
 }
 
 impl Core {
@@ -121,11 +135,16 @@ impl Core {
             // The last searcher found work: there may be more, so wake a successor.
             self.shared.notify_parked();
         }
+        let polls = &self.stats().polls;
         self.polling.set(true);
         task.run();
+        polls.bump();
         for _ in 0..MAX_LIFO_POLLS {
             match self.lifo.take() {
-                Some(next) => next.run(),
+                Some(next) => {
+                    next.run();
+                    polls.bump();
+                }
                 None => break,
             }
         }
@@ -152,14 +171,22 @@ impl Core {
                 continue;
             }
             if let Some(task) = steal_one(|| stealers[victim].steal_batch_and_pop(&self.local)) {
+                self.stats().steals.bump();
                 return Some(task);
             }
         }
         self.take_from_injector()
     }
 
+    fn stats(&self) -> &WorkerStats {
+        &self.shared.stats[self.index]
+    }
+
     fn park(&self) {
         let shared = &self.shared;
+        let stats = self.stats();
+        stats.parks.bump();
+        stats.fall_asleep(shared.started.elapsed());
         let was_searching = self.searching.replace(false);
         shared
             .idle
@@ -193,6 +220,7 @@ impl Core {
                 shared.notify_parked();
             }
         }
+        stats.wake_up(shared.started.elapsed());
     }
 
     fn next_random(&self) -> u32 {
@@ -249,6 +277,7 @@ impl Core {
 
 /// The body of worker thread `index`.
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
+    shared.stats[index].wake_up(shared.started.elapsed());
     let core = Rc::new(Core::new(shared, index, local));
     CORE.with(|c| *c.borrow_mut() = Some(core.clone()));
     let _role = weft_coop::enter_worker_thread();

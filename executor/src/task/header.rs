@@ -29,6 +29,11 @@ pub(crate) struct Header {
     pub(crate) registry_key: AtomicUsize,
     /// The waker of whoever awaits the `Task` handle; see the `JOIN_WAKER` rules in `state`.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+    /// What the task waits on, published by the `RUNNING` holder after each `Pending` poll.
+    pub(crate) wait: weft_coop::WaitCell,
+    /// The task's span, entered around each poll (feature `tracing`).
+    #[cfg(feature = "tracing")]
+    pub(crate) span: tracing::Span,
 }
 
 /// `registry_key` of a task the registry does not hold.
@@ -54,6 +59,8 @@ pub(crate) struct Vtable {
     pub(crate) cancel_claimed: unsafe fn(NonNull<Header>),
     /// For a complete task whose output the caller owns: did it end in a panic?
     pub(crate) output_is_panic: unsafe fn(NonNull<Header>) -> bool,
+    /// What the task is (a worker task, a blocking job, a local task).
+    pub(crate) kind: super::TaskKind,
 }
 
 /// A task's identifier, unique for the life of the process (asyncio's `Task-N` counter).

@@ -9,6 +9,7 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker, ready};
+use weft_coop::WaitKind;
 
 /// A handle to a spawned task: await it for the task's output.
 ///
@@ -218,6 +219,14 @@ impl<T> Future for Task<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let progress = ready!(weft_coop::poll_proceed(cx));
         if !self.poll_complete(cx.waker()) {
+            // `.await` has no caller location to record: the spawn site stands in for it.
+            let header = self.header();
+            let kind = if header.vtable.kind == super::TaskKind::Blocking {
+                WaitKind::Blocking
+            } else {
+                WaitKind::Join(header.id.as_u64())
+            };
+            weft_coop::record(kind, header.spawned_at);
             return Poll::Pending;
         }
         let output = self.take_output();

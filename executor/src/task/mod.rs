@@ -18,6 +18,8 @@ mod builder;
 mod current;
 mod error;
 mod header;
+#[cfg(feature = "tracing")]
+mod instrument;
 mod join;
 mod raw;
 pub(crate) mod state;
@@ -38,6 +40,8 @@ use std::sync::Arc;
 
 /// What a task needs from whoever runs it.
 pub(crate) trait Schedule: Send + Sync + 'static {
+    /// What kind of task this scheduler runs (for wait points and tracing spans).
+    const KIND: TaskKind = TaskKind::Task;
     /// A waker fired: queue the task (from any thread). The caller holds a reference of its
     /// own besides the entry's until this returns, because `self` lives inside the task.
     fn schedule(&self, task: Notified);
@@ -53,13 +57,13 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn register(&self, _task: TaskRef) -> bool {
         true
     }
-    /// Polls longer than this are reported through [`slow_poll`](Self::slow_poll).
-    fn slow_poll_threshold(&self) -> Option<std::time::Duration> {
-        None
+    /// Whether each poll is timed (for slow-poll reports and the poll-time histogram).
+    fn times_polls(&self) -> bool {
+        false
     }
-    /// One poll of `task` took `took` (at least the threshold): report it. A panic in the
-    /// user's report handler must not escape.
-    fn slow_poll(&self, _task: &Header, _took: std::time::Duration) {}
+    /// A timed poll of `task` took `took`: record it, and report it if it was slow. A panic
+    /// in the user's report handler must not escape.
+    fn poll_took(&self, _task: &Header, _took: std::time::Duration) {}
     /// A panic nobody will see otherwise (a detached task's, or one in a `Drop` or waker the
     /// harness ran): report it. Must not unwind.
     fn report_panic(&self, err: JoinError) {
@@ -75,6 +79,29 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// thread (a local task's owner); false to drop it here.
     fn defer_claimed_cancel(&self, _task: TaskRef) -> bool {
         false
+    }
+}
+
+/// What a task is, by the scheduler that runs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TaskKind {
+    /// A task on a runtime's workers.
+    Task,
+    /// A job of the blocking pool: awaiting it is a `Blocking` wait, not a join.
+    Blocking,
+    /// A local task, run by the `block_on` thread that spawned it.
+    Local,
+}
+
+impl TaskKind {
+    /// The `kind` field of a task's tracing span, as tokio-console names them.
+    #[cfg_attr(not(feature = "tracing"), allow(dead_code))]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Task => "task",
+            TaskKind::Blocking => "blocking",
+            TaskKind::Local => "local",
+        }
     }
 }
 

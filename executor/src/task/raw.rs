@@ -75,6 +75,7 @@ where
         drop_output: drop_output::<F, S>,
         cancel_claimed: cancel_claimed::<F, S>,
         output_is_panic: output_is_panic::<F, S>,
+        kind: S::KIND,
     };
 }
 
@@ -86,16 +87,28 @@ where
     F::Output: 'static,
     S: Schedule,
 {
+    let id = TaskId::next();
+    #[cfg(feature = "tracing")]
+    let span = super::instrument::task_span(
+        id,
+        origin.name.as_deref(),
+        origin.parent,
+        origin.spawned_at,
+        S::KIND,
+    );
     let cell = Box::new(Cell {
         header: Header {
             state: State::new(),
             vtable: &VtableFor::<F, S>::VTABLE,
-            id: TaskId::next(),
+            id,
             name: origin.name,
             spawned_at: origin.spawned_at,
             parent: origin.parent,
             registry_key: AtomicUsize::new(UNREGISTERED),
             join_waker: UnsafeCell::new(None),
+            wait: weft_coop::WaitCell::new(),
+            #[cfg(feature = "tracing")]
+            span,
         },
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
@@ -176,32 +189,35 @@ where
     let waker = unsafe { borrowed_waker(ptr) };
     let mut cx = Context::from_waker(&waker);
     let mut self_woken = false;
-    let started = cell
-        .scheduler
-        .slow_poll_threshold()
-        .map(|threshold| (threshold, std::time::Instant::now()));
+    let started = cell.scheduler.times_polls().then(std::time::Instant::now);
+    #[cfg(feature = "tracing")]
+    let _entered = cell.header.span.enter();
     let polled = catch_unwind(AssertUnwindSafe(|| {
         weft_coop::with_budget(|| {
-            let (poll, woke) = super::current::enter(ptr, || {
-                cell.stage.with_mut(|stage| {
-                    // SAFETY: we hold `RUNNING`, which grants exclusive access to the stage.
-                    let Stage::Running(future) = (unsafe { &mut *stage }) else {
-                        unreachable!("a running task's stage holds its future")
-                    };
-                    // SAFETY: the future lives inside the heap cell and is never moved out
-                    // until it is dropped in place, so it stays pinned.
-                    unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
+            let ((poll, woke), waited) = weft_coop::recording(|| {
+                super::current::enter(ptr, || {
+                    cell.stage.with_mut(|stage| {
+                        // SAFETY: we hold `RUNNING`, which grants exclusive access to the
+                        // stage.
+                        let Stage::Running(future) = (unsafe { &mut *stage }) else {
+                            unreachable!("a running task's stage holds its future")
+                        };
+                        // SAFETY: the future lives inside the heap cell and is never moved
+                        // out until it is dropped in place, so it stays pinned.
+                        unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
+                    })
                 })
             });
+            if poll.is_pending() {
+                // We hold `RUNNING`: the only writer of the cell.
+                cell.header.wait.publish(waited);
+            }
             self_woken = woke;
             poll
         })
     }));
-    if let Some((threshold, started)) = started {
-        let took = started.elapsed();
-        if took >= threshold {
-            cell.scheduler.slow_poll(&cell.header, took);
-        }
+    if let Some(started) = started {
+        cell.scheduler.poll_took(&cell.header, started.elapsed());
     }
     match polled {
         Ok(Poll::Pending) => Polled::Pending { self_woken },

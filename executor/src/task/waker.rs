@@ -50,6 +50,8 @@ unsafe fn wake(ptr: *const ()) {
     // SAFETY: this waker's reference keeps the task alive until it is released below, and
     // the borrow is not used after that.
     let header = unsafe { header_of(ptr) };
+    #[cfg(feature = "tracing")]
+    super::instrument::wake(header, "waker.wake");
     if super::current::note_self_wake(raw) {
         // The runner holds a reference throughout the poll, so this is never the last one.
         header.state.ref_dec(1);
@@ -78,6 +80,8 @@ unsafe fn wake_by_ref(ptr: *const ()) {
     let raw = task_ptr(ptr);
     // SAFETY: the caller's waker holds a reference for the whole call.
     let header = unsafe { header_of(ptr) };
+    #[cfg(feature = "tracing")]
+    super::instrument::wake(header, "waker.wake_by_ref");
     if super::current::note_self_wake(raw) {
         return;
     }

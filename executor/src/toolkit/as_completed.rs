@@ -14,6 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
+use weft_coop::WaitKind;
 
 struct Finished<T> {
     outcomes: VecDeque<Result<T, JoinError>>,
@@ -32,6 +33,8 @@ pub struct AsCompleted<T> {
     finished: Arc<Mutex<Finished<T>>>,
     children: Vec<AbortHandle>,
     remaining: usize,
+    /// Where `as_completed` was called: the wait point of the stream.
+    site: &'static std::panic::Location<'static>,
 }
 
 impl<T> fmt::Debug for AsCompleted<T> {
@@ -100,6 +103,7 @@ where
         remaining: children.len(),
         finished,
         children,
+        site: location,
     }
 }
 
@@ -113,8 +117,11 @@ impl<T> AsCompleted<T> {
     ///     assert!(it.next().await.is_none());
     /// });
     /// ```
-    pub async fn next(&mut self) -> Option<Result<T, JoinError>> {
-        poll_fn(|cx| self.poll_next_outcome(cx)).await
+    #[track_caller]
+    #[allow(clippy::should_implement_trait)] // an async `next`, like a stream's
+    pub fn next(&mut self) -> impl Future<Output = Option<Result<T, JoinError>>> {
+        let site = std::panic::Location::caller();
+        poll_fn(move |cx| self.poll_next_at(cx, site))
     }
 
     /// How many outcomes have not been returned yet.
@@ -129,10 +136,16 @@ impl<T> AsCompleted<T> {
         self.remaining
     }
 
-    pub(crate) fn poll_next_outcome(
+    /// [`poll_next_outcome`](Self::poll_next_outcome), with `site` as the wait point.
+    fn poll_next_at(
         &mut self,
         cx: &mut Context<'_>,
+        site: &'static std::panic::Location<'static>,
     ) -> Poll<Option<Result<T, JoinError>>> {
+        weft_coop::note_pending(WaitKind::AsCompleted, site, self.poll_next_outcome(cx))
+    }
+
+    fn poll_next_outcome(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
         if self.remaining == 0 {
             return Poll::Ready(None);
         }
@@ -154,7 +167,9 @@ impl<T> futures_core::Stream for AsCompleted<T> {
     type Item = Result<T, JoinError>;
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.get_mut().poll_next_outcome(cx)
+        let this = self.get_mut();
+        let site = this.site;
+        this.poll_next_at(cx, site)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -295,13 +310,21 @@ impl<T> AsCompletedTimeout<T> {
     ///     assert_eq!(it.next().await.unwrap().unwrap(), 5);
     /// });
     /// ```
-    pub async fn next(&mut self) -> Option<Result<T, AsCompletedError>> {
-        match weft_reactor::timeout_at(self.deadline, self.inner.next()).await {
-            Ok(None) => None,
-            Ok(Some(outcome)) => Some(outcome.map_err(AsCompletedError::Failed)),
-            Err(elapsed) => {
-                self.inner.remaining -= 1;
-                Some(Err(AsCompletedError::TimedOut(elapsed)))
+    #[track_caller]
+    #[allow(clippy::should_implement_trait)] // an async `next`, like a stream's
+    pub fn next(&mut self) -> impl Future<Output = Option<Result<T, AsCompletedError>>> {
+        let site = std::panic::Location::caller();
+        async move {
+            let inner = &mut self.inner;
+            let next = poll_fn(|cx| inner.poll_next_at(cx, site));
+            let outcome = weft_reactor::timeout_at(self.deadline, next).await;
+            match outcome {
+                Ok(None) => None,
+                Ok(Some(outcome)) => Some(outcome.map_err(AsCompletedError::Failed)),
+                Err(elapsed) => {
+                    self.inner.remaining -= 1;
+                    Some(Err(AsCompletedError::TimedOut(elapsed)))
+                }
             }
         }
     }

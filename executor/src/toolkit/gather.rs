@@ -11,6 +11,7 @@ use std::future::{Future, poll_fn};
 use std::panic::Location;
 use std::sync::Arc;
 use std::task::{Poll, Waker};
+use weft_coop::WaitKind;
 
 /// Cancels the tasks it holds when dropped (the caller was cancelled).
 pub(crate) struct Children<T>(pub(crate) Vec<Task<T>>);
@@ -56,7 +57,12 @@ where
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    collect_in_order(futures, Location::caller(), unwrap_child)
+    let site = Location::caller();
+    weft_coop::waiting_as(
+        WaitKind::Gather,
+        site,
+        collect_in_order(futures, site, unwrap_child),
+    )
 }
 
 /// Spawns every future (at `location`, the combinator's caller) and maps each outcome in
@@ -103,7 +109,9 @@ where
     I::Item: Future + Send + 'static,
     <I::Item as Future>::Output: Send + 'static,
 {
-    collect_in_order(futures, Location::caller(), |outcome| outcome)
+    let site = Location::caller();
+    let gathered = collect_in_order(futures, site, |outcome| outcome);
+    weft_coop::waiting_as(WaitKind::Gather, site, gathered)
 }
 
 /// The first error any child reported, and who to wake when one arrives.
@@ -135,7 +143,7 @@ where
     E: Send + 'static,
 {
     let location = Location::caller();
-    async move {
+    let gathered = async move {
         let slot = Arc::new(Mutex::new(FirstError {
             error: None,
             waker: None,
@@ -194,7 +202,8 @@ where
         })
         .await?;
         Ok(out)
-    }
+    };
+    weft_coop::waiting_as(WaitKind::Gather, location, gathered)
 }
 
 /// One `gather!` member: a task that cancels on drop and resumes its panic when awaited.

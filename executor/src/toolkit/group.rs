@@ -275,7 +275,14 @@ impl<T: Send + 'static, E: Send + 'static> TaskGroup<T, E> {
     /// .unwrap_err();
     /// assert_eq!(err.failures().len(), 1);
     /// ```
-    pub async fn join(self) -> Result<Vec<T>, GroupError<E>> {
+    #[track_caller]
+    pub fn join(self) -> impl Future<Output = Result<Vec<T>, GroupError<E>>> {
+        let site = std::panic::Location::caller();
+        weft_coop::waiting_as(weft_coop::WaitKind::TaskGroup, site, self.join_children())
+    }
+
+    /// The body of [`join`](Self::join).
+    async fn join_children(self) -> Result<Vec<T>, GroupError<E>> {
         let slots = std::future::poll_fn(|cx| {
             let progress = std::task::ready!(weft_coop::poll_proceed(cx));
             let mut state = self.shared.lock();

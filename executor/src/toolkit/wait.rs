@@ -6,8 +6,10 @@
 
 use crate::task::Task;
 use std::fmt;
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
+use std::panic::Location;
 use std::task::Poll;
+use weft_coop::WaitKind;
 
 /// When [`wait`] returns (asyncio's `return_when`).
 ///
@@ -78,22 +80,26 @@ pub type DoneAndPending<T> = (Vec<Task<T>>, Vec<Task<T>>);
 ///     }
 /// });
 /// ```
-pub async fn wait<T>(
+#[track_caller]
+pub fn wait<T>(
     tasks: Vec<Task<T>>,
     when: ReturnWhen,
-) -> Result<DoneAndPending<T>, EmptyWaitError> {
-    if tasks.is_empty() {
-        return Err(EmptyWaitError);
-    }
-    poll_fn(|cx| {
-        if condition_met(&tasks, when, cx) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
+) -> impl Future<Output = Result<DoneAndPending<T>, EmptyWaitError>> {
+    let waits = async move {
+        if tasks.is_empty() {
+            return Err(EmptyWaitError);
         }
-    })
-    .await;
-    Ok(split(tasks))
+        poll_fn(|cx| {
+            if condition_met(&tasks, when, cx) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        Ok(split(tasks))
+    };
+    weft_coop::waiting_as(WaitKind::Wait, Location::caller(), waits)
 }
 
 /// Registers the waker with every pending task and reports whether `when` holds.
@@ -138,22 +144,26 @@ pub(crate) fn split<T>(tasks: Vec<Task<T>>) -> DoneAndPending<T> {
 ///     assert_eq!((done.len(), pending.len()), (0, 1));
 /// });
 /// ```
-pub async fn wait_timeout<T>(
+#[track_caller]
+pub fn wait_timeout<T>(
     tasks: Vec<Task<T>>,
     when: ReturnWhen,
     timeout: std::time::Duration,
-) -> Result<DoneAndPending<T>, EmptyWaitError> {
-    if tasks.is_empty() {
-        return Err(EmptyWaitError);
-    }
-    let met = poll_fn(|cx| {
-        if condition_met(&tasks, when, cx) {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
+) -> impl Future<Output = Result<DoneAndPending<T>, EmptyWaitError>> {
+    let waits = async move {
+        if tasks.is_empty() {
+            return Err(EmptyWaitError);
         }
-    });
-    // Timing out is not an error here: the split below reports what finished.
-    let _ = weft_reactor::timeout(timeout, met).await;
-    Ok(split(tasks))
+        let met = poll_fn(|cx| {
+            if condition_met(&tasks, when, cx) {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        });
+        // Timing out is not an error here: the split below reports what finished.
+        let _ = weft_reactor::timeout(timeout, met).await;
+        Ok(split(tasks))
+    };
+    weft_coop::waiting_as(WaitKind::Wait, Location::caller(), waits)
 }

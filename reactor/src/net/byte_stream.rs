@@ -23,8 +23,18 @@ macro_rules! byte_stream {
             /// # std::io::Result::Ok(()) })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
-                $crate::net::ops::read(&self.io, buf).await
+            #[track_caller]
+            pub fn read(
+                &self,
+                buf: &mut [u8],
+            ) -> impl std::future::Future<Output = std::io::Result<usize>> {
+                $crate::io_wait::io_wait(
+                    weft_coop::IoResource::$Stream,
+                    weft_coop::IoOp::Read,
+                    async move {
+                        $crate::net::ops::read(&self.io, buf).await
+                    },
+                )
             }
 
             /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
@@ -39,8 +49,18 @@ macro_rules! byte_stream {
             /// # std::io::Result::Ok(()) })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn read_exact(&self, buf: &mut [u8]) -> std::io::Result<()> {
-                self.split().0.read_exact(buf).await
+            #[track_caller]
+            pub fn read_exact(
+                &self,
+                buf: &mut [u8],
+            ) -> impl std::future::Future<Output = std::io::Result<()>> {
+                $crate::io_wait::io_wait(
+                    weft_coop::IoResource::$Stream,
+                    weft_coop::IoOp::ReadExact,
+                    async move {
+                        self.split().0.read_exact(buf).await
+                    },
+                )
             }
 
             /// Writes some bytes of `buf`, returning how many. Any number of tasks may wait.
@@ -52,8 +72,18 @@ macro_rules! byte_stream {
             /// # std::io::Result::Ok(()) })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn write(&self, buf: &[u8]) -> std::io::Result<usize> {
-                $crate::net::ops::write(&self.io, buf).await
+            #[track_caller]
+            pub fn write(
+                &self,
+                buf: &[u8],
+            ) -> impl std::future::Future<Output = std::io::Result<usize>> {
+                $crate::io_wait::io_wait(
+                    weft_coop::IoResource::$Stream,
+                    weft_coop::IoOp::Write,
+                    async move {
+                        $crate::net::ops::write(&self.io, buf).await
+                    },
+                )
             }
 
             /// Writes all of `buf`.
@@ -65,8 +95,18 @@ macro_rules! byte_stream {
             /// # std::io::Result::Ok(()) })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn write_all(&self, buf: &[u8]) -> std::io::Result<()> {
-                self.split().1.write_all(buf).await
+            #[track_caller]
+            pub fn write_all(
+                &self,
+                buf: &[u8],
+            ) -> impl std::future::Future<Output = std::io::Result<()>> {
+                $crate::io_wait::io_wait(
+                    weft_coop::IoResource::$Stream,
+                    weft_coop::IoOp::WriteAll,
+                    async move {
+                        self.split().1.write_all(buf).await
+                    },
+                )
             }
 
             /// Does nothing: the stream buffers nothing in user space. Present so that code
@@ -151,8 +191,15 @@ macro_rules! byte_stream {
             /// # std::io::Result::Ok(()) })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn readable(&self) -> std::io::Result<()> {
-                self.io.readable().await
+            #[track_caller]
+            pub fn readable(&self) -> impl std::future::Future<Output = std::io::Result<()>> {
+                $crate::io_wait::io_wait(
+                    weft_coop::IoResource::$Stream,
+                    weft_coop::IoOp::Readable,
+                    async move {
+                        self.io.readable().await
+                    },
+                )
             }
 
             /// Waits until the stream is writable. Any number of tasks may wait.
@@ -164,8 +211,15 @@ macro_rules! byte_stream {
             /// # std::io::Result::Ok(()) })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn writable(&self) -> std::io::Result<()> {
-                self.io.writable().await
+            #[track_caller]
+            pub fn writable(&self) -> impl std::future::Future<Output = std::io::Result<()>> {
+                $crate::io_wait::io_wait(
+                    weft_coop::IoResource::$Stream,
+                    weft_coop::IoOp::Writable,
+                    async move {
+                        self.io.writable().await
+                    },
+                )
             }
 
             /// Poll-style [`readable`](Self::readable), for hand-written futures: only the
@@ -182,11 +236,17 @@ macro_rules! byte_stream {
             /// # std::io::Result::Ok(()) })?;
             /// # std::io::Result::Ok(())
             /// ```
+            #[track_caller]
             pub fn poll_read_ready(
                 &self,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                self.io.poll_readable(cx)
+                let polled = self.io.poll_readable(cx);
+                $crate::io_wait::record_pending(
+                    weft_coop::IoResource::$Stream,
+                    weft_coop::IoOp::Readable,
+                    polled,
+                )
             }
 
             /// Poll-style [`writable`](Self::writable); the same rules as
@@ -200,11 +260,17 @@ macro_rules! byte_stream {
             /// # std::io::Result::Ok(()) })?;
             /// # std::io::Result::Ok(())
             /// ```
+            #[track_caller]
             pub fn poll_write_ready(
                 &self,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                self.io.poll_writable(cx)
+                let polled = self.io.poll_writable(cx);
+                $crate::io_wait::record_pending(
+                    weft_coop::IoResource::$Stream,
+                    weft_coop::IoOp::Writable,
+                    polled,
+                )
             }
 
             /// Shuts down the read, write or both directions (`Shutdown::Write` is asyncio's
@@ -279,28 +345,36 @@ macro_rules! byte_stream {
         }
 
         impl $crate::net::split::sealed::Stream for $Stream {
+            const RESOURCE: weft_coop::IoResource = weft_coop::IoResource::$Stream;
+
+            #[track_caller]
             fn poll_read_some(
                 &self,
                 cx: &mut std::task::Context<'_>,
                 buf: &mut [u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::ops::poll_read(&self.io, cx, buf)
+                let polled = $crate::net::ops::poll_read(&self.io, cx, buf);
+                $crate::io_wait::record_pending(Self::RESOURCE, weft_coop::IoOp::Read, polled)
             }
 
+            #[track_caller]
             fn poll_write_some(
                 &self,
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::ops::poll_write(&self.io, cx, buf)
+                let polled = $crate::net::ops::poll_write(&self.io, cx, buf);
+                $crate::io_wait::record_pending(Self::RESOURCE, weft_coop::IoOp::Write, polled)
             }
 
+            #[track_caller]
             fn poll_write_vectored(
                 &self,
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                $crate::net::ops::poll_write_vectored(&self.io, cx, bufs)
+                let polled = $crate::net::ops::poll_write_vectored(&self.io, cx, bufs);
+                $crate::io_wait::record_pending(Self::RESOURCE, weft_coop::IoOp::Write, polled)
             }
 
             async fn read_some<'a>(&'a self, buf: &'a mut [u8]) -> std::io::Result<usize> {
@@ -328,6 +402,7 @@ macro_rules! byte_stream {
     // `futures_io::AsyncRead`, for the stream and for a shared reference to it.
     (@read $ty:ty, |$s:ident| $deref:expr) => {
         impl futures_io::AsyncRead for $ty {
+            #[track_caller]
             fn poll_read(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -342,6 +417,7 @@ macro_rules! byte_stream {
     // closing shuts the write direction down.
     (@write $ty:ty, |$s:ident| $deref:expr) => {
         impl futures_io::AsyncWrite for $ty {
+            #[track_caller]
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
@@ -351,6 +427,7 @@ macro_rules! byte_stream {
                 $crate::net::split::sealed::Stream::poll_write_some($deref, cx, buf)
             }
 
+            #[track_caller]
             fn poll_write_vectored(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,

@@ -16,8 +16,16 @@ macro_rules! datagram {
             /// # std::io::Result::Ok(()) })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn send(&self, buf: &[u8]) -> std::io::Result<usize> {
-                self.io.write_with(|s| s.send(buf)).await
+            #[track_caller]
+            pub fn send(
+                &self,
+                buf: &[u8],
+            ) -> impl std::future::Future<Output = std::io::Result<usize>> {
+                $crate::io_wait::io_wait(
+                    weft_coop::IoResource::$Socket,
+                    weft_coop::IoOp::Send,
+                    async move { self.io.write_with(|s| s.send(buf)).await },
+                )
             }
 
             /// Receives one datagram from the connected peer into `buf` (a longer datagram
@@ -35,8 +43,16 @@ macro_rules! datagram {
             /// # std::io::Result::Ok(()) })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn recv(&self, buf: &mut [u8]) -> std::io::Result<usize> {
-                self.io.read_with(|s| s.recv(buf)).await
+            #[track_caller]
+            pub fn recv(
+                &self,
+                buf: &mut [u8],
+            ) -> impl std::future::Future<Output = std::io::Result<usize>> {
+                $crate::io_wait::io_wait(
+                    weft_coop::IoResource::$Socket,
+                    weft_coop::IoOp::Recv,
+                    async move { self.io.read_with(|s| s.recv(buf)).await },
+                )
             }
 
             /// Receives one datagram into `buf` (truncated if longer) and the sender's
@@ -52,8 +68,16 @@ macro_rules! datagram {
             /// # std::io::Result::Ok(()) })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn recv_from(&self, buf: &mut [u8]) -> std::io::Result<(usize, $Addr)> {
-                self.io.read_with(|s| s.recv_from(buf)).await
+            #[track_caller]
+            pub fn recv_from(
+                &self,
+                buf: &mut [u8],
+            ) -> impl std::future::Future<Output = std::io::Result<(usize, $Addr)>> {
+                $crate::io_wait::io_wait(
+                    weft_coop::IoResource::$Socket,
+                    weft_coop::IoOp::RecvFrom,
+                    async move { self.io.read_with(|s| s.recv_from(buf)).await },
+                )
             }
 
             /// The local address.

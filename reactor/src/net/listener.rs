@@ -32,9 +32,18 @@ macro_rules! listener {
             #[doc = $cleanup]
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn accept(&self) -> std::io::Result<($Stream, $Addr)> {
-                let (stream, addr) = self.io.read_with(|l| l.accept()).await?;
-                Ok(($Stream::from_std(stream)?, addr))
+            #[track_caller]
+            pub fn accept(
+                &self,
+            ) -> impl std::future::Future<Output = std::io::Result<($Stream, $Addr)>> {
+                $crate::io_wait::io_wait(
+                    weft_coop::IoResource::$Listener,
+                    weft_coop::IoOp::Accept,
+                    async move {
+                        let (stream, addr) = self.io.read_with(|l| l.accept()).await?;
+                        Ok(($Stream::from_std(stream)?, addr))
+                    },
+                )
             }
 
             /// Poll-style [`accept`](Self::accept): only the most recent waker is kept.
@@ -49,16 +58,21 @@ macro_rules! listener {
             #[doc = $cleanup]
             /// # std::io::Result::Ok(())
             /// ```
+            #[track_caller]
             pub fn poll_accept(
                 &self,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<($Stream, $Addr)>> {
-                self.io
-                    .poll_read_with(cx, |l| l.accept())
-                    .map(|accepted| {
-                        let (stream, addr) = accepted?;
-                        Ok(($Stream::from_std(stream)?, addr))
-                    })
+                let polled = self.io.poll_read_with(cx, |l| l.accept());
+                $crate::io_wait::record_pending(
+                    weft_coop::IoResource::$Listener,
+                    weft_coop::IoOp::Accept,
+                    polled,
+                )
+                .map(|accepted| {
+                    let (stream, addr) = accepted?;
+                    Ok(($Stream::from_std(stream)?, addr))
+                })
             }
 
             /// A stream of incoming connections (`futures_core::Stream`): each item is what
@@ -78,8 +92,12 @@ macro_rules! listener {
             #[doc = $cleanup]
             /// # std::io::Result::Ok(())
             /// ```
+            #[track_caller]
             pub fn incoming(&self) -> $Incoming<'_> {
-                $Incoming { listener: self }
+                $Incoming {
+                    listener: self,
+                    made_at: std::panic::Location::caller(),
+                }
             }
         }
 
@@ -101,6 +119,8 @@ macro_rules! listener {
         #[must_use = "streams do nothing unless polled"]
         pub struct $Incoming<'a> {
             listener: &'a $Listener,
+            /// Where `incoming` was called: the wait point while no connection comes.
+            made_at: &'static std::panic::Location<'static>,
         }
 
         impl futures_core::Stream for $Incoming<'_> {
@@ -110,9 +130,15 @@ macro_rules! listener {
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<Option<Self::Item>> {
-                self.listener
-                    .poll_accept(cx)
-                    .map(|result| Some(result.map(|(stream, _)| stream)))
+                let polled = self.listener.poll_accept(cx);
+                if polled.is_pending() {
+                    let kind = weft_coop::WaitKind::Io(
+                        weft_coop::IoResource::$Listener,
+                        weft_coop::IoOp::Accept,
+                    );
+                    weft_coop::record(kind, self.made_at);
+                }
+                polled.map(|result| Some(result.map(|(stream, _)| stream)))
             }
         }
 

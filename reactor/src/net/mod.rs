@@ -31,6 +31,10 @@
 //!   `into_split` gives owned halves sharing the stream through an `Arc`, for two tasks.
 //!   Dropping an owned write half shuts the write direction down (the peer reads end of
 //!   stream), so "send the request, drop the writer, read the reply" works.
+//! * **Wait points.** Every operation that can wait is `#[track_caller]` and shows in task
+//!   dumps as `TcpStream::read at src/server.rs:42` while its task waits (`io_wait` wraps
+//!   the operation's future with [`weft_coop::waiting_as`]); poll-style methods record the
+//!   line that polled them.
 //! * **Dropping.** A socket is closed only when its last owner drops it, and `Async`
 //!   deregisters it first. A task can only wait on a socket it borrows or co-owns, so no
 //!   waiter can be parked on a socket that is being closed: waits end with data, end of

@@ -8,6 +8,7 @@
 //! for the end of a request needs to see.
 
 use std::fmt;
+use std::future::Future;
 use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -24,7 +25,10 @@ pub(crate) mod sealed {
     use std::task::{Context, Poll};
 
     pub trait Stream {
-        /// One read, poll-style (the poll slot: the last waker wins).
+        /// What task dumps call the stream (`TcpStream`).
+        const RESOURCE: weft_coop::IoResource;
+        /// One read, poll-style (the poll slot: the last waker wins). Records its wait point
+        /// at its (`#[track_caller]`) caller.
         fn poll_read_some(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
         /// One write, poll-style.
         fn poll_write_some(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
@@ -134,8 +138,11 @@ impl<S: SplitStream> ReadHalf<'_, S> {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read_some(buf).await
+    #[track_caller]
+    pub fn read(&self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
+        crate::io_wait::io_wait(S::RESOURCE, weft_coop::IoOp::Read, async move {
+            self.0.read_some(buf).await
+        })
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
@@ -153,8 +160,11 @@ impl<S: SplitStream> ReadHalf<'_, S> {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
-        read_exact_via(self.0, buf).await
+    #[track_caller]
+    pub fn read_exact(&self, buf: &mut [u8]) -> impl Future<Output = io::Result<()>> {
+        crate::io_wait::io_wait(S::RESOURCE, weft_coop::IoOp::ReadExact, async move {
+            read_exact_via(self.0, buf).await
+        })
     }
 }
 
@@ -171,8 +181,11 @@ impl<S: SplitStream> WriteHalf<'_, S> {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write_some(buf).await
+    #[track_caller]
+    pub fn write(&self, buf: &[u8]) -> impl Future<Output = io::Result<usize>> {
+        crate::io_wait::io_wait(S::RESOURCE, weft_coop::IoOp::Write, async move {
+            self.0.write_some(buf).await
+        })
     }
 
     /// Writes all of `buf`.
@@ -187,8 +200,11 @@ impl<S: SplitStream> WriteHalf<'_, S> {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        write_all_via(self.0, buf).await
+    #[track_caller]
+    pub fn write_all(&self, buf: &[u8]) -> impl Future<Output = io::Result<()>> {
+        crate::io_wait::io_wait(S::RESOURCE, weft_coop::IoOp::WriteAll, async move {
+            write_all_via(self.0, buf).await
+        })
     }
 
     /// Shuts the write direction down: the peer reads end of stream.
@@ -285,8 +301,11 @@ impl<S: SplitStream> OwnedReadHalf<S> {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.read_some(buf).await
+    #[track_caller]
+    pub fn read(&self, buf: &mut [u8]) -> impl Future<Output = io::Result<usize>> {
+        crate::io_wait::io_wait(S::RESOURCE, weft_coop::IoOp::Read, async move {
+            self.stream.read_some(buf).await
+        })
     }
 
     /// Reads exactly `buf.len()` bytes; `UnexpectedEof` if the stream ends first.
@@ -304,8 +323,11 @@ impl<S: SplitStream> OwnedReadHalf<S> {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn read_exact(&self, buf: &mut [u8]) -> io::Result<()> {
-        read_exact_via(&*self.stream, buf).await
+    #[track_caller]
+    pub fn read_exact(&self, buf: &mut [u8]) -> impl Future<Output = io::Result<()>> {
+        crate::io_wait::io_wait(S::RESOURCE, weft_coop::IoOp::ReadExact, async move {
+            read_exact_via(&*self.stream, buf).await
+        })
     }
 
     /// Puts the halves back together; fails (handing both back) if they come from different
@@ -354,8 +376,11 @@ impl<S: SplitStream> OwnedWriteHalf<S> {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.write_some(buf).await
+    #[track_caller]
+    pub fn write(&self, buf: &[u8]) -> impl Future<Output = io::Result<usize>> {
+        crate::io_wait::io_wait(S::RESOURCE, weft_coop::IoOp::Write, async move {
+            self.stream.write_some(buf).await
+        })
     }
 
     /// Writes all of `buf`.
@@ -372,8 +397,11 @@ impl<S: SplitStream> OwnedWriteHalf<S> {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
-        write_all_via(&*self.stream, buf).await
+    #[track_caller]
+    pub fn write_all(&self, buf: &[u8]) -> impl Future<Output = io::Result<()>> {
+        crate::io_wait::io_wait(S::RESOURCE, weft_coop::IoOp::WriteAll, async move {
+            write_all_via(&*self.stream, buf).await
+        })
     }
 
     /// Shuts the write direction down now (dropping the half does it too).
@@ -428,6 +456,7 @@ impl<S: SplitStream> AsRef<S> for OwnedWriteHalf<S> {
 }
 
 impl<S: SplitStream> AsyncRead for ReadHalf<'_, S> {
+    #[track_caller]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -438,6 +467,7 @@ impl<S: SplitStream> AsyncRead for ReadHalf<'_, S> {
 }
 
 impl<S: SplitStream> AsyncRead for OwnedReadHalf<S> {
+    #[track_caller]
     fn poll_read(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -464,6 +494,7 @@ impl<S: SplitStream> OwnedWriteHalf<S> {
 macro_rules! async_write_for_half {
     ($half:ty, $($generics:tt)*) => {
         impl<$($generics)*> AsyncWrite for $half {
+            #[track_caller]
             fn poll_write(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,
@@ -472,6 +503,7 @@ macro_rules! async_write_for_half {
                 self.stream_ref().poll_write_some(cx, buf)
             }
 
+            #[track_caller]
             fn poll_write_vectored(
                 self: Pin<&mut Self>,
                 cx: &mut Context<'_>,

@@ -7,6 +7,7 @@
 //! [`UnixStream`]: super::UnixStream
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::AsRawFd;
@@ -61,10 +62,17 @@ impl TcpStream {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        let addrs = socket::resolve(addr)?;
-        let io = socket::first_success(addrs, socket::tcp_connect).await?;
-        Ok(TcpStream { io })
+    #[track_caller]
+    pub fn connect(addr: impl ToSocketAddrs) -> impl Future<Output = io::Result<TcpStream>> {
+        crate::io_wait::io_wait(
+            weft_coop::IoResource::TcpStream,
+            weft_coop::IoOp::Connect,
+            async move {
+                let addrs = socket::resolve(addr)?;
+                let io = socket::first_success(addrs, socket::tcp_connect).await?;
+                Ok(TcpStream { io })
+            },
+        )
     }
 
     /// Wraps a connected standard-library stream (made non-blocking here).

@@ -6,6 +6,7 @@
 //! [`UnixDatagram`](super::UnixDatagram) (`datagram.rs`).
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::os::fd::AsRawFd;
@@ -102,9 +103,20 @@ impl UdpSocket {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
-        let addr = socket::resolve(addr)?[0];
-        self.io.write_with(|s| s.send_to(buf, addr)).await
+    #[track_caller]
+    pub fn send_to(
+        &self,
+        buf: &[u8],
+        addr: impl ToSocketAddrs,
+    ) -> impl Future<Output = io::Result<usize>> {
+        crate::io_wait::io_wait(
+            weft_coop::IoResource::UdpSocket,
+            weft_coop::IoOp::SendTo,
+            async move {
+                let addr = socket::resolve(addr)?[0];
+                self.io.write_with(|s| s.send_to(buf, addr)).await
+            },
+        )
     }
 
     /// Allows sending to broadcast addresses (`SO_BROADCAST`).

@@ -8,6 +8,7 @@
 //! [`UdpSocket`]: super::UdpSocket
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::Shutdown;
 use std::os::fd::AsRawFd;
@@ -142,9 +143,20 @@ impl UnixDatagram {
     /// std::fs::remove_file(&path)?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn send_to(&self, buf: &[u8], path: impl AsRef<Path>) -> io::Result<usize> {
-        let path = path.as_ref();
-        self.io.write_with(|s| s.send_to(buf, path)).await
+    #[track_caller]
+    pub fn send_to(
+        &self,
+        buf: &[u8],
+        path: impl AsRef<Path>,
+    ) -> impl Future<Output = io::Result<usize>> {
+        crate::io_wait::io_wait(
+            weft_coop::IoResource::UnixDatagram,
+            weft_coop::IoOp::SendTo,
+            async move {
+                let path = path.as_ref();
+                self.io.write_with(|s| s.send_to(buf, path)).await
+            },
+        )
     }
 
     /// Shuts down the read, write or both directions.

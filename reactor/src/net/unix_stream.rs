@@ -7,6 +7,7 @@
 //! [`TcpStream`]: super::TcpStream
 
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::os::fd::AsRawFd;
 use std::os::unix::net::SocketAddr;
@@ -45,10 +46,17 @@ impl UnixStream {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        Ok(UnixStream {
-            io: socket::unix_connect(path.as_ref()).await?,
-        })
+    #[track_caller]
+    pub fn connect(path: impl AsRef<Path>) -> impl Future<Output = io::Result<UnixStream>> {
+        crate::io_wait::io_wait(
+            weft_coop::IoResource::UnixStream,
+            weft_coop::IoOp::Connect,
+            async move {
+                Ok(UnixStream {
+                    io: socket::unix_connect(path.as_ref()).await?,
+                })
+            },
+        )
     }
 
     /// A connected pair of anonymous streams.

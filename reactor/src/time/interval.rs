@@ -8,9 +8,13 @@
 //! `Delay` restarts the schedule from now, `Skip` drops the missed ticks and keeps the
 //! original phase. The tolerance keeps the millisecond jitter of normal operation from
 //! shifting a `Delay` schedule on every tick.
+//!
+//! A tick that is not due yet records `Interval::tick(period)` as its task's wait point, at
+//! the caller of `tick` (or, for the stream, where the interval was made).
 
 use std::fmt;
 use std::future::{Future, poll_fn};
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -18,7 +22,7 @@ use std::time::Duration;
 use super::Instant;
 
 use super::saturating_add;
-use super::sleep::{Sleep, sleep_until};
+use super::sleep::Sleep;
 
 /// How late a tick may complete before it counts as missed.
 ///
@@ -101,6 +105,7 @@ impl MissedTickBehavior {
 ///     assert_eq!(second - first, Duration::from_millis(5));
 /// });
 /// ```
+#[track_caller]
 pub fn interval(period: Duration) -> Interval {
     interval_at(Instant::now(), period)
 }
@@ -120,6 +125,7 @@ pub fn interval(period: Duration) -> Interval {
 ///     assert!(Instant::now() >= start);
 /// });
 /// ```
+#[track_caller]
 pub fn interval_at(start: impl Into<Instant>, period: Duration) -> Interval {
     let start = start.into();
     assert!(
@@ -127,8 +133,9 @@ pub fn interval_at(start: impl Into<Instant>, period: Duration) -> Interval {
         "weft::time::interval: the period must be greater than zero"
     );
     Interval {
-        next: sleep_until(start),
+        next: Sleep::unrecorded(start),
         period,
+        created_at: Location::caller(),
         missed_tick_behavior: MissedTickBehavior::default(),
     }
 }
@@ -151,6 +158,8 @@ pub struct Interval {
     next: Sleep,
     period: Duration,
     missed_tick_behavior: MissedTickBehavior,
+    /// Where the interval was made: the wait point of ticks awaited as a stream.
+    created_at: &'static Location<'static>,
 }
 
 impl Interval {
@@ -165,8 +174,10 @@ impl Interval {
     ///     assert!(Instant::now() >= scheduled);
     /// });
     /// ```
-    pub async fn tick(&mut self) -> Instant {
-        poll_fn(|cx| self.poll_tick(cx)).await
+    #[track_caller]
+    pub fn tick(&mut self) -> impl Future<Output = Instant> + '_ {
+        let site = Location::caller();
+        poll_fn(move |cx| self.poll_tick_at(cx, site))
     }
 
     /// Poll-style [`tick`](Interval::tick).
@@ -179,8 +190,21 @@ impl Interval {
     ///     assert!(first <= std::time::Instant::now());
     /// });
     /// ```
+    #[track_caller]
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
-        std::task::ready!(Pin::new(&mut self.next).poll(cx));
+        self.poll_tick_at(cx, Location::caller())
+    }
+
+    /// [`poll_tick`](Self::poll_tick), recording a wait at `site` when not due yet.
+    fn poll_tick_at(
+        &mut self,
+        cx: &mut Context<'_>,
+        site: &'static Location<'static>,
+    ) -> Poll<Instant> {
+        if Pin::new(&mut self.next).poll(cx).is_pending() {
+            weft_coop::record(weft_coop::WaitKind::Interval(self.period), site);
+            return Poll::Pending;
+        }
         let scheduled = self.next.deadline();
         let now = Instant::now();
         let next = if now.saturating_duration_since(scheduled) > MISSED_TICK_TOLERANCE {
@@ -294,7 +318,8 @@ impl futures_core::Stream for Interval {
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Instant>> {
-        self.poll_tick(cx).map(Some)
+        let site = self.created_at;
+        self.poll_tick_at(cx, site).map(Some)
     }
 }
 

@@ -6,9 +6,15 @@
 //! complete early, whatever the wheel's rounding. A poll before the deadline with the same
 //! waker as last time takes no lock: no fired timer can exist before its deadline. Resetting
 //! forgets the registered waker, so the next poll hands one to the (possibly re-armed) node.
+//!
+//! A sleep made by [`sleep`] or [`sleep_until`] remembers its caller's location and records
+//! `sleep(duration)` there on `Pending`, for task dumps ([`weft_coop::record`]). The sleeps
+//! inside `Timeout` and `Interval` record nothing themselves: the wrapped future or the
+//! interval says what the task waits on.
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -37,8 +43,11 @@ use crate::time::wheel::TimerKey;
 ///     assert!(start.elapsed() >= Duration::from_millis(10));
 /// });
 /// ```
+#[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(super::saturating_add(Instant::now(), duration))
+    let mut sleep = Sleep::unrecorded(super::saturating_add(Instant::now(), duration));
+    sleep.wait = Some((Location::caller(), duration));
+    sleep
 }
 
 /// Waits until `deadline` (asyncio's `loop.call_at` as a future). A deadline in the past
@@ -56,13 +65,12 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///     assert!(Instant::now() >= deadline);
 /// });
 /// ```
+#[track_caller]
 pub fn sleep_until(deadline: impl Into<Instant>) -> Sleep {
-    Sleep {
-        deadline: deadline.into(),
-        reactor: crate::try_current(),
-        key: None,
-        waker: None,
-    }
+    let mut sleep = Sleep::unrecorded(deadline.into());
+    let asked = sleep.deadline.saturating_duration_since(Instant::now());
+    sleep.wait = Some((Location::caller(), asked));
+    sleep
 }
 
 /// Future returned by [`sleep`] and [`sleep_until`].
@@ -86,9 +94,22 @@ pub struct Sleep {
     key: Option<TimerKey>,
     /// The waker the node holds, to skip re-registering the same one.
     waker: Option<Waker>,
+    /// Where the user asked for the sleep, and for how long: recorded on `Pending`.
+    wait: Option<(&'static Location<'static>, Duration)>,
 }
 
 impl Sleep {
+    /// A sleep that records no wait point (a building block of another leaf).
+    pub(crate) fn unrecorded(deadline: Instant) -> Sleep {
+        Sleep {
+            deadline,
+            reactor: crate::try_current(),
+            key: None,
+            waker: None,
+            wait: None,
+        }
+    }
+
     /// The instant at which this sleep completes.
     ///
     /// ```
@@ -174,6 +195,9 @@ impl Future for Sleep {
                     this.waker = Some(cx.waker().clone());
                 }
             }
+        }
+        if let Some((site, asked)) = this.wait {
+            weft_coop::record(weft_coop::WaitKind::Sleep(asked), site);
         }
         Poll::Pending
     }

@@ -19,7 +19,7 @@ use super::Instant;
 
 use pin_project_lite::pin_project;
 
-use super::sleep::{Sleep, sleep_until};
+use super::sleep::Sleep;
 
 /// Runs `future` for at most `duration`: `Ok(output)` if it completes in time, else
 /// `Err(Elapsed)` with the future dropped (cancelled).
@@ -62,7 +62,7 @@ pub fn timeout_at<F: IntoFuture>(
 ) -> Timeout<F::IntoFuture> {
     Timeout {
         future: Some(future.into_future()),
-        deadline: sleep_until(deadline),
+        deadline: Sleep::unrecorded(deadline.into()),
     }
 }
 

@@ -47,6 +47,7 @@ mod server;
 mod transport;
 mod writer;
 
+use std::future::Future;
 use std::io;
 use std::net::{Shutdown, ToSocketAddrs};
 use std::path::Path;
@@ -191,8 +192,13 @@ pub fn open_stream(socket: impl Into<StreamSocket>) -> io::Result<(StreamReader,
 /// })?;
 /// # std::io::Result::Ok(())
 /// ```
-pub async fn open_connection(addr: impl ToSocketAddrs) -> io::Result<(StreamReader, StreamWriter)> {
-    open_stream(TcpStream::connect(addr).await?)
+#[track_caller]
+pub fn open_connection(
+    addr: impl ToSocketAddrs,
+) -> impl Future<Output = io::Result<(StreamReader, StreamWriter)>> {
+    weft_coop::waiting_at(std::panic::Location::caller(), async move {
+        open_stream(TcpStream::connect(addr).await?)
+    })
 }
 
 /// Connects to a Unix-domain socket and returns the reader/writer pair (asyncio's
@@ -212,10 +218,13 @@ pub async fn open_connection(addr: impl ToSocketAddrs) -> io::Result<(StreamRead
 /// std::fs::remove_file(&path)?;
 /// # std::io::Result::Ok(())
 /// ```
-pub async fn open_unix_connection(
+#[track_caller]
+pub fn open_unix_connection(
     path: impl AsRef<Path>,
-) -> io::Result<(StreamReader, StreamWriter)> {
-    open_stream(UnixStream::connect(path).await?)
+) -> impl Future<Output = io::Result<(StreamReader, StreamWriter)>> {
+    weft_coop::waiting_at(std::panic::Location::caller(), async move {
+        open_stream(UnixStream::connect(path).await?)
+    })
 }
 
 /// The transport a reader and writer share, for the sibling modules.

@@ -6,6 +6,7 @@
 //! applies it, so the same inputs raise the same errors with the same `consumed` values.
 
 use std::fmt;
+use std::future::Future;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
@@ -185,15 +186,18 @@ impl StreamReader {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn read(&mut self, n: usize) -> io::Result<Vec<u8>> {
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        if self.buffered_len() == 0 && !self.eof {
-            self.fill().await?;
-        }
-        let n = n.min(self.buffered_len());
-        Ok(self.take(n))
+    #[track_caller]
+    pub fn read(&mut self, n: usize) -> impl Future<Output = io::Result<Vec<u8>>> {
+        weft_coop::waiting_at(std::panic::Location::caller(), async move {
+            if n == 0 {
+                return Ok(Vec::new());
+            }
+            if self.buffered_len() == 0 && !self.eof {
+                self.fill().await?;
+            }
+            let n = n.min(self.buffered_len());
+            Ok(self.take(n))
+        })
     }
 
     /// Reads until end of stream (asyncio's `read(-1)`); not bounded by the limit.
@@ -209,12 +213,15 @@ impl StreamReader {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn read_to_end(&mut self) -> io::Result<Vec<u8>> {
-        while !self.eof {
-            self.fill().await?;
-        }
-        let n = self.buffered_len();
-        Ok(self.take(n))
+    #[track_caller]
+    pub fn read_to_end(&mut self) -> impl Future<Output = io::Result<Vec<u8>>> {
+        weft_coop::waiting_at(std::panic::Location::caller(), async move {
+            while !self.eof {
+                self.fill().await?;
+            }
+            let n = self.buffered_len();
+            Ok(self.take(n))
+        })
     }
 
     /// Reads exactly `n` bytes.
@@ -240,22 +247,25 @@ impl StreamReader {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn readexactly(&mut self, n: usize) -> Result<Vec<u8>, ReadError> {
-        if n == 0 {
-            return Ok(Vec::new());
-        }
-        while self.buffered_len() < n {
-            if self.eof {
-                let partial = self.take(self.buffered_len());
-                return Err(IncompleteReadError {
-                    partial,
-                    expected: Some(n),
-                }
-                .into());
+    #[track_caller]
+    pub fn readexactly(&mut self, n: usize) -> impl Future<Output = Result<Vec<u8>, ReadError>> {
+        weft_coop::waiting_at(std::panic::Location::caller(), async move {
+            if n == 0 {
+                return Ok(Vec::new());
             }
-            self.fill().await?;
-        }
-        Ok(self.take(n))
+            while self.buffered_len() < n {
+                if self.eof {
+                    let partial = self.take(self.buffered_len());
+                    return Err(IncompleteReadError {
+                        partial,
+                        expected: Some(n),
+                    }
+                    .into());
+                }
+                self.fill().await?;
+            }
+            Ok(self.take(n))
+        })
     }
 
     /// Reads one line, `\n` included.
@@ -278,24 +288,27 @@ impl StreamReader {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn readline(&mut self) -> Result<Vec<u8>, ReadError> {
-        match self.readuntil(b"\n").await {
-            Ok(line) => Ok(line),
-            Err(ReadError::Incomplete(err)) => Ok(err.partial),
-            Err(ReadError::LimitOverrun(err)) => {
-                let rest = &self.buf[self.start..self.end];
-                if rest
-                    .get(err.consumed..)
-                    .is_some_and(|tail| tail.starts_with(b"\n"))
-                {
-                    self.consume_bytes(err.consumed + 1);
-                } else {
-                    self.consume_bytes(self.buffered_len());
+    #[track_caller]
+    pub fn readline(&mut self) -> impl Future<Output = Result<Vec<u8>, ReadError>> {
+        weft_coop::waiting_at(std::panic::Location::caller(), async move {
+            match self.readuntil(b"\n").await {
+                Ok(line) => Ok(line),
+                Err(ReadError::Incomplete(err)) => Ok(err.partial),
+                Err(ReadError::LimitOverrun(err)) => {
+                    let rest = &self.buf[self.start..self.end];
+                    if rest
+                        .get(err.consumed..)
+                        .is_some_and(|tail| tail.starts_with(b"\n"))
+                    {
+                        self.consume_bytes(err.consumed + 1);
+                    } else {
+                        self.consume_bytes(self.buffered_len());
+                    }
+                    Err(ReadError::LimitOverrun(err))
                 }
-                Err(ReadError::LimitOverrun(err))
+                Err(err) => Err(err),
             }
-            Err(err) => Err(err),
-        }
+        })
     }
 
     /// Reads up to and including `separator`.
@@ -321,8 +334,14 @@ impl StreamReader {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn readuntil(&mut self, separator: &[u8]) -> Result<Vec<u8>, ReadError> {
-        self.readuntil_any(&[separator]).await
+    #[track_caller]
+    pub fn readuntil(
+        &mut self,
+        separator: &[u8],
+    ) -> impl Future<Output = Result<Vec<u8>, ReadError>> {
+        weft_coop::waiting_at(std::panic::Location::caller(), async move {
+            self.readuntil_any(&[separator]).await
+        })
     }
 
     /// Reads up to and including the first of several separators to end (asyncio 3.13's
@@ -341,56 +360,62 @@ impl StreamReader {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn readuntil_any(&mut self, separators: &[&[u8]]) -> Result<Vec<u8>, ReadError> {
-        let Some(min_len) = separators.iter().map(|s| s.len()).min() else {
-            return Err(invalid("Separator should contain at least one element"));
-        };
-        if min_len == 0 {
-            return Err(invalid("Separator should be at least one-byte string"));
-        }
-        let max_len = separators.iter().map(|s| s.len()).max().unwrap_or(min_len);
-        // Where the next search starts, relative to the buffered data (asyncio's `offset`).
-        let mut offset = 0;
-        // Whether bytes that already arrived were pulled in before giving up on the limit.
-        let mut absorbed = false;
-        let (match_start, match_end) = loop {
-            let data = &self.buf[self.start..self.end];
-            if data.len() - offset >= min_len {
-                let found = separators
-                    .iter()
-                    .filter_map(|sep| find(data, sep, offset).map(|at| (at, at + sep.len())))
-                    .min_by_key(|&(_, end)| end);
-                if let Some(found) = found {
-                    break found;
-                }
-                offset = (data.len() + 1).saturating_sub(max_len);
-                if offset > self.limit {
-                    // asyncio's buffer holds whatever the socket delivered so far; ours holds
-                    // what was pulled. Pull what is already there once, so that a separator
-                    // that has arrived is reported as found (past the limit), as asyncio would.
-                    if !absorbed {
-                        absorbed = true;
-                        if self.fill_now()? > 0 {
-                            continue;
-                        }
+    #[track_caller]
+    pub fn readuntil_any(
+        &mut self,
+        separators: &[&[u8]],
+    ) -> impl Future<Output = Result<Vec<u8>, ReadError>> {
+        weft_coop::waiting_at(std::panic::Location::caller(), async move {
+            let Some(min_len) = separators.iter().map(|s| s.len()).min() else {
+                return Err(invalid("Separator should contain at least one element"));
+            };
+            if min_len == 0 {
+                return Err(invalid("Separator should be at least one-byte string"));
+            }
+            let max_len = separators.iter().map(|s| s.len()).max().unwrap_or(min_len);
+            // Where the next search starts, relative to the buffered data (asyncio's `offset`).
+            let mut offset = 0;
+            // Whether bytes that already arrived were pulled in before giving up on the limit.
+            let mut absorbed = false;
+            let (match_start, match_end) = loop {
+                let data = &self.buf[self.start..self.end];
+                if data.len() - offset >= min_len {
+                    let found = separators
+                        .iter()
+                        .filter_map(|sep| find(data, sep, offset).map(|at| (at, at + sep.len())))
+                        .min_by_key(|&(_, end)| end);
+                    if let Some(found) = found {
+                        break found;
                     }
-                    return Err(LimitOverrunError::not_found(offset).into());
+                    offset = (data.len() + 1).saturating_sub(max_len);
+                    if offset > self.limit {
+                        // asyncio's buffer holds whatever the socket delivered so far; ours holds
+                        // what was pulled. Pull what is already there once, so that a separator
+                        // that has arrived is reported as found (past the limit), as asyncio would.
+                        if !absorbed {
+                            absorbed = true;
+                            if self.fill_now()? > 0 {
+                                continue;
+                            }
+                        }
+                        return Err(LimitOverrunError::not_found(offset).into());
+                    }
                 }
-            }
-            if self.eof {
-                let partial = self.take(self.buffered_len());
-                return Err(IncompleteReadError {
-                    partial,
-                    expected: None,
+                if self.eof {
+                    let partial = self.take(self.buffered_len());
+                    return Err(IncompleteReadError {
+                        partial,
+                        expected: None,
+                    }
+                    .into());
                 }
-                .into());
+                self.fill().await?;
+            };
+            if match_start > self.limit {
+                return Err(LimitOverrunError::found_past_limit(match_start).into());
             }
-            self.fill().await?;
-        };
-        if match_start > self.limit {
-            return Err(LimitOverrunError::found_past_limit(match_start).into());
-        }
-        Ok(self.take(match_end))
+            Ok(self.take(match_end))
+        })
     }
 
     /// True once the stream has ended and the buffer is empty.

@@ -244,12 +244,15 @@ impl Server {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn wait_closed(&self) {
-        poll_fn(|cx| {
-            self.shared
-                .poll_until(cx, |st| st.closed && st.accept_done && st.connections == 0)
+    #[track_caller]
+    pub fn wait_closed(&self) -> impl Future<Output = ()> {
+        weft_coop::waiting_at(std::panic::Location::caller(), async move {
+            poll_fn(|cx| {
+                self.shared
+                    .poll_until(cx, |st| st.closed && st.accept_done && st.connections == 0)
+            })
+            .await
         })
-        .await
     }
 
     /// Serves until [`close`](Server::close) is called (from another task, a callback, a
@@ -323,23 +326,26 @@ impl fmt::Debug for Server {
 /// })?;
 /// # std::io::Result::Ok(())
 /// ```
-pub async fn start_server<F, Fut>(
+#[track_caller]
+pub fn start_server<F, Fut>(
     client_connected_cb: F,
     addr: impl ToSocketAddrs,
-) -> io::Result<Server>
+) -> impl Future<Output = io::Result<Server>>
 where
     F: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let handle = current_handle()?;
-    let listener = TcpListener::bind(addr).await?;
-    let addr = ServerAddr::Tcp(listener.local_addr()?);
-    Ok(start(
-        Listener::Tcp(listener),
-        addr,
-        client_connected_cb,
-        handle,
-    ))
+    weft_coop::waiting_at(std::panic::Location::caller(), async move {
+        let handle = current_handle()?;
+        let listener = TcpListener::bind(addr).await?;
+        let addr = ServerAddr::Tcp(listener.local_addr()?);
+        Ok(start(
+            Listener::Tcp(listener),
+            addr,
+            client_connected_cb,
+            handle,
+        ))
+    })
 }
 
 /// Starts a Unix-domain server at `path` (asyncio's `start_unix_server`). Same behaviour as
@@ -359,23 +365,26 @@ where
 /// })?;
 /// # std::io::Result::Ok(())
 /// ```
-pub async fn start_unix_server<F, Fut>(
+#[track_caller]
+pub fn start_unix_server<F, Fut>(
     client_connected_cb: F,
     path: impl AsRef<Path>,
-) -> io::Result<Server>
+) -> impl Future<Output = io::Result<Server>>
 where
     F: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    let handle = current_handle()?;
-    let path = path.as_ref().to_path_buf();
-    let listener = UnixListener::bind(&path)?;
-    Ok(start(
-        Listener::Unix(listener),
-        ServerAddr::Unix(path),
-        client_connected_cb,
-        handle,
-    ))
+    weft_coop::waiting_at(std::panic::Location::caller(), async move {
+        let handle = current_handle()?;
+        let path = path.as_ref().to_path_buf();
+        let listener = UnixListener::bind(&path)?;
+        Ok(start(
+            Listener::Unix(listener),
+            ServerAddr::Unix(path),
+            client_connected_cb,
+            handle,
+        ))
+    })
 }
 
 fn current_handle() -> io::Result<Handle> {

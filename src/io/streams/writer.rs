@@ -5,6 +5,7 @@
 //! asyncio's `StreamWriter.__del__` does: buffered data is still flushed first.
 
 use std::fmt;
+use std::future::Future;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
@@ -114,8 +115,11 @@ impl StreamWriter {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn drain(&self) -> io::Result<()> {
-        poll_fn(|cx| self.transport.poll_drain(cx)).await
+    #[track_caller]
+    pub fn drain(&self) -> impl Future<Output = io::Result<()>> {
+        weft_coop::waiting_at(std::panic::Location::caller(), async move {
+            poll_fn(|cx| self.transport.poll_drain(cx)).await
+        })
     }
 
     /// Closes the connection once the buffered data is sent (asyncio's `close`): the peer
@@ -151,8 +155,11 @@ impl StreamWriter {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn wait_closed(&self) -> io::Result<()> {
-        poll_fn(|cx| self.transport.poll_closed(cx)).await
+    #[track_caller]
+    pub fn wait_closed(&self) -> impl Future<Output = io::Result<()>> {
+        weft_coop::waiting_at(std::panic::Location::caller(), async move {
+            poll_fn(|cx| self.transport.poll_closed(cx)).await
+        })
     }
 
     /// True once [`close`](StreamWriter::close) was called or the connection failed.

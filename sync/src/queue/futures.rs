@@ -2,16 +2,19 @@
 //!
 //! Each is a thin shell over [`QueueCore`](super::core::QueueCore): it holds its wait-list
 //! key (and, for `put`, the item until the queue accepts it) and hands both back to the core
-//! in `Drop`, which is where the cancel-safety rules of the queue module are applied.
+//! in `Drop`, which is where the cancel-safety rules of the queue module are applied. Each
+//! remembers the line that created it, its wait point in task dumps while it waits.
 
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::core::QueueCore;
 use super::error::QueueShutDown;
 use crate::waitlist::WaiterKey;
+use weft_coop::WaitKind;
 
 /// The future returned by `put` on [`Queue`](crate::Queue), [`LifoQueue`](crate::LifoQueue)
 /// and [`PriorityQueue`](crate::PriorityQueue).
@@ -38,14 +41,17 @@ pub struct Put<'a, T> {
     core: &'a QueueCore<T>,
     item: Option<T>,
     waiter: Option<WaiterKey>,
+    site: &'static Location<'static>,
 }
 
 impl<'a, T> Put<'a, T> {
+    #[track_caller]
     pub(crate) fn new(core: &'a QueueCore<T>, item: T) -> Self {
         Put {
             core,
             item: Some(item),
             waiter: None,
+            site: Location::caller(),
         }
     }
 
@@ -68,7 +74,8 @@ impl<T> Future for Put<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.core.poll_put(&mut this.item, &mut this.waiter, cx)
+        let polled = this.core.poll_put(&mut this.item, &mut this.waiter, cx);
+        weft_coop::note_pending(WaitKind::QueuePut, this.site, polled)
     }
 }
 
@@ -113,11 +120,17 @@ impl<T> fmt::Debug for Put<'_, T> {
 pub struct Get<'a, T> {
     core: &'a QueueCore<T>,
     waiter: Option<WaiterKey>,
+    site: &'static Location<'static>,
 }
 
 impl<'a, T> Get<'a, T> {
+    #[track_caller]
     pub(crate) fn new(core: &'a QueueCore<T>) -> Self {
-        Get { core, waiter: None }
+        Get {
+            core,
+            waiter: None,
+            site: Location::caller(),
+        }
     }
 
     /// Resolves a get that will not be polled again: `Some(outcome)` if it was served (or
@@ -132,7 +145,8 @@ impl<T> Future for Get<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        this.core.poll_get(&mut this.waiter, cx)
+        let polled = this.core.poll_get(&mut this.waiter, cx);
+        weft_coop::note_pending(WaitKind::QueueGet, this.site, polled)
     }
 }
 
@@ -174,15 +188,19 @@ impl<T> fmt::Debug for Get<'_, T> {
 #[must_use = "streams do nothing unless polled"]
 pub struct QueueStream<'a, T> {
     core: &'a QueueCore<T>,
+    /// Where the stream was made: the site of its gets.
+    site: &'static Location<'static>,
     /// The get in flight, between polls.
     next: Option<Get<'a, T>>,
     ended: bool,
 }
 
 impl<'a, T> QueueStream<'a, T> {
+    #[track_caller]
     pub(crate) fn new(core: &'a QueueCore<T>) -> Self {
         QueueStream {
             core,
+            site: Location::caller(),
             next: None,
             ended: false,
         }
@@ -197,8 +215,12 @@ impl<T> futures_core::Stream for QueueStream<'_, T> {
         if this.ended {
             return Poll::Ready(None);
         }
-        let core = this.core;
-        let get = this.next.get_or_insert_with(|| Get::new(core));
+        let (core, site) = (this.core, this.site);
+        let get = this.next.get_or_insert_with(|| Get {
+            core,
+            waiter: None,
+            site,
+        });
         let item = std::task::ready!(Pin::new(get).poll(cx));
         this.next = None;
         match item {
@@ -240,11 +262,17 @@ impl<T> fmt::Debug for QueueStream<'_, T> {
 pub struct Join<'a, T> {
     core: &'a QueueCore<T>,
     waiter: Option<WaiterKey>,
+    site: &'static Location<'static>,
 }
 
 impl<'a, T> Join<'a, T> {
+    #[track_caller]
     pub(crate) fn new(core: &'a QueueCore<T>) -> Self {
-        Join { core, waiter: None }
+        Join {
+            core,
+            waiter: None,
+            site: Location::caller(),
+        }
     }
 }
 
@@ -253,7 +281,8 @@ impl<T> Future for Join<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        this.core.poll_join(&mut this.waiter, cx)
+        let polled = this.core.poll_join(&mut this.waiter, cx);
+        weft_coop::note_pending(WaitKind::QueueJoin, this.site, polled)
     }
 }
 

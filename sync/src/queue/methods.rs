@@ -29,6 +29,7 @@ macro_rules! queue_handle {
             ///     assert_eq!(q.get().await, Ok(7));
             /// });
             /// ```
+            #[track_caller]
             pub fn put(&self, item: T) -> $crate::queue::Put<'_, T> {
                 $crate::queue::Put::new(&self.core, item)
             }
@@ -49,6 +50,7 @@ macro_rules! queue_handle {
             /// assert_eq!(block_on(q.get()), Ok(1));
             /// producer.join().unwrap();
             /// ```
+            #[track_caller]
             pub fn get(&self) -> $crate::queue::Get<'_, T> {
                 $crate::queue::Get::new(&self.core)
             }
@@ -67,6 +69,7 @@ macro_rules! queue_handle {
             /// }));
             /// assert_eq!(first, Some(7));
             /// ```
+            #[track_caller]
             pub fn stream(&self) -> $crate::queue::QueueStream<'_, T> {
                 $crate::queue::QueueStream::new(&self.core)
             }
@@ -248,6 +251,7 @@ macro_rules! queue_handle {
             /// block_on(q.join()); // returns once the worker called task_done
             /// worker.join().unwrap();
             /// ```
+            #[track_caller]
             pub fn join(&self) -> $crate::queue::Join<'_, T> {
                 $crate::queue::Join::new(&self.core)
             }

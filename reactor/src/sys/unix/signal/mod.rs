@@ -8,13 +8,22 @@
 //! simply dropped. Nothing is lost by that: the counter already holds the delivery, and a full
 //! pipe is readable, so a drain — and the wake-ups that follow it — is still to come.
 //!
-//! The hub knows nothing of listeners or tasks. A caller registers a [`pipe_reader`] with its
-//! reactor, and on readiness [`drain`]s the pipe and compares [`deliveries`] with the count it
-//! saw last (several deliveries in a row may coalesce into one wake-up, as with any signal
-//! API). One pipe serves every signal and every reactor: the counters say which signal moved.
+//! A listener registers a [`pipe_reader`] with its reactor (or waits on it some other way),
+//! and on readiness [`drain`]s the pipe and compares [`deliveries`] with the count it saw last
+//! (several deliveries in a row may coalesce into one wake-up, as with any signal API). One
+//! pipe serves every signal and every reactor: the counters say which signal moved. Because a
+//! drain empties the pipe for everyone, it also wakes every listener parked with
+//! [`wait_with`] (see `waiters.rs`), wherever it waits. Which signals may be listened to is
+//! [`SignalKind`]'s policy (`kind.rs`).
 //!
 //! Counters and the handler live in statics, set up on the first [`listen`] and kept for the
 //! life of the process (a handler may fire at any moment, so its pipe is never closed).
+
+mod kind;
+mod waiters;
+
+pub use kind::SignalKind;
+pub use waiters::{listener_id, stop_waiting, wait_with, waiting};
 
 use std::io::{self, PipeReader, Read};
 use std::os::fd::{AsRawFd, IntoRawFd, RawFd};
@@ -49,34 +58,28 @@ static INSTALLED: Mutex<[bool; MAX_SIGNAL]> = Mutex::new([false; MAX_SIGNAL]);
 /// [`deliveries`]`(signum)` and makes the pipe readable.
 ///
 /// The handler replaces the signal's previous disposition for the rest of the process (for
-/// SIGINT: killing it); a handler installed earlier by other code is not chained. Which
-/// signals may sensibly be listened to is the caller's policy; this only refuses numbers
-/// outside `1..MAX_SIGNAL`.
+/// SIGINT: killing it); a handler installed earlier by other code is not chained.
 ///
 /// # Errors
 ///
-/// `InvalidInput` for a number outside `1..MAX_SIGNAL`; the OS error when the pipe cannot be
-/// created or `sigaction` refuses the signal (SIGKILL, SIGSTOP).
+/// `InvalidInput` for SIGKILL, SIGSTOP, the synchronous fault signals (SIGSEGV, SIGBUS,
+/// SIGILL, SIGFPE) and numbers that are not signals; the OS error when the pipe cannot be
+/// created or `sigaction` refuses the signal.
 ///
 /// ```
-/// use weft_reactor::sys::signal;
-/// signal::listen(libc::SIGUSR1)?;
+/// use weft_reactor::sys::signal::{self, SignalKind};
+/// signal::listen(SignalKind::user_defined1())?;
 /// let before = signal::deliveries(libc::SIGUSR1);
 /// // SAFETY: SIGUSR1 now has weft's handler, so raising it cannot kill the process.
 /// unsafe { libc::raise(libc::SIGUSR1) };
 /// assert_eq!(signal::deliveries(libc::SIGUSR1), before + 1);
 /// # std::io::Result::Ok(())
 /// ```
-pub fn listen(signum: i32) -> io::Result<()> {
-    let index = usize::try_from(signum)
-        .ok()
-        .filter(|&i| i > 0 && i < MAX_SIGNAL)
-        .ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!("signal {signum} is not a signal number weft can listen to"),
-            )
-        })?;
+pub fn listen(kind: SignalKind) -> io::Result<()> {
+    kind.check()?;
+    let signum = kind.as_raw();
+    // `check` keeps the number within `1..MAX_SIGNAL`.
+    let index = signum as usize;
     let mut installed = INSTALLED.lock().unwrap_or_else(PoisonError::into_inner);
     set_up_pipe()?;
     if !installed[index] {
@@ -129,7 +132,8 @@ pub fn pipe_reader() -> io::Result<PipeReader> {
 }
 
 /// Empties the self-pipe (up to a bound, so that a storm of signals cannot keep the caller
-/// here) and returns how many bytes it read: a caller then wakes whoever compares counters.
+/// here), wakes every listener parked with [`wait_with`] when it read anything, and returns
+/// how many bytes it read.
 ///
 /// # Errors
 ///
@@ -139,13 +143,20 @@ pub fn pipe_reader() -> io::Result<PipeReader> {
 /// ```
 /// use weft_reactor::sys::signal;
 /// let reader = signal::pipe_reader()?;
-/// signal::listen(libc::SIGUSR2)?;
+/// signal::listen(signal::SignalKind::user_defined2())?;
 /// // SAFETY: SIGUSR2 has weft's handler now.
 /// unsafe { libc::raise(libc::SIGUSR2) };
 /// assert!(signal::drain(&reader)? >= 1);
 /// # std::io::Result::Ok(())
 /// ```
 pub fn drain(reader: &PipeReader) -> io::Result<usize> {
+    let drained = read_pipe(reader)?;
+    waiters::wake_all();
+    Ok(drained)
+}
+
+/// Reads the pipe empty (up to the bound); `WouldBlock` when it was empty already.
+fn read_pipe(reader: &PipeReader) -> io::Result<usize> {
     let mut buf = [0u8; 512];
     let mut total = 0;
     loop {
@@ -250,7 +261,7 @@ mod tests {
     #[test]
     fn a_full_pipe_neither_blocks_the_handler_nor_changes_errno() {
         const RAISES: usize = 200_000; // a Linux pipe holds 64 KiB, a macOS one 16-64 KiB
-        listen(libc::SIGWINCH).unwrap();
+        listen(SignalKind::from_raw(libc::SIGWINCH)).unwrap();
         let before = deliveries(libc::SIGWINCH);
         let (done, finished) = mpsc::channel();
         std::thread::spawn(move || {
@@ -277,7 +288,7 @@ mod tests {
     #[test]
     fn out_of_range_numbers_are_refused() {
         for bad in [0, -1, MAX_SIGNAL as i32, 1000] {
-            let err = listen(bad).unwrap_err();
+            let err = listen(SignalKind::from_raw(bad)).unwrap_err();
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad}");
         }
         assert_eq!(deliveries(-1), 0);

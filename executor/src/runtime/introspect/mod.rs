@@ -1,20 +1,30 @@
-//! Looking inside a running runtime: the live task list and tree (asyncio's `all_tasks`,
-//! `python -m asyncio ps/pstree`), slow-poll reports (debug mode's "Executing ... took"),
-//! and a few cheap metrics.
+//! Looking inside a running runtime: the live task list and tree with what each task waits
+//! on (asyncio's `all_tasks`, `python -m asyncio ps/pstree`), slow-poll reports (debug
+//! mode's "Executing ... took"), per-worker metrics, and dumps of all of it on a signal.
 //!
 //! Every task records where it was spawned and which task spawned it, at the cost of two
-//! words in its header. The list comes from the runtime's registry, which holds every task
-//! that has gone idle at least once — and, in debug mode ([`Builder::debug`]), every task
-//! from the moment it is spawned.
+//! words in its header, and where it waits ([`wait_point`]), at the cost of one store per
+//! `Pending`. The list comes from the runtime's registry, which holds every task that has
+//! gone idle at least once — and, in debug mode ([`Builder::debug`]), every task from the
+//! moment it is spawned.
 //!
 //! [`Builder::debug`]: super::Builder::debug
+
+#[cfg(unix)]
+pub(crate) mod dump_signal;
+mod metrics;
+mod slow_poll;
+mod wait_point;
+
+pub use metrics::{PollTimeHistogram, RuntimeMetrics, WorkerMetrics};
+pub use slow_poll::SlowPoll;
+pub use wait_point::{IoOp, IoResource, WaitKind, WaitPoint};
 
 use super::Handle;
 use crate::task::{Header, TaskId};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::{self, Write as _};
 use std::panic::Location;
-use std::time::Duration;
 
 /// What a task was doing when it was listed.
 ///
@@ -53,6 +63,7 @@ pub struct TaskInfo {
     parent: Option<TaskId>,
     spawned_at: &'static Location<'static>,
     state: TaskState,
+    waiting_on: Option<WaitPoint>,
 }
 
 impl TaskInfo {
@@ -72,6 +83,10 @@ impl TaskInfo {
             name: header.name().into_owned(),
             parent: header.parent,
             spawned_at: header.spawned_at,
+            // Only an idle task waits; a queued or running one's record is stale.
+            waiting_on: (state == TaskState::Idle)
+                .then(|| WaitPoint::of(&header.wait))
+                .flatten(),
             state,
         }
     }
@@ -130,138 +145,45 @@ impl TaskInfo {
     pub fn state(&self) -> TaskState {
         self.state
     }
+
+    /// What the task waits on, if it is idle and the leaf future it waits in is one of
+    /// weft's (a timer, a sync primitive, a socket, another task...); `None` for a task that
+    /// is queued or running, or that waits on a future weft does not know.
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new().debug(true).build().unwrap();
+    /// let event = std::sync::Arc::new(weft_sync::Event::new());
+    /// let e = event.clone();
+    /// let waiter = rt.spawn(async move { e.wait().await });
+    /// let wait = loop {
+    ///     let info = rt.handle().tasks().into_iter().find(|t| t.id() == waiter.id()).unwrap();
+    ///     match info.waiting_on() {
+    ///         Some(wait) => break wait,
+    ///         None => std::thread::yield_now(),
+    ///     }
+    /// };
+    /// assert_eq!(wait.kind(), weft_executor::runtime::WaitKind::Event);
+    /// event.set();
+    /// rt.block_on(waiter).unwrap();
+    /// ```
+    pub fn waiting_on(&self) -> Option<WaitPoint> {
+        self.waiting_on
+    }
 }
 
 impl fmt::Display for TaskInfo {
+    /// `name [State] spawned at file:line:col`, then for an idle task what it waits on and
+    /// for how long: `, waiting on Lock at src/db.rs:12 (3.2s)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "{} [{:?}] spawned at {}",
             self.name, self.state, self.spawned_at
-        )
-    }
-}
-
-/// A poll that took at least the configured threshold ([`Builder::slow_poll_threshold`]):
-/// something in that task blocked its worker.
-///
-/// [`Builder::slow_poll_threshold`]: super::Builder::slow_poll_threshold
-///
-/// ```
-/// let rt = weft_executor::Builder::new()
-///     .slow_poll_threshold(std::time::Duration::from_millis(100))
-///     .on_slow_poll(|slow: &weft_executor::runtime::SlowPoll| eprintln!("{slow}"))
-///     .build()
-///     .unwrap();
-/// # drop(rt);
-/// ```
-#[derive(Debug, Clone)]
-pub struct SlowPoll {
-    pub(crate) task: TaskInfo,
-    pub(crate) took: Duration,
-}
-
-impl SlowPoll {
-    /// The task whose poll was slow.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// let seen = Arc::new(Mutex::new(None));
-    /// let s = seen.clone();
-    /// let rt = weft_executor::Builder::new()
-    ///     .slow_poll_threshold(std::time::Duration::from_millis(5))
-    ///     .on_slow_poll(move |slow| *s.lock().unwrap() = Some(slow.task().name().to_owned()))
-    ///     .build()
-    ///     .unwrap();
-    /// let t = weft_executor::task::Builder::new().name("hog").spawn_on(rt.handle(), async {
-    ///     std::thread::sleep(std::time::Duration::from_millis(20)); // blocks its worker
-    /// });
-    /// rt.block_on(t).unwrap();
-    /// assert_eq!(seen.lock().unwrap().as_deref(), Some("hog"));
-    /// ```
-    pub fn task(&self) -> &TaskInfo {
-        &self.task
-    }
-
-    /// How long the poll took.
-    ///
-    /// ```
-    /// # let slow = None::<weft_executor::runtime::SlowPoll>;
-    /// if let Some(slow) = slow { println!("{:?}", slow.took()); }
-    /// ```
-    pub fn took(&self) -> Duration {
-        self.took
-    }
-}
-
-impl fmt::Display for SlowPoll {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "executing {} (spawned at {}) took {:.3} seconds: something in it blocks the worker",
-            self.task.name,
-            self.task.spawned_at,
-            self.took.as_secs_f64()
-        )
-    }
-}
-
-/// A snapshot of a runtime's load.
-///
-/// ```
-/// let rt = weft_executor::Runtime::new().unwrap();
-/// let m = rt.handle().metrics();
-/// assert!(m.workers() >= 1);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RuntimeMetrics {
-    workers: usize,
-    blocking_threads: usize,
-    queued: usize,
-    registered_tasks: usize,
-}
-
-impl RuntimeMetrics {
-    /// Worker threads.
-    ///
-    /// ```
-    /// let rt = weft_executor::Builder::new().worker_threads(3).build().unwrap();
-    /// assert_eq!(rt.handle().metrics().workers(), 3);
-    /// ```
-    pub fn workers(&self) -> usize {
-        self.workers
-    }
-
-    /// Blocking-pool threads alive now.
-    ///
-    /// ```
-    /// let rt = weft_executor::Runtime::new().unwrap();
-    /// assert_eq!(rt.handle().metrics().blocking_threads(), 0);
-    /// ```
-    pub fn blocking_threads(&self) -> usize {
-        self.blocking_threads
-    }
-
-    /// Tasks waiting in run queues (global and every worker's) at the moment of the snapshot.
-    ///
-    /// ```
-    /// let rt = weft_executor::Runtime::new().unwrap();
-    /// let _ = rt.handle().metrics().queued();
-    /// ```
-    pub fn queued(&self) -> usize {
-        self.queued
-    }
-
-    /// Tasks the registry holds: every live task in debug mode, otherwise those that have
-    /// gone idle at least once.
-    ///
-    /// ```
-    /// let rt = weft_executor::Builder::new().debug(true).build().unwrap();
-    /// let _t = rt.spawn(std::future::pending::<()>());
-    /// assert_eq!(rt.handle().metrics().registered_tasks(), 1);
-    /// ```
-    pub fn registered_tasks(&self) -> usize {
-        self.registered_tasks
+        )?;
+        if let Some(wait) = &self.waiting_on {
+            write!(f, ", {wait} ({:.1}s)", wait.since().elapsed().as_secs_f64())?;
+        }
+        Ok(())
     }
 }
 
@@ -335,23 +257,5 @@ impl Handle {
         }
         walk(&mut out, &children, None, "");
         out
-    }
-
-    /// A snapshot of the runtime's load.
-    ///
-    /// ```
-    /// let rt = weft_executor::Runtime::new().unwrap();
-    /// println!("{:?}", rt.handle().metrics());
-    /// ```
-    pub fn metrics(&self) -> RuntimeMetrics {
-        let shared = &self.inner.shared;
-        let mut registered_tasks = 0;
-        shared.registry.for_each(|_| registered_tasks += 1);
-        RuntimeMetrics {
-            workers: shared.num_workers(),
-            blocking_threads: shared.blocking.num_threads(),
-            queued: shared.injector.len() + shared.stealers.iter().map(|s| s.len()).sum::<usize>(),
-            registered_tasks,
-        }
     }
 }
