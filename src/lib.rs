@@ -48,6 +48,7 @@
 //! ([`TaskGroup`], [`gather()`], [`wait`], [`as_completed`], the loop callbacks and the thread
 //! bridges) is built in. There is one runtime flavour: multi-threaded, work-stealing, with
 //! one I/O reactor shared by all workers.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -79,6 +80,9 @@ pub mod time {
     };
 }
 
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub mod hyper;
 pub mod io;
 
 /// Networking: TCP, UDP and Unix-domain sockets on the shared reactor (see

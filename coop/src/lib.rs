@@ -1,8 +1,8 @@
 //! The per-thread runtime context shared by every weft crate: the cooperative budget, the
-//! panic reporter, and whether this thread is a runtime worker.
+//! panic reporter, whether this thread is a runtime worker, and where blocking work goes.
 //!
 //! The crates that run user code or park on its behalf (`weft-reactor`, `weft-sync`) must
-//! not depend on the executor, yet they need three things from it; this crate sits below all
+//! not depend on the executor, yet they need four things from it; this crate sits below all
 //! of them in the dependency graph and keeps each in a thread-local the executor fills in:
 //!
 //! * **the budget** ([`with_budget`], [`poll_proceed`]) — described below;
@@ -10,7 +10,10 @@
 //!   runtime called outside any task (a waker, a done-callback, a handler) is reported,
 //!   instead of unwinding into a worker or a reactor turn;
 //! * **the thread's role** ([`is_worker_thread`]) — so a blocking call made by mistake on a
-//!   worker thread panics with a message instead of stalling every task behind it.
+//!   worker thread panics with a message instead of stalling every task behind it;
+//! * **the blocking offload** ([`offload`], [`set_offload`]) — where the reactor sends a
+//!   blocking call it cannot avoid (a DNS lookup), so it runs on the runtime's blocking pool
+//!   instead of a worker.
 //!
 //! # The cooperative budget
 //!
@@ -62,12 +65,14 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod budget;
+mod offload;
 mod report;
 mod role;
 
 pub use budget::{
     BUDGET, Progress, poll_consume, poll_proceed, remaining, unconstrained, with_budget,
 };
+pub use offload::{Job, Offload, OffloadGuard, offload, set_offload};
 pub use report::{
     Reporter, ReporterGuard, catch, drop_payload, panic_message, report, set_reporter,
 };

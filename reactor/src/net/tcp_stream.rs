@@ -8,11 +8,11 @@
 
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use super::socket;
+use super::{ToSocketAddrs, socket};
 use crate::Async;
 
 /// A TCP connection.
@@ -62,7 +62,7 @@ impl TcpStream {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        let addrs = socket::resolve(addr)?;
+        let addrs = super::lookup::resolve(addr).await?;
         let io = socket::first_success(addrs, socket::tcp_connect).await?;
         Ok(TcpStream { io })
     }

@@ -7,10 +7,10 @@
 
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 
-use super::socket;
+use super::{ToSocketAddrs, socket};
 use crate::Async;
 
 /// A UDP socket (asyncio's `create_datagram_endpoint`, without the protocol callbacks).
@@ -46,7 +46,7 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
-        let addrs = socket::resolve(addr)?;
+        let addrs = super::lookup::resolve(addr).await?;
         socket::first_success(addrs, |addr| async move {
             UdpSocket::from_std(socket::udp_socket(addr)?)
         })
@@ -86,7 +86,7 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        let addrs = socket::resolve(addr)?;
+        let addrs = super::lookup::resolve(addr).await?;
         socket::first_success(addrs, |addr| async move { self.io.get_ref().connect(addr) }).await
     }
 
@@ -103,7 +103,7 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn send_to(&self, buf: &[u8], addr: impl ToSocketAddrs) -> io::Result<usize> {
-        let addr = socket::resolve(addr)?[0];
+        let addr = super::lookup::resolve(addr).await?[0];
         self.io.write_with(|s| s.send_to(buf, addr)).await
     }
 

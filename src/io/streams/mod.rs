@@ -48,7 +48,9 @@ mod transport;
 mod writer;
 
 use std::io;
-use std::net::{Shutdown, ToSocketAddrs};
+use std::net::Shutdown;
+
+use crate::net::ToSocketAddrs;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -176,8 +178,8 @@ pub fn open_stream(socket: impl Into<StreamSocket>) -> io::Result<(StreamReader,
 
 /// Connects over TCP and returns the reader/writer pair (asyncio's `open_connection`).
 ///
-/// `addr` is resolved as [`TcpStream::connect`] does: literal addresses never block, a host
-/// name is looked up on this thread. A refused or unreachable peer is the OS's `io::Error`.
+/// `addr` is resolved as [`TcpStream::connect`] does: literal addresses are parsed in place,
+/// a host name is looked up on the blocking pool. A refused or unreachable peer is the OS's `io::Error`.
 ///
 /// ```
 /// weft::run(async {
