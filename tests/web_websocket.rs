@@ -43,10 +43,10 @@ fn a_websocket_echo_round_trips_text_and_binary() {
                 Message::binary(big.clone()),
                 Message::text("bye"),
             ];
-            for message in sent.iter().cloned() {
+            for message in &sent {
                 ws.send(message.clone()).await.unwrap();
                 let back = ws.next().await.unwrap().unwrap();
-                assert_eq!(back, message);
+                assert_eq!(&back, message);
             }
             ws.close(None).await.unwrap();
             assert_eq!(server.await.unwrap(), sent.len());

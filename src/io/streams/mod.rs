@@ -49,8 +49,6 @@ mod writer;
 
 use std::io;
 use std::net::Shutdown;
-
-use crate::net::ToSocketAddrs;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -58,7 +56,7 @@ use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 use weft_executor::Handle;
-use weft_reactor::net::{TcpStream, UnixStream};
+use weft_reactor::net::{TcpStream, ToSocketAddrs, UnixStream};
 
 pub use error::{IncompleteReadError, LimitOverrunError, ReadError};
 pub use reader::StreamReader;
