@@ -27,12 +27,11 @@ use parking_lot::Mutex;
 /// Literal addresses are parsed in place; host names are looked up on another thread.
 ///
 /// ```
-/// use weft_reactor::net::{ToSocketAddrs, lookup_host};
+/// use weft_reactor::net::ToSocketAddrs;
 /// fn takes_addresses(_: impl ToSocketAddrs) {}
 /// takes_addresses("127.0.0.1:80");
 /// takes_addresses(("localhost", 80));
 /// takes_addresses(std::net::SocketAddr::from(([127, 0, 0, 1], 80)));
-/// # let _ = lookup_host;
 /// ```
 pub trait ToSocketAddrs: sealed::Sealed {}
 
