@@ -75,7 +75,7 @@ pub(crate) async fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAd
 /// Resolves `name` with the standard library on another thread, waiting for the answer.
 async fn look_up(name: sealed::Name) -> io::Result<Vec<SocketAddr>> {
     let slot = Arc::new(Mutex::new(Answer::Waiting(None)));
-    let sender = Sender(slot.clone());
+    let sender = Sender(Some(slot.clone()));
     weft_coop::offload(Box::new(move || {
         let answer = std::net::ToSocketAddrs::to_socket_addrs(&(name.host.as_str(), name.port));
         sender.send(answer.map(Iterator::collect));
@@ -108,37 +108,35 @@ enum Answer {
 
 /// The lookup thread's end. Dropped without an answer (the pool refused the job, or the job
 /// was dropped unrun at shutdown), it answers with an error so the waiting task never hangs.
-struct Sender(Arc<Mutex<Answer>>);
+struct Sender(Option<Arc<Mutex<Answer>>>);
 
 impl Sender {
-    fn send(self, result: io::Result<Vec<SocketAddr>>) {
-        self.complete(result);
-    }
-
-    fn complete(&self, result: io::Result<Vec<SocketAddr>>) {
-        let waker = {
-            let mut answer = self.0.lock();
-            match std::mem::replace(&mut *answer, Answer::Done(Some(result))) {
-                Answer::Waiting(waker) => waker,
-                // Already answered (by `send`; this is its drop): keep that answer.
-                done @ Answer::Done(_) => {
-                    *answer = done;
-                    None
-                }
-            }
-        };
-        if let Some(waker) = waker {
-            waker.wake();
+    fn send(mut self, result: io::Result<Vec<SocketAddr>>) {
+        if let Some(slot) = self.0.take() {
+            answer(&slot, result);
         }
     }
 }
 
 impl Drop for Sender {
     fn drop(&mut self) {
-        self.complete(Err(io::Error::other(
-            "the host name lookup did not run: the runtime is shutting down or no thread could \
-             be started for it",
-        )));
+        if let Some(slot) = self.0.take() {
+            answer(
+                &slot,
+                Err(io::Error::other(
+                    "the host name lookup did not run: the runtime is shutting down or no \
+                     thread could be started for it",
+                )),
+            );
+        }
+    }
+}
+
+/// Stores the answer and wakes the waiting task (outside the lock: the waker may run it).
+fn answer(slot: &Mutex<Answer>, result: io::Result<Vec<SocketAddr>>) {
+    let waiting = std::mem::replace(&mut *slot.lock(), Answer::Done(Some(result)));
+    if let Answer::Waiting(Some(waker)) = waiting {
+        waker.wake();
     }
 }
 
@@ -314,7 +312,7 @@ mod tests {
     #[test]
     fn a_dropped_job_answers_with_an_error() {
         let slot = Arc::new(Mutex::new(Answer::Waiting(None)));
-        drop(Sender(slot.clone()));
+        drop(Sender(Some(slot.clone())));
         match &mut *slot.lock() {
             Answer::Done(Some(Err(err))) => assert!(err.to_string().contains("did not run")),
             _ => panic!("no error answer"),
