@@ -29,17 +29,27 @@
 //! ```
 //!
 //! How weft differs: only loopback is reachable, so the seven "sites" are paths on an
-//! in-process HTTP server (weft's streams) that waits a per-site delay before answering, the
-//! way a remote site takes its time; the client is a few lines over `open_connection`. The
-//! queue is shut down once filled so that `get` ends each task's loop (see
-//! `async_queue_workers` for why `empty()` then `get()` would race on a multi-threaded
-//! runtime). The same fetches run three ways and print side by side: one task (sequential),
-//! two tasks (the article), one task per URL.
-use std::net::SocketAddr;
+//! in-process hyper server that waits a per-site delay before answering, the way a remote
+//! site takes its time. The client is aiohttp's counterpart in Rust: hyper-util's pooled
+//! client on weft (`weft::hyper`), which fetches `http://localhost:PORT/<site>` by host name
+//! (resolved on the blocking pool) and keeps connections alive between fetches. The queue is
+//! shut down once filled so that `get` ends each task's loop (see `async_queue_workers` for
+//! why `empty()` then `get()` would race on a multi-threaded runtime). The same fetches run
+//! three ways and print side by side: one task (sequential), two tasks (the article), one
+//! task per URL.
+use std::convert::Infallible;
 use std::time::{Duration, Instant};
 
-use weft::io::{StreamReader, StreamWriter};
+use http_body_util::{BodyExt, Empty, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::client::legacy::Client;
+use weft::hyper::{WeftConnector, WeftExecutor, WeftIo, WeftTimer};
+use weft::net::TcpListener;
 use weft::sync::Queue;
+
+/// aiohttp's `ClientSession`: one pooled client, shared (cloned) by every task.
+type Session = Client<WeftConnector, Empty<Bytes>>;
 
 /// The sites and how long each takes to answer, in seed seconds (3.2 s in all, the
 /// article's synchronous total).
@@ -54,55 +64,55 @@ const SITES: [(&str, f64); 7] = [
 ];
 
 /// The in-process web server: `GET /<site>` answers after the site's delay.
-async fn serve_site(mut reader: StreamReader, writer: StreamWriter, scale: f64) {
-    let Ok(head) = reader.readuntil(b"\r\n\r\n").await else {
-        return;
-    };
-    let path =
-        String::from_utf8_lossy(head.split(|&b| b == b' ').nth(1).unwrap_or(b"/")).into_owned();
-    let site = path.trim_start_matches('/');
+async fn serve_site(
+    req: Request<Incoming>,
+    scale: f64,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let site = req.uri().path().trim_start_matches('/');
     let Some(&(_, delay)) = SITES.iter().find(|(name, _)| *name == site) else {
-        let _ = writer
-            .write(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
-        return;
+        let mut not_found = Response::new(Full::new(Bytes::from_static(b"no such site\n")));
+        *not_found.status_mut() = StatusCode::NOT_FOUND;
+        return Ok(not_found);
     };
     weft::sleep(secs(delay, scale)).await; // the "remote" site thinks
     let body = format!("<html><body>Welcome to {site}!</body></html>\n");
-    let _ = writer.write(
-        format!(
-            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        )
-        .as_bytes(),
-    );
+    Ok(Response::new(Full::new(Bytes::from(body))))
 }
 
-/// A tiny async HTTP GET: one connection per request, the body as text.
-async fn http_get(addr: SocketAddr, url: &str) -> std::io::Result<String> {
-    let path = url.trim_start_matches("http://");
-    let (mut reader, writer) = weft::io::open_connection(addr).await?;
-    writer.write(
-        format!("GET /{path} HTTP/1.1\r\nHost: {path}\r\nConnection: close\r\n\r\n").as_bytes(),
-    )?;
-    let response = reader.read_to_end().await?;
-    let text = String::from_utf8_lossy(&response);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    if !head.starts_with("HTTP/1.1 200") {
-        return Err(std::io::Error::other(format!(
-            "{url}: {}",
-            head.lines().next().unwrap_or("")
-        )));
+/// Accepts connections until cancelled; each is served by hyper in its own task.
+async fn serve(listener: TcpListener, scale: f64) {
+    while let Ok((stream, _)) = listener.accept().await {
+        let service = hyper::service::service_fn(move |req| serve_site(req, scale));
+        drop(weft::spawn(
+            hyper::server::conn::http1::Builder::new()
+                .timer(WeftTimer::new())
+                .serve_connection(WeftIo::new(stream), service),
+        ));
     }
-    Ok(body.to_owned())
+}
+
+/// `session.get(url)` and `response.text()`.
+async fn http_get(
+    session: &Session,
+    url: &str,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let response = session.get(url.parse()?).await?;
+    if response.status() != StatusCode::OK {
+        return Err(format!("{url}: {}", response.status()).into());
+    }
+    let body = response.into_body().collect().await?.to_bytes();
+    Ok(String::from_utf8_lossy(&body).into_owned())
 }
 
 /// One task of the article: fetches URLs from the queue until it is drained.
-async fn task(name: String, work_queue: Queue<String>, addr: SocketAddr, scale: f64) -> usize {
+async fn task(name: String, work_queue: Queue<String>, session: Session, scale: f64) -> usize {
     let mut fetched = 0;
     while let Ok(url) = work_queue.get().await {
         println!("Task {name} getting URL: {url}");
         let start = Instant::now();
-        let text = http_get(addr, &url).await.expect("the local site answers");
+        let text = http_get(&session, &url)
+            .await
+            .expect("the local site answers");
         assert!(text.contains("Welcome"));
         fetched += 1;
         println!(
@@ -114,20 +124,25 @@ async fn task(name: String, work_queue: Queue<String>, addr: SocketAddr, scale: 
 }
 
 /// Fetches every URL with `tasks` concurrent tasks; returns the wall time.
-async fn fetch_all(tasks: usize, addr: SocketAddr, scale: f64) -> Duration {
+async fn fetch_all(tasks: usize, port: u16, session: &Session, scale: f64) -> Duration {
     let work_queue = Queue::new();
     for (site, _) in SITES {
         work_queue
-            .put(format!("http://{site}"))
+            .put(format!("http://localhost:{port}/{site}"))
             .await
             .expect("the queue is open");
     }
     work_queue.shutdown(false); // gets drain the queue, then report shut-down
     let names = ["One", "Two", "Three", "Four", "Five", "Six", "Seven"];
     let start = Instant::now();
-    let fetched = weft::gather(
-        (0..tasks).map(|i| task(names[i].to_owned(), work_queue.clone(), addr, scale)),
-    )
+    let fetched = weft::gather((0..tasks).map(|i| {
+        task(
+            names[i].to_owned(),
+            work_queue.clone(),
+            session.clone(),
+            scale,
+        )
+    }))
     .await;
     let wall = start.elapsed();
     assert_eq!(
@@ -142,17 +157,22 @@ async fn fetch_all(tasks: usize, addr: SocketAddr, scale: f64) -> Duration {
 /// Seed delays are multiplied by `scale` (1.0 = the seed's real timing).
 pub fn demo(scale: f64) {
     weft::run(async move {
-        let server = weft::io::start_server(move |r, w| serve_site(r, w, scale), "127.0.0.1:0")
+        let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a loopback port");
-        let addr = server.local_addr().expect("TCP address");
+        let port = listener.local_addr().expect("TCP address").port();
+        let server = weft::spawn(serve(listener, scale));
+        let session: Session = Client::builder(WeftExecutor::new())
+            .timer(WeftTimer::new())
+            .pool_timer(WeftTimer::new())
+            .build(WeftConnector::new());
 
         println!("-- one task (sequential) --");
-        let sequential = fetch_all(1, addr, scale).await;
+        let sequential = fetch_all(1, port, &session, scale).await;
         println!("-- two tasks (the article) --");
-        let two = fetch_all(2, addr, scale).await;
+        let two = fetch_all(2, port, &session, scale).await;
         println!("-- one task per URL --");
-        let all = fetch_all(SITES.len(), addr, scale).await;
+        let all = fetch_all(SITES.len(), port, &session, scale).await;
 
         let seed = |d: Duration| d.as_secs_f64() / scale;
         let sum: f64 = SITES.iter().map(|(_, d)| d).sum();
@@ -184,8 +204,7 @@ pub fn demo(scale: f64) {
             sequential >= secs(sum, scale),
             "the sequential fetches overlapped"
         );
-        server.close();
-        server.wait_closed().await;
+        server.cancel();
     })
 }
 

@@ -117,6 +117,10 @@ pub mod time {
     pub use weft_reactor::time::{advance, pause, resume};
 }
 
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub mod hyper;
+
 #[cfg(feature = "net")]
 #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod io;

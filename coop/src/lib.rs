@@ -1,8 +1,9 @@
 //! The per-thread runtime context shared by every weft crate: the cooperative budget, the
-//! panic reporter, whether this thread is a runtime worker, and where its task waits.
+//! panic reporter, whether this thread is a runtime worker, where blocking work goes, and
+//! where its task waits.
 //!
 //! The crates that run user code or park on its behalf (`weft-reactor`, `weft-sync`) must
-//! not depend on the executor, yet they need four things from it; this crate sits below all
+//! not depend on the executor, yet they need five things from it; this crate sits below all
 //! of them in the dependency graph and keeps each in a thread-local the executor fills in:
 //!
 //! * **the budget** ([`with_budget`], [`poll_proceed`]) — described below;
@@ -11,6 +12,9 @@
 //!   instead of unwinding into a worker or a reactor turn;
 //! * **the thread's role** ([`is_worker_thread`]) — so a blocking call made by mistake on a
 //!   worker thread panics with a message instead of stalling every task behind it;
+//! * **the blocking offload** ([`offload`], [`set_offload`]) — where the reactor sends a
+//!   blocking call it cannot avoid (a DNS lookup), so it runs on the runtime's blocking pool
+//!   instead of a worker;
 //! * **where a task waits** ([`record`], [`recording`], [`WaitCell`]) — what leaf futures
 //!   note when they return `Pending`, for task dumps.
 //!
@@ -64,6 +68,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod budget;
+mod offload;
 mod report;
 mod role;
 mod wait;
@@ -71,6 +76,7 @@ mod wait;
 pub use budget::{
     BUDGET, Progress, poll_consume, poll_proceed, remaining, unconstrained, with_budget,
 };
+pub use offload::{Job, Offload, OffloadGuard, offload, set_offload};
 pub use report::{
     Reporter, ReporterGuard, catch, drop_payload, panic_message, report, set_reporter,
 };

@@ -89,10 +89,11 @@ fn idle_workers_park_and_busy_time_counts_time_awake() {
         std::thread::sleep(Duration::from_millis(20));
     });
     rt.block_on(task).unwrap();
-    let after = until(rt.handle(), "20 ms more busy time", |m| {
-        m.per_worker()[0].busy() - worker.busy() >= Duration::from_millis(20)
+    // The 20 ms count as busy, and the worker parks again once the task is done.
+    until(rt.handle(), "20 ms more busy time and another park", |m| {
+        let w = &m.per_worker()[0];
+        w.busy() - worker.busy() >= Duration::from_millis(20) && w.parks() > worker.parks()
     });
-    assert!(after.per_worker()[0].parks() > worker.parks());
 }
 
 #[test]
@@ -182,4 +183,19 @@ fn without_timing_there_is_no_histogram() {
     let rt = Builder::new().worker_threads(1).build().unwrap();
     rt.block_on(rt.spawn(async {})).unwrap();
     assert!(rt.handle().metrics().poll_time_histogram().is_none());
+}
+
+#[test]
+fn a_worker_stuck_in_a_blocking_call_shows_its_busy_time_growing() {
+    let rt = Builder::new().worker_threads(1).build().unwrap();
+    let before = rt.handle().metrics().per_worker()[0].busy();
+    let (unblock, blocked) = mpsc::channel::<()>();
+    let stuck = rt.spawn(async move { blocked.recv().unwrap() });
+    // Still inside the task's poll: no park has accounted for it, yet the time shows.
+    until(rt.handle(), "busy time grow during the blocked poll", |m| {
+        m.per_worker()[0].busy() - before >= Duration::from_millis(20)
+    });
+    assert!(!stuck.is_finished());
+    unblock.send(()).unwrap();
+    rt.block_on(stuck).unwrap();
 }

@@ -360,11 +360,13 @@ impl Builder {
             diagnostics,
         ));
         let reporter = user_code_reporter(shared.panic_handler.clone());
+        let offload = blocking_offload(shared.clone());
         let inner = Arc::new(Inner {
             shared,
             callbacks: crate::callbacks::queue::CallbackQueue::new(),
             reactor,
             reporter,
+            offload,
             stop: Mutex::new(false),
             stop_signal: Condvar::new(),
         });
@@ -422,6 +424,16 @@ fn user_code_reporter(handler: crate::scheduler::PanicHandler) -> weft_coop::Rep
         };
         let err = crate::JoinError::panic(id, Some(name.into()), payload);
         crate::scheduler::report(&handler, err);
+    })
+}
+
+/// Runs the reactor's blocking jobs on the blocking pool. The pool's `Task` is dropped
+/// (detached): the job reports through its own channel, and a job the pool refuses (the
+/// runtime is shutting down) is dropped unrun, which that channel reports too.
+fn blocking_offload(shared: Arc<crate::scheduler::Shared>) -> weft_coop::Offload {
+    Arc::new(move |job| {
+        let origin = crate::task::Origin::at(std::panic::Location::caller());
+        drop(shared.blocking.spawn(job, origin));
     })
 }
 

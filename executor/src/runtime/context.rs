@@ -5,7 +5,8 @@
 //! their runtime for as long as they run its code; entering nests and restores. Entering
 //! also installs the runtime's panic reporter (`weft_coop::set_reporter`), so a panicking
 //! waker or done-callback run by the reactor or a sync primitive on this thread reaches the
-//! runtime's panic handler.
+//! runtime's panic handler, and its blocking offload (`weft_coop::set_offload`), so blocking
+//! work the reactor cannot avoid (a DNS lookup) goes to this runtime's blocking pool.
 
 use super::Handle;
 use std::cell::RefCell;
@@ -27,6 +28,7 @@ thread_local! {
 pub struct EnterGuard {
     previous: Option<Handle>,
     _reporter: weft_coop::ReporterGuard,
+    _offload: weft_coop::OffloadGuard,
     // The reactor's own context, restored before `previous` is.
     _reactor: weft_reactor::EnterGuard,
     // The guard restores a thread-local, so it must stay on this thread.
@@ -45,6 +47,7 @@ pub(crate) fn enter(handle: &Handle) -> EnterGuard {
     EnterGuard {
         previous,
         _reporter: weft_coop::set_reporter(handle.inner.reporter.clone()),
+        _offload: weft_coop::set_offload(handle.inner.offload.clone()),
         _reactor: reactor,
         _not_send: std::marker::PhantomData,
     }

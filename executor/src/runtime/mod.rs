@@ -50,6 +50,9 @@ pub(crate) struct Inner {
     /// Installed on every thread in this runtime's context: where panics in user code that
     /// the reactor or the sync primitives call (wakers, done-callbacks) are reported.
     pub(crate) reporter: weft_coop::Reporter,
+    /// Installed on every thread in this runtime's context: runs the reactor's unavoidable
+    /// blocking calls (DNS lookups) on this runtime's blocking pool.
+    pub(crate) offload: weft_coop::Offload,
     stop: Mutex<bool>,
     stop_signal: Condvar,
 }

@@ -135,15 +135,16 @@ impl Core {
             // The last searcher found work: there may be more, so wake a successor.
             self.shared.notify_parked();
         }
+        // Counted as they start: whoever sees a task's result then also sees its poll.
         let polls = &self.stats().polls;
         self.polling.set(true);
-        task.run();
         polls.bump();
+        task.run();
         for _ in 0..MAX_LIFO_POLLS {
             match self.lifo.take() {
                 Some(next) => {
-                    next.run();
                     polls.bump();
+                    next.run();
                 }
                 None => break,
             }

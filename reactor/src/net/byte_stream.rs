@@ -144,6 +144,54 @@ macro_rules! byte_stream {
                 std::io::Read::read(&mut self.io.get_ref(), buf)
             }
 
+            /// [`try_read`](Self::try_read) into memory that need not be initialised (hyper's
+            /// read buffer, a `Vec`'s spare capacity): the bytes go straight from the kernel
+            /// into `buf`, with no zero-filling first. On `Ok(n)` the first `n` elements of
+            /// `buf` are initialised.
+            ///
+            /// ```
+            /// # weft_reactor::doc_support::block_on(async {
+            #[doc = $pair]
+            /// a.write_all(b"raw").await?;
+            /// b.readable().await?;
+            /// let mut buf: Vec<u8> = Vec::with_capacity(64);
+            /// let n = b.try_read_buf(buf.spare_capacity_mut())?;
+            /// // SAFETY: `try_read_buf` initialised the first `n` bytes of the spare capacity.
+            /// unsafe { buf.set_len(n) };
+            /// assert_eq!(buf, b"raw");
+            /// # std::io::Result::Ok(()) })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub fn try_read_buf(
+                &self,
+                buf: &mut [std::mem::MaybeUninit<u8>],
+            ) -> std::io::Result<usize> {
+                $crate::net::ops::read_uninit(self.io.get_ref(), buf)
+            }
+
+            /// Poll-style read into memory that need not be initialised: waits for data like
+            /// `futures_io::AsyncRead::poll_read` (the most recent waker wins), then reads as
+            /// [`try_read_buf`](Self::try_read_buf) does. On `Ready(Ok(n))` the first `n`
+            /// elements of `buf` are initialised; `n == 0` is end of stream.
+            ///
+            /// ```
+            /// # weft_reactor::doc_support::block_on(async {
+            #[doc = $pair]
+            /// a.write_all(b"hi").await?;
+            /// let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 8];
+            /// let n = std::future::poll_fn(|cx| b.poll_read_buf(cx, &mut buf)).await?;
+            /// assert_eq!(n, 2);
+            /// # std::io::Result::Ok(()) })?;
+            /// # std::io::Result::Ok(())
+            /// ```
+            pub fn poll_read_buf(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [std::mem::MaybeUninit<u8>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::ops::poll_read_uninit(&self.io, cx, buf)
+            }
+
             /// One write attempt that never waits: `WouldBlock` when the socket buffer is
             /// full. Pair it with [`writable`](Self::writable) or
             /// [`poll_write_ready`](Self::poll_write_ready) to wait.

@@ -15,7 +15,9 @@
 //!   (`AsyncRead`, `AsyncWrite`) and the `poll_*` methods use the poll-style slot in which the
 //!   most recent waker wins, as that contract expects of a single reader and a single writer.
 //!   And the streams' `try_read`/`try_write` make one attempt that never waits, to pair with
-//!   `readable().await` or `poll_read_ready` in code that manages its own buffers.
+//!   `readable().await` or `poll_read_ready` in code that manages its own buffers;
+//!   `try_read_buf`/`poll_read_buf` read into uninitialised memory (hyper's buffers), the
+//!   one place here where `unsafe` buys something: no zero-filling before every read.
 //! * **One definition per shared API.** TCP and Unix streams share their byte-stream API
 //!   (`byte_stream.rs`), the listeners their accept API (`listener.rs`), UDP and Unix
 //!   datagram sockets their send/receive API (`datagram.rs`): each is a macro over the
@@ -23,10 +25,10 @@
 //! * **Connecting without blocking.** `TcpStream::connect` and `UnixStream::connect` create a
 //!   non-blocking socket (`socket2`), start `connect(2)`, wait for writability and read
 //!   `SO_ERROR`, so a refused or unreachable peer comes back as the `io::Error` the OS gave.
-//! * **Addresses.** Functions taking `impl ToSocketAddrs` resolve with the standard library
-//!   on the calling thread. Literal addresses (`"127.0.0.1:80"`, `SocketAddr`) never block;
-//!   a host name does a blocking DNS lookup, so resolve names on the blocking pool first
-//!   (`spawn_blocking(move || name.to_socket_addrs())`) in latency-sensitive code.
+//! * **Addresses.** Functions taking an address take weft's [`ToSocketAddrs`] (the standard
+//!   library's types, sealed; `lookup.rs`). Literal addresses (`"127.0.0.1:80"`,
+//!   `SocketAddr`) are parsed in place; a host name is looked up by the system resolver on
+//!   the runtime's blocking pool ([`lookup_host`]), never on the calling worker.
 //! * **Splitting.** [`TcpStream::split`]/[`UnixStream::split`] lend a read and a write half;
 //!   `into_split` gives owned halves sharing the stream through an `Arc`, for two tasks.
 //!   Dropping an owned write half shuts the write direction down (the peer reads end of
@@ -60,6 +62,7 @@
 mod byte_stream;
 mod datagram;
 mod listener;
+mod lookup;
 mod ops;
 mod socket;
 mod split;
@@ -73,6 +76,7 @@ mod unix_listener;
 #[cfg(unix)]
 mod unix_stream;
 
+pub use lookup::{ToSocketAddrs, lookup_host};
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, SplitStream, WriteHalf};
 pub use std::net::Shutdown;
 pub use tcp_listener::{Incoming, TcpListener};

@@ -6,7 +6,8 @@
 //! budget.
 
 use std::io::{self, IoSlice, Read, Write};
-use std::os::fd::AsFd;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsFd, AsRawFd};
 use std::task::{Context, Poll};
 
 use crate::Async;
@@ -22,6 +23,28 @@ where
     for<'a> &'a T: Read,
 {
     io.poll_read_with(cx, |s| (&*s).read(buf))
+}
+
+/// One `read(2)` straight into possibly uninitialised memory: no zero-filling first, which
+/// std's `Read` would need (its `read_buf` is unstable). Returns how many bytes of `buf`'s
+/// front are now initialised.
+pub(crate) fn read_uninit(fd: &impl AsFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    let fd = fd.as_fd().as_raw_fd();
+    // SAFETY: `fd` is open (borrowed from its owner for this call). `buf` is valid for writes
+    // of `buf.len()` bytes, and `read(2)` only ever writes initialised bytes into it, at most
+    // `buf.len()` of them; it never reads the buffer, so uninitialised contents are fine.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    // `read` returns -1 on error, else the count, which is at most `buf.len()`.
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+/// [`read_uninit`], poll-style (the same readiness cache and budget as [`poll_read`]).
+pub(crate) fn poll_read_uninit<T: AsFd>(
+    io: &Async<T>,
+    cx: &mut Context<'_>,
+    buf: &mut [MaybeUninit<u8>],
+) -> Poll<io::Result<usize>> {
+    io.poll_read_with(cx, |s| read_uninit(s, buf))
 }
 
 /// One write from `buf`, poll-style.

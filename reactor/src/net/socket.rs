@@ -1,5 +1,5 @@
-//! Socket set-up shared by the net types: address resolution, listening sockets and the
-//! non-blocking connect.
+//! Socket set-up shared by the net types: trying resolved addresses in turn, listening
+//! sockets and the non-blocking connect (resolution itself is `lookup.rs`).
 //!
 //! Sockets are created with `socket2` so that options that must precede `bind`/`listen`
 //! (`SO_REUSEADDR`, the backlog) can be set, and so that `connect(2)` can start on a socket
@@ -7,7 +7,7 @@
 //! as writability, with its outcome read from `SO_ERROR`.
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -18,18 +18,6 @@ use crate::Async;
 /// The listen backlog for every listener: large enough that a burst of connects does not
 /// overflow it before the accept loop runs (the kernel caps it at `somaxconn`).
 const BACKLOG: i32 = 1024;
-
-/// Resolves `addr` on the calling thread (see the module docs of `net` about blocking).
-pub(crate) fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
-    let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
-    if addrs.is_empty() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "the address did not resolve to any socket address",
-        ));
-    }
-    Ok(addrs)
-}
 
 /// Calls `f` on each address until one succeeds; otherwise returns the last error.
 pub(crate) async fn first_success<T, F, Fut>(addrs: Vec<SocketAddr>, mut f: F) -> io::Result<T>
@@ -44,7 +32,7 @@ where
             Err(err) => last = Some(err),
         }
     }
-    // `resolve` never returns an empty list, so `last` is set; keep a message regardless.
+    // `lookup::resolve` never returns an empty list, so `last` is set; keep a message regardless.
     Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no addresses")))
 }
 

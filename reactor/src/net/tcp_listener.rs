@@ -11,11 +11,11 @@
 
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 
 use super::TcpStream;
-use super::socket;
+use super::{ToSocketAddrs, socket};
 use crate::Async;
 
 /// A TCP socket listening for connections (asyncio's server socket).
@@ -40,9 +40,9 @@ impl TcpListener {
     /// Binds to `addr` and listens (backlog 1024, `SO_REUSEADDR` set). With several resolved
     /// addresses, the first that binds wins; otherwise the last error is returned.
     ///
-    /// `addr` is resolved with the standard library on this thread: literals never block, a
-    /// host name does a blocking lookup (see the [module docs](crate::net)). Port 0 picks a
-    /// free port; ask [`local_addr`](TcpListener::local_addr) which.
+    /// `addr` is any [`ToSocketAddrs`]: literals are parsed in place, a host name is looked up
+    /// off this thread ([`lookup_host`](super::lookup_host)). Port 0 picks a free port; ask
+    /// [`local_addr`](TcpListener::local_addr) which.
     ///
     /// ```
     /// use weft_reactor::net::TcpListener;
@@ -57,7 +57,7 @@ impl TcpListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let addrs = socket::resolve(addr)?;
+        let addrs = super::lookup::resolve(addr).await?;
         socket::first_success(addrs, |addr| async move {
             TcpListener::from_std(socket::tcp_listener(addr)?)
         })

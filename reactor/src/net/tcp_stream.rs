@@ -9,11 +9,11 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use super::socket;
+use super::{ToSocketAddrs, socket};
 use crate::Async;
 
 /// A TCP connection.
@@ -68,7 +68,7 @@ impl TcpStream {
             weft_coop::IoResource::TcpStream,
             weft_coop::IoOp::Connect,
             async move {
-                let addrs = socket::resolve(addr)?;
+                let addrs = super::lookup::resolve(addr).await?;
                 let io = socket::first_success(addrs, socket::tcp_connect).await?;
                 Ok(TcpStream { io })
             },

@@ -8,10 +8,10 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 
-use super::socket;
+use super::{ToSocketAddrs, socket};
 use crate::Async;
 
 /// A UDP socket (asyncio's `create_datagram_endpoint`, without the protocol callbacks).
@@ -47,7 +47,7 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
-        let addrs = socket::resolve(addr)?;
+        let addrs = super::lookup::resolve(addr).await?;
         socket::first_success(addrs, |addr| async move {
             UdpSocket::from_std(socket::udp_socket(addr)?)
         })
@@ -87,7 +87,7 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        let addrs = socket::resolve(addr)?;
+        let addrs = super::lookup::resolve(addr).await?;
         socket::first_success(addrs, |addr| async move { self.io.get_ref().connect(addr) }).await
     }
 
@@ -113,7 +113,7 @@ impl UdpSocket {
             weft_coop::IoResource::UdpSocket,
             weft_coop::IoOp::SendTo,
             async move {
-                let addr = socket::resolve(addr)?[0];
+                let addr = super::lookup::resolve(addr).await?[0];
                 self.io.write_with(|s| s.send_to(buf, addr)).await
             },
         )

@@ -49,7 +49,7 @@ mod writer;
 
 use std::future::Future;
 use std::io;
-use std::net::{Shutdown, ToSocketAddrs};
+use std::net::Shutdown;
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -57,7 +57,7 @@ use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 use weft_executor::Handle;
-use weft_reactor::net::{TcpStream, UnixStream};
+use weft_reactor::net::{TcpStream, ToSocketAddrs, UnixStream};
 
 pub use error::{IncompleteReadError, LimitOverrunError, ReadError};
 pub use reader::StreamReader;
@@ -177,8 +177,8 @@ pub fn open_stream(socket: impl Into<StreamSocket>) -> io::Result<(StreamReader,
 
 /// Connects over TCP and returns the reader/writer pair (asyncio's `open_connection`).
 ///
-/// `addr` is resolved as [`TcpStream::connect`] does: literal addresses never block, a host
-/// name is looked up on this thread. A refused or unreachable peer is the OS's `io::Error`.
+/// `addr` is resolved as [`TcpStream::connect`] does: literal addresses are parsed in place,
+/// a host name is looked up on the blocking pool. A refused or unreachable peer is the OS's `io::Error`.
 ///
 /// ```
 /// weft::run(async {

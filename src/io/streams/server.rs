@@ -17,7 +17,7 @@
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::pin::pin;
@@ -26,7 +26,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use weft_executor::Handle;
-use weft_reactor::net::{TcpListener, UnixListener};
+use weft_reactor::net::{TcpListener, ToSocketAddrs, UnixListener};
 
 use super::transport::Transport;
 use super::{DEFAULT_LIMIT, StreamReader, StreamSocket, StreamWriter};

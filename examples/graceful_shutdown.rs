@@ -1,0 +1,175 @@
+//! Graceful shutdown of a hyper server on weft: stop accepting on Ctrl-C or a call from
+//! anywhere, let the requests in flight finish within a deadline, then return.
+//!
+//! asyncio's version is `server.close()`, then `await server.wait_closed()` under a timeout.
+//! Here the signal is a `weft::sync::Event`: `Ctrl-C` sets it, and so can any task or thread
+//! holding it (the "handle call"). On it the accept loop drops the listener (new
+//! connections are refused), each connection is told to finish its current request and
+//! close (`graceful_shutdown`: keep-alive off, HTTP/2 GOAWAY), and the server waits for the
+//! connection tasks for at most `DEADLINE` before cancelling what is left.
+//!
+//! The demo starts a slow request (the handler takes 300 ms), asks for shutdown 50 ms into
+//! it, shows the slow request still completing and a new connection being refused, and
+//! returns. `graceful_shutdown --serve 127.0.0.1:8080` waits for Ctrl-C instead.
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::task::Poll;
+use std::time::{Duration, Instant};
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use weft::hyper::{WeftIo, WeftTimer};
+use weft::net::{TcpListener, TcpStream};
+use weft::sync::Event;
+
+/// How long in-flight requests get to finish once shutdown starts.
+const DEADLINE: Duration = Duration::from_secs(5);
+
+/// Which of two futures finished first (the other is dropped, or left to the caller).
+enum First<A, B> {
+    Left(A),
+    Right(B),
+}
+
+/// Polls `a` and `b` until one is ready; `a` is polled first.
+async fn first<A: Future, B: Future>(a: A, b: B) -> First<A::Output, B::Output> {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = a.as_mut().poll(cx) {
+            return Poll::Ready(First::Left(out));
+        }
+        b.as_mut().poll(cx).map(First::Right)
+    })
+    .await
+}
+
+/// A handler that takes its time, like a real one querying a database.
+async fn slow(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    weft::sleep(Duration::from_millis(300)).await;
+    Ok(Response::new(Full::new(Bytes::from(format!(
+        "done with {}\n",
+        req.uri().path()
+    )))))
+}
+
+/// Serves until `stop` is set, then drains the connections (at most `DEADLINE`).
+async fn serve(listener: TcpListener, stop: Arc<Event>) {
+    let mut connections = Vec::new();
+    loop {
+        let (stream, _) = match first(stop.wait(), listener.accept()).await {
+            First::Left(()) => break,
+            First::Right(Ok(accepted)) => accepted,
+            First::Right(Err(err)) => {
+                eprintln!("accept failed: {err}");
+                break;
+            }
+        };
+        let stop = stop.clone();
+        connections.push(weft::spawn(async move {
+            let conn = hyper::server::conn::http1::Builder::new()
+                .timer(WeftTimer::new())
+                .serve_connection(WeftIo::new(stream), hyper::service::service_fn(slow));
+            let mut conn = pin!(conn);
+            let result = match first(conn.as_mut(), stop.wait()).await {
+                First::Left(result) => result,
+                // Finish the request in progress (if any), then close.
+                First::Right(()) => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(err) = result {
+                eprintln!("connection: {err}");
+            }
+        }));
+    }
+    drop(listener); // from here on, connecting is refused
+    connections.retain(|task| !task.is_finished());
+    println!(
+        "server: stopped accepting; {} connection(s) in flight",
+        connections.len()
+    );
+    let drained = weft::timeout(DEADLINE, async {
+        for task in &mut connections {
+            let _ = task.await;
+        }
+    })
+    .await;
+    match drained {
+        Ok(()) => println!("server: every in-flight request finished"),
+        Err(_) => {
+            println!("server: deadline passed, cancelling what is left");
+            for task in &connections {
+                task.cancel();
+            }
+        }
+    }
+}
+
+/// One `GET` over a new connection; the text of the answer.
+async fn get(
+    addr: std::net::SocketAddr,
+    path: &str,
+) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    let io = WeftIo::new(TcpStream::connect(addr).await?);
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(io).await?;
+    drop(weft::spawn(conn));
+    let request = Request::get(path)
+        .header(hyper::header::HOST, "localhost")
+        .body(Full::new(Bytes::new()))?;
+    let body = sender
+        .send_request(request)
+        .await?
+        .into_body()
+        .collect()
+        .await?;
+    Ok(String::from_utf8_lossy(&body.to_bytes()).into_owned())
+}
+
+fn main() {
+    let serve_addr = std::env::args().skip_while(|a| a != "--serve").nth(1);
+    weft::run(async move {
+        let stop = Arc::new(Event::new());
+        // Ctrl-C is one way to ask; `stop.set()` from any task or thread is the other.
+        let on_ctrl_c = {
+            let stop = stop.clone();
+            weft::spawn(async move {
+                if weft::signal::ctrl_c().await.is_ok() {
+                    println!("Ctrl-C: shutting down");
+                    stop.set();
+                }
+            })
+        };
+        let listener = TcpListener::bind(serve_addr.as_deref().unwrap_or("127.0.0.1:0"))
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("address");
+        println!("serving on http://{addr}");
+        let server = weft::spawn(serve(listener, stop.clone()));
+        if serve_addr.is_some() {
+            let _ = server.await;
+            return;
+        }
+
+        let start = Instant::now();
+        let in_flight = weft::spawn(get(addr, "/slow"));
+        weft::sleep(Duration::from_millis(50)).await;
+        println!("main: asking for shutdown {:?} in", start.elapsed());
+        stop.set();
+        let answer = in_flight
+            .await
+            .expect("client task")
+            .expect("the request finishes");
+        println!("client: {} after {:?}", answer.trim_end(), start.elapsed());
+        server.await.expect("server task");
+        match TcpStream::connect(addr).await {
+            Err(err) => println!("client: a new connection is refused ({err})"),
+            Ok(_) => panic!("the server still accepts after shutting down"),
+        }
+        on_ctrl_c.cancel();
+        println!("shut down in {:?}", start.elapsed());
+    });
+}
