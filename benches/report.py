@@ -94,6 +94,24 @@ def main():
         *rows,
         "",
     ]
+    mem = ROOT / "target" / "mem.json"
+    if mem.exists():
+        m = json.loads(mem.read_text())
+        md += [
+            "## Memory per pending task",
+            "",
+            f"Heap bytes each runtime adds per task parked on a never-ready future ({m['tasks']:,} tasks,",
+            f"{m['workers']} workers, handles detached; `cargo bench --bench mem`). Deterministic: load does",
+            "not move it. \"Asked\" counts the bytes requested from the allocator; \"handed out\" what",
+            "glibc reserved for them (`malloc_usable_size`).",
+            "",
+            "| measure | weft | tokio | smol |",
+            "|---|---:|---:|---:|",
+        ]
+        for key, label in (("asked", "bytes asked for"), ("handed_out", "bytes handed out")):
+            v = m[key]
+            md.append(f"| {label} | {v['weft']:.1f} | {v['tokio']:.1f} | {v['smol']:.1f} |")
+        md.append("")
     if notes.exists():
         md += [notes.read_text().rstrip(), ""]
     (ROOT / "BENCHMARKS.md").write_text("\n".join(md))

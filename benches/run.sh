@@ -15,6 +15,8 @@ if [ ${#suites[@]} -eq 0 ]; then
   for f in benches/*.rs; do
     grep -q 'Criterion' "$f" && suites+=("$(basename "$f" .rs)")
   done
+  # Not criterion, but part of the report: heap bytes per pending task (target/mem.json).
+  suites+=(mem)
 fi
 workers=${BENCH_WORKERS:-$(nproc)}
 for suite in "${suites[@]}"; do

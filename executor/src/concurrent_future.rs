@@ -121,8 +121,11 @@ impl<T> Bridge<T> {
     fn run_callback(&self, callback: DoneCallback, status: DoneStatus) {
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| callback(status))) {
             let id = crate::task::current_id().unwrap_or_else(crate::task::TaskId::next);
-            let err =
-                JoinError::panic(id, Some("a ConcurrentFuture done-callback".into()), payload);
+            let err = JoinError::panic(
+                id,
+                Some(Arc::new("a ConcurrentFuture done-callback".into())),
+                payload,
+            );
             crate::scheduler::report(&self.report, err);
         }
     }

@@ -1,5 +1,7 @@
 //! Feature `tracing`: every task gets a `runtime.spawn` span with tokio-console's fields,
 //! entered around each poll, and every wake emits a `runtime::waker` event naming the span.
+//! Run with `cargo test -p weft-executor --features tracing --test tracing_spans` (CI does).
+#![cfg(feature = "tracing")]
 
 use parking_lot::Mutex;
 use std::collections::HashMap;

@@ -313,7 +313,8 @@ async fn run_callbacks(handle: Handle) {
             }
             if let Err(payload) = catch_unwind(AssertUnwindSafe(callback)) {
                 let me = crate::task::current().expect("callbacks run inside the runner task");
-                let err = crate::JoinError::panic(me.id(), Some(Arc::from("callback")), payload);
+                let err =
+                    crate::JoinError::panic(me.id(), Some(Arc::new("callback".into())), payload);
                 handle.inner.shared.report_panic(err);
             }
         }

@@ -21,6 +21,7 @@ pub(crate) mod idle;
 pub(crate) mod park;
 pub(crate) mod registry;
 pub(crate) mod stats;
+mod task_slab;
 pub(crate) mod worker;
 
 #[cfg(all(test, loom))]

@@ -7,9 +7,9 @@
 //! spawns and completions on different workers rarely meet on the same lock; each operation
 //! is one uncontended lock and a slab insert or remove, with no allocation once warm.
 
+use super::task_slab::TaskSlab;
 use crate::loom::Mutex;
 use crate::task::{Header, TaskRef, UNREGISTERED};
-use slab::Slab;
 use std::sync::atomic::Ordering::Relaxed;
 
 pub(crate) struct Registry {
@@ -19,7 +19,7 @@ pub(crate) struct Registry {
 
 #[derive(Default)]
 struct Shard {
-    tasks: Slab<TaskRef>,
+    tasks: TaskSlab,
     closed: bool,
 }
 
@@ -88,7 +88,7 @@ impl Registry {
             return false;
         }
         let mut shard = self.shard(header).lock();
-        if shard.tasks.get(key) == Some(&task) {
+        if shard.tasks.get(key) == Some(task) {
             shard.tasks.remove(key);
             true
         } else {
@@ -113,7 +113,7 @@ impl Registry {
     pub(crate) fn for_each(&self, mut f: impl FnMut(&Header)) {
         for shard in self.shards.iter() {
             let shard = shard.lock();
-            for (_, task) in shard.tasks.iter() {
+            for task in shard.tasks.iter() {
                 // SAFETY: registered tasks hold a reference owned by the registry.
                 f(unsafe { task.header() });
             }

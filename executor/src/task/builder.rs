@@ -17,7 +17,7 @@ use std::sync::Arc;
 /// ```
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
-    name: Option<Arc<str>>,
+    name: Option<super::header::TaskName>,
 }
 
 impl Builder {
@@ -37,7 +37,7 @@ impl Builder {
     /// # let _ = b;
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Builder {
-        self.name = Some(Arc::from(name.into()));
+        self.name = Some(Arc::new(name.into()));
         self
     }
 

@@ -3,7 +3,6 @@
 use super::header::TaskId;
 use std::any::Any;
 use std::fmt;
-use std::sync::Arc;
 
 /// The task behind a [`Task`](crate::Task) did not produce a value: it was cancelled, or it
 /// panicked. (asyncio raises `CancelledError` or the task's exception from `await task`.)
@@ -14,9 +13,13 @@ use std::sync::Arc;
 /// assert!(err.is_panic());
 /// assert!(err.to_string().contains("boom"));
 /// ```
-pub struct JoinError {
+pub struct JoinError(Box<Failure>);
+
+/// A `JoinError`'s contents, boxed: a task's output slot is sized for its own output or an
+/// error, and failures are rare, so the error is one pointer in every task.
+struct Failure {
     id: TaskId,
-    name: Option<Arc<str>>,
+    name: Option<super::header::TaskName>,
     repr: Repr,
 }
 
@@ -28,24 +31,24 @@ enum Repr {
 }
 
 impl JoinError {
-    pub(crate) fn cancelled(id: TaskId, name: Option<Arc<str>>) -> JoinError {
-        JoinError {
+    pub(crate) fn cancelled(id: TaskId, name: Option<super::header::TaskName>) -> JoinError {
+        JoinError(Box::new(Failure {
             id,
             name,
             repr: Repr::Cancelled,
-        }
+        }))
     }
 
     pub(crate) fn panic(
         id: TaskId,
-        name: Option<Arc<str>>,
+        name: Option<super::header::TaskName>,
         payload: Box<dyn Any + Send>,
     ) -> JoinError {
-        JoinError {
+        JoinError(Box::new(Failure {
             id,
             name,
             repr: Repr::Panic(parking_lot::Mutex::new(payload)),
-        }
+        }))
     }
 
     /// True when the task was cancelled (its future dropped before it finished).
@@ -59,7 +62,7 @@ impl JoinError {
     /// });
     /// ```
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.0.repr, Repr::Cancelled)
     }
 
     /// True when the task panicked.
@@ -69,7 +72,7 @@ impl JoinError {
     /// assert!(rt.block_on(rt.spawn(async { panic!() })).unwrap_err().is_panic());
     /// ```
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        matches!(self.0.repr, Repr::Panic(_))
     }
 
     /// The panic payload, to resume it with `std::panic::resume_unwind` or inspect it.
@@ -102,7 +105,7 @@ impl JoinError {
     /// assert!(err.try_into_panic().unwrap_err().is_cancelled());
     /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.repr {
+        match self.0.repr {
             Repr::Panic(payload) => Ok(payload.into_inner()),
             Repr::Cancelled => Err(self),
         }
@@ -117,7 +120,7 @@ impl JoinError {
     /// assert_eq!(rt.block_on(task).unwrap_err().id(), id);
     /// ```
     pub fn id(&self) -> TaskId {
-        self.id
+        self.0.id
     }
 
     /// The failed task's name: the one it was given, or `Task-<id>`.
@@ -128,9 +131,9 @@ impl JoinError {
     /// assert_eq!(rt.block_on(task).unwrap_err().task_name(), "loader");
     /// ```
     pub fn task_name(&self) -> std::borrow::Cow<'_, str> {
-        match &self.name {
+        match &self.0.name {
             Some(name) => std::borrow::Cow::Borrowed(name),
-            None => std::borrow::Cow::Owned(format!("Task-{}", self.id)),
+            None => std::borrow::Cow::Owned(format!("Task-{}", self.0.id)),
         }
     }
 
@@ -142,7 +145,7 @@ impl JoinError {
     /// assert_eq!(err.panic_message().as_deref(), Some("bad 1"));
     /// ```
     pub fn panic_message(&self) -> Option<String> {
-        let Repr::Panic(payload) = &self.repr else {
+        let Repr::Panic(payload) = &self.0.repr else {
             return None;
         };
         let payload = payload.lock();
@@ -154,16 +157,16 @@ impl JoinError {
     }
 
     fn task_label(&self) -> String {
-        match &self.name {
-            Some(name) => format!("task {name} (id {})", self.id),
-            None => format!("task Task-{}", self.id),
+        match &self.0.name {
+            Some(name) => format!("task {name} (id {})", self.0.id),
+            None => format!("task Task-{}", self.0.id),
         }
     }
 }
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.repr, self.panic_message()) {
+        match (&self.0.repr, self.panic_message()) {
             (Repr::Cancelled, _) => write!(f, "{} was cancelled", self.task_label()),
             (Repr::Panic(_), Some(msg)) => write!(f, "{} panicked: {msg}", self.task_label()),
             (Repr::Panic(_), None) => write!(
@@ -183,8 +186,8 @@ impl fmt::Debug for JoinError {
             "Panic"
         };
         f.debug_struct("JoinError")
-            .field("id", &self.id)
-            .field("name", &self.name)
+            .field("id", &self.0.id)
+            .field("name", &self.0.name)
             .field("kind", &kind)
             .field("message", &self.panic_message())
             .finish()

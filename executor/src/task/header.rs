@@ -3,6 +3,17 @@
 //! A task is one heap block laid out as `#[repr(C)] Cell { header, scheduler, stage }`
 //! (see [`raw`](super::raw)). Everything that does not know the future's type holds a pointer
 //! to the [`Header`] and reaches the typed parts through the `&'static` [`Vtable`].
+//!
+//! # Layout: neighbours and cache lines
+//!
+//! Tasks spawned one after another sit next to each other in memory, and two workers may poll
+//! neighbours at once. The header therefore starts with 48 bytes that are written once (at
+//! spawn, or once at the first registration) and only read afterwards, and keeps every field
+//! written while the task runs after them; the future, written by every poll, is the last
+//! thing in the cell. The allocator places cells at multiples of 16 bytes, so the cache line
+//! holding a cell's last byte reaches at most 48 bytes into the next cell: into its read-only
+//! front, never its state word. That keeps a poll on one worker from invalidating the line a
+//! neighbour's worker writes, without padding every task (which cost 64 bytes a task).
 
 use super::state::State;
 use crate::loom::UnsafeCell;
@@ -11,22 +22,30 @@ use std::panic::Location;
 use std::ptr::NonNull;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+/// A task's given name: one thin pointer in the header, since names are optional and only
+/// read by dumps, reports and errors.
+pub(crate) type TaskName = Arc<String>;
 use std::task::Waker;
 
-/// The untyped part of a task, first in its allocation.
+/// The untyped part of a task, first in its allocation. Field order matters: see the
+/// module docs (`repr(C)` keeps it).
+#[repr(C)]
 pub(crate) struct Header {
-    pub(crate) state: State,
+    // The read-only front: 48 bytes, written at spawn (the registry key: once).
     pub(crate) vtable: &'static Vtable,
+    /// Where the runtime's registry keeps this task; [`UNREGISTERED`] until it first goes
+    /// idle. Written once by the `RUNNING` holder (under the registry's lock).
+    pub(crate) registry_key: AtomicUsize,
     pub(crate) id: TaskId,
-    /// Set by `task::Builder::name`; unnamed tasks are called `Task-<id>`.
-    pub(crate) name: Option<Arc<str>>,
     /// Where it was spawned (for task dumps and slow-poll reports).
     pub(crate) spawned_at: &'static Location<'static>,
     /// The task that spawned it, if any (for the task tree).
     pub(crate) parent: Option<TaskId>,
-    /// Where the runtime's registry keeps this task; [`UNREGISTERED`] until it first goes
-    /// idle. Written by the `RUNNING` holder (under the registry's lock).
-    pub(crate) registry_key: AtomicUsize,
+    /// Set by `task::Builder::name`; unnamed tasks are called `Task-<id>`.
+    pub(crate) name: Option<TaskName>,
+    // Written while the task lives.
+    pub(crate) state: State,
     /// The waker of whoever awaits the `Task` handle; see the `JOIN_WAKER` rules in `state`.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
     /// What the task waits on, published by the `RUNNING` holder after each `Pending` poll.

@@ -36,7 +36,6 @@ pub use join::Task;
 
 use std::future::Future;
 use std::ptr::NonNull;
-use std::sync::Arc;
 
 /// What a task needs from whoever runs it.
 pub(crate) trait Schedule: Send + Sync + 'static {
@@ -175,7 +174,7 @@ impl std::fmt::Debug for Notified {
 /// A task pointer that owns nothing: the registry's entries (their reference is accounted
 /// for by the state word, see [`Schedule::release`]). Always the allocation's own pointer,
 /// never one rebuilt from a `&Header`, so the typed code can widen it to the whole cell.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TaskRef(pub(crate) NonNull<Header>);
 
 // SAFETY: a plain pointer to a `Send` task, only dereferenced while a reference is held.
@@ -192,7 +191,7 @@ impl TaskRef {
 
 /// Who made a task, and what it is called: for names, dumps and reports.
 pub(crate) struct Origin {
-    pub(crate) name: Option<Arc<str>>,
+    pub(crate) name: Option<header::TaskName>,
     pub(crate) spawned_at: &'static std::panic::Location<'static>,
     pub(crate) parent: Option<TaskId>,
 }
@@ -207,7 +206,7 @@ impl Origin {
         }
     }
 
-    pub(crate) fn named(mut self, name: Option<Arc<str>>) -> Origin {
+    pub(crate) fn named(mut self, name: Option<header::TaskName>) -> Origin {
         self.name = name;
         self
     }

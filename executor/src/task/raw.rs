@@ -45,20 +45,17 @@ enum Stage<F: Future> {
     Consumed,
 }
 
-// The trailing pad keeps tasks allocated one after another from sharing a cache line:
-// without it, polling one task on one worker (writing its future) invalidated its
-// neighbour's state word on the other (`yield_many` on 2 workers: 20.7 ms, with the pad
-// 11.5 ms). Aligning the cell to 128 bytes fixed that too but pushed every spawn onto the
-// allocator's slow aligned path (`chained_spawn` 0.33 -> 0.59 us), so it is padding, not
-// alignment.
+// Neighbouring cells must not share a written cache line across workers (`yield_many` on 2
+// workers ran at half speed when they did). The header's read-only front does that job (see
+// `header.rs`); earlier cures were a 64-byte trailing pad (64 bytes a task) and 128-byte
+// alignment (every spawn on the allocator's slow aligned path).
 #[repr(C)]
 struct Cell<F: Future, S> {
     // First field of a `repr(C)` struct: a pointer to the cell is a pointer to the header.
     header: Header,
     scheduler: S,
+    // Last: the bytes every poll writes, as far from the next cell's state word as can be.
     stage: UnsafeCell<Stage<F>>,
-    /// Keeps the next allocation's header off the cache line this task writes.
-    _pad: [u8; 64],
 }
 
 struct VtableFor<F, S>(PhantomData<(F, S)>);
@@ -91,7 +88,7 @@ where
     #[cfg(feature = "tracing")]
     let span = super::instrument::task_span(
         id,
-        origin.name.as_deref(),
+        origin.name.as_deref().map(String::as_str),
         origin.parent,
         origin.spawned_at,
         S::KIND,
@@ -112,7 +109,6 @@ where
         },
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
-        _pad: [0; 64],
     });
     NonNull::from(Box::leak(cell)).cast()
 }
@@ -468,4 +464,29 @@ unsafe fn output_is_panic<F: Future, S>(ptr: NonNull<Header>) -> bool {
         // the only writer (`read_output`) needs `&mut Task`, which excludes this `&Task` call.
         matches!(unsafe { &*stage }, Stage::Finished(Err(err)) if err.is_panic())
     })
+}
+
+#[cfg(all(test, not(loom), not(feature = "tracing")))]
+// With `tracing` the header also carries the task's span.
+mod tests {
+    use super::*;
+
+    /// A parked task of a small future (a counter and a state byte, what `benches/mem.rs`
+    /// spawns) fits in 128 bytes, and the header's read-only front is the 48 bytes the layout
+    /// argument in `header.rs` needs.
+    #[test]
+    fn a_small_task_fits_in_two_cache_lines() {
+        let future = {
+            let counter = std::sync::Arc::new(0u8);
+            async move {
+                let _keep = &counter;
+                std::future::pending::<()>().await
+            }
+        };
+        fn size_of_cell<F: Future>(_: &F) -> usize {
+            std::mem::size_of::<Cell<F, crate::scheduler::Scheduler>>()
+        }
+        assert!(size_of_cell(&future) <= 128, "{}", size_of_cell(&future));
+        assert_eq!(std::mem::offset_of!(Header, state), 48);
+    }
 }

@@ -205,7 +205,7 @@ impl<F: Future> Future for Reporter<F> {
                 let me = current().expect("as_completed children run as tasks");
                 Err(JoinError::panic(
                     me.id(),
-                    Some(Arc::from(me.name())),
+                    Some(Arc::new(me.name().to_owned())),
                     payload,
                 ))
             }
