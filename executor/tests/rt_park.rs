@@ -76,6 +76,7 @@ fn timers_fire_on_the_runtime_in_deadline_order_and_never_early() {
 
 #[test]
 fn a_hundred_thousand_sleeping_tasks_all_complete() {
+    const N: u64 = 100_000;
     within(Duration::from_secs(120), || {
         let rt = weft_executor::Builder::new()
             .start_paused(true)
@@ -83,11 +84,11 @@ fn a_hundred_thousand_sleeping_tasks_all_complete() {
             .unwrap();
         rt.block_on(async {
             let start = weft_reactor::time::Instant::now();
-            let tasks = weft_executor::gather((0..100_000u64).map(|i| async move {
+            let tasks = weft_executor::gather((0..N).map(|i| async move {
                 weft_reactor::sleep(Duration::from_secs(1 + i % 50)).await;
                 1u64
             }));
-            assert_eq!(tasks.await.iter().sum::<u64>(), 100_000);
+            assert_eq!(tasks.await.iter().sum::<u64>(), N);
             assert_eq!(start.elapsed(), Duration::from_secs(50));
         })
     });

@@ -1,5 +1,5 @@
-//! The reactor: one `polling::Poller`, the I/O source table and the timer wheel, driven by
-//! whichever thread calls [`Reactor::turn`].
+//! The reactor: one `polling::Poller`, the I/O source table and the timer wheels (one per
+//! shard, `time/timers.rs`), driven by whichever thread calls [`Reactor::turn`].
 //!
 //! A turn has five steps: fire the timers that are already due and pick the wait timeout
 //! (zero if anything fired, else the nearer of the caller's timeout and the wheel's next
@@ -17,11 +17,11 @@
 //!   handshake is `WaitGate` (`wait_gate.rs`), model-checked with loom. With nobody
 //!   waiting, a notify costs one store and one load.
 //! * A timer inserted (from any thread) with a deadline earlier than the one the blocked turn
-//!   is sleeping towards. The turn records that deadline (`blocked_until`, in ticks) under the
-//!   wheel lock when it computes its timeout; an insert compares against it under the same
-//!   lock. So an insert either happens before the turn computes its timeout (and is seen) or
-//!   after the record (and notifies). Timers later than `blocked_until` never cost a notify.
-//!   `loom_model.rs` checks that handshake with loom.
+//!   is sleeping towards. The turn publishes that deadline (`blocked_until`, in ticks) and
+//!   then looks at every wheel once more; an insert reads it after filing its timer. So an
+//!   insert is either seen by that second look or sees the record (and notifies); see
+//!   `time/timers.rs`. Timers later than `blocked_until` never cost a notify. `loom_model.rs`
+//!   checks that handshake with loom.
 //!
 //! I/O registrations need no notify: epoll and kqueue apply `add`/`modify` to a wait that is
 //! already in progress, and `polling`'s other backends notify themselves.
@@ -47,7 +47,8 @@ use slab::Slab;
 
 use crate::source::Source;
 use crate::time::clock::{Clock, Tick};
-use crate::time::wheel::{TimerKey, Wheel};
+use crate::time::timers::{NOT_BLOCKED, Timers};
+use crate::time::wheel::TimerKey;
 
 /// Bits of a poller key that hold the slab index.
 #[cfg(target_pointer_width = "64")]
@@ -60,51 +61,8 @@ const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
 /// (which `polling` reserves).
 const GENERATIONS: usize = usize::MAX >> INDEX_BITS;
 
-/// `blocked_until` when no thread is blocked in the poller.
-pub(crate) const NOT_BLOCKED: Tick = 0;
-
 /// Wakers kept allocated between turns; a larger batch is freed after use.
 const KEEP_WAKER_CAPACITY: usize = 4096;
-
-/// The timer wheel plus the deadline a blocked turn sleeps towards.
-#[derive(Debug)]
-pub(crate) struct Timers {
-    pub(crate) wheel: Wheel,
-    /// The tick at which the thread blocked in the poller wakes by itself (`Tick::MAX`: never;
-    /// [`NOT_BLOCKED`]: nobody is blocked). A timer due earlier must notify it.
-    blocked_until: Tick,
-}
-
-impl Timers {
-    pub(crate) fn new() -> Timers {
-        Timers {
-            wheel: Wheel::new(),
-            blocked_until: NOT_BLOCKED,
-        }
-    }
-
-    /// Arms a timer; the flag says a blocked turn would sleep past it and must be notified.
-    /// Under the same lock as the turn's record of `blocked_until`, so an insert either
-    /// comes before the turn chose its timeout (and was seen) or after (and sees the record).
-    pub(crate) fn insert(&mut self, when: Tick, waker: Waker) -> (Result<TimerKey, Waker>, bool) {
-        let result = self.wheel.insert(when, waker);
-        let must_notify = result.is_ok() && when < self.blocked_until;
-        (result, must_notify)
-    }
-
-    /// The turning thread will sleep until `until` (`Tick::MAX`: no limit; [`NOT_BLOCKED`]:
-    /// it will not sleep, or it woke).
-    pub(crate) fn sleep_until(&mut self, until: Tick) {
-        self.blocked_until = until;
-    }
-
-    /// Moves a timer (see [`Wheel::reset`]); the flag as for [`insert`](Self::insert).
-    fn reset(&mut self, key: TimerKey, when: Tick) -> (Result<(), Option<Waker>>, bool) {
-        let result = self.wheel.reset(key, when);
-        let must_notify = result.is_ok() && when < self.blocked_until;
-        (result, must_notify)
-    }
-}
 
 /// Registered sources.
 #[derive(Debug)]
@@ -148,7 +106,7 @@ pub struct Reactor {
     edge: bool,
     clock: Clock,
     /// loom-switchable: `loom_model.rs` checks the insert-versus-turn handshake on it.
-    timers: crate::loom::Mutex<Timers>,
+    timers: Timers,
     sources: Mutex<SourceTable>,
     /// Held for the whole of a turn; `try_lock` keeps turns one at a time.
     turn: Mutex<TurnBuffers>,
@@ -178,9 +136,23 @@ impl Reactor {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn new() -> io::Result<Reactor> {
+        Reactor::with_timer_shards(1)
+    }
+
+    /// Creates a reactor whose timers live in `shards` wheels (clamped to `1..=256`): an
+    /// executor with N workers asks for N + 1 and gives each worker its own shard
+    /// ([`use_timer_shard`](crate::time::use_timer_shard)), so arming and cancelling timers
+    /// on different workers never contends for a lock.
+    ///
+    /// ```
+    /// let reactor = weft_reactor::Reactor::with_timer_shards(3)?;
+    /// assert_eq!(reactor.timer_count(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn with_timer_shards(shards: usize) -> io::Result<Reactor> {
         let poller = Poller::new()?;
         let edge = poller.supports_edge();
-        Ok(Reactor::with_poller(poller, edge))
+        Ok(Reactor::with_poller(poller, edge, shards))
     }
 
     /// Creates a reactor that registers sources in oneshot mode even where edge-triggered
@@ -193,15 +165,15 @@ impl Reactor {
     /// ```
     #[doc(hidden)]
     pub fn new_oneshot() -> io::Result<Reactor> {
-        Ok(Reactor::with_poller(Poller::new()?, false))
+        Ok(Reactor::with_poller(Poller::new()?, false, 1))
     }
 
-    fn with_poller(poller: Poller, edge: bool) -> Reactor {
+    fn with_poller(poller: Poller, edge: bool, timer_shards: usize) -> Reactor {
         Reactor {
             poller,
             edge,
             clock: Clock::new(),
-            timers: crate::loom::Mutex::new(Timers::new()),
+            timers: Timers::new(timer_shards),
             sources: Mutex::new(SourceTable {
                 slab: Slab::new(),
                 generation: 0,
@@ -244,32 +216,38 @@ impl Reactor {
 
         // 1. Fire what is already due; choose how long to sleep and record it.
         let wait = {
-            let mut timers = self.timers.lock();
-            timers.wheel.advance(self.clock.now_tick(start), wakers);
+            self.timers.advance(self.clock.now_tick(start), wakers);
+            // On a paused clock no real wait brings a timer closer: only the caller's
+            // timeout, I/O or a notify end the wait (the executor advances the clock).
+            let wait_for = |tick: Tick| {
+                (!self.clock_stands_still())
+                    .then(|| self.clock.instant_of(tick))
+                    .flatten()
+                    .map(|at| at.saturating_duration_since(start))
+            };
+            let sooner = |a: Option<Duration>, b: Option<Duration>| match (a, b) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             let wait = if wakers.is_empty() {
-                // On a paused clock no real wait brings a timer closer: only the caller's
-                // timeout, I/O or a notify end the wait (the executor advances the clock).
-                let timer_wait = timers
-                    .wheel
-                    .next_expiration()
-                    .filter(|_| !self.clock_stands_still())
-                    .and_then(|tick| self.clock.instant_of(tick))
-                    .map(|at| at.saturating_duration_since(start));
-                match (timeout, timer_wait) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                }
+                sooner(timeout, self.timers.next_expiration().and_then(wait_for))
             } else {
                 Some(Duration::ZERO)
             };
-            timers.sleep_until(match wait {
+            let until = match wait {
                 Some(d) if d.is_zero() => NOT_BLOCKED,
                 Some(d) => start
                     .checked_add(d)
                     .map_or(Tick::MAX, |at| self.clock.deadline_tick(at)),
                 None => Tick::MAX,
-            });
-            wait
+            };
+            // The second look of the sleep handshake: a timer armed meanwhile may be sooner.
+            let until_seen = self.timers.sleep_until(until);
+            if until_seen < until {
+                sooner(wait, wait_for(until_seen))
+            } else {
+                wait
+            }
         };
 
         // 2. Wait for I/O (or a notify, or the deadline).
@@ -291,13 +269,9 @@ impl Reactor {
         }
 
         // 4. Fire the timers that came due while we waited.
-        {
-            let mut timers = self.timers.lock();
-            timers.sleep_until(NOT_BLOCKED);
-            timers
-                .wheel
-                .advance(self.clock.now_tick(self.clock.now()), wakers);
-        }
+        self.timers.sleep_until(NOT_BLOCKED);
+        self.timers
+            .advance(self.clock.now_tick(self.clock.now()), wakers);
 
         // 5. Wake, with no lock held but the turn token. The tasks woken will stamp their
         // next wait with the coarse clock: bring it up to date first.
@@ -366,7 +340,7 @@ impl Reactor {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn next_deadline(&self) -> Option<Instant> {
-        let tick = self.timers.lock().wheel.next_expiration()?;
+        let tick = self.timers.next_expiration()?;
         self.clock.instant_of(tick)
     }
 
@@ -403,11 +377,8 @@ impl Reactor {
     #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
     pub(crate) fn fire_due_timers(&self) {
         let mut wakers = Vec::new();
-        {
-            let mut timers = self.timers.lock();
-            let now = self.clock.now_tick(self.clock.now());
-            timers.wheel.advance(now, &mut wakers);
-        }
+        let now = self.clock.now_tick(self.clock.now());
+        self.timers.advance(now, &mut wakers);
         for waker in wakers {
             weft_coop::catch("waker", || waker.wake());
         }
@@ -458,7 +429,7 @@ impl Reactor {
         if !self.clock.is_paused() {
             return false;
         }
-        let next = self.timers.lock().wheel.next_expiration();
+        let next = self.timers.next_expiration();
         let Some(at) = next.and_then(|tick| self.clock.instant_of(tick)) else {
             return false;
         };
@@ -476,7 +447,7 @@ impl Reactor {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn timer_count(&self) -> usize {
-        self.timers.lock().wheel.len()
+        self.timers.len()
     }
 
     /// I/O sources registered with this reactor.
@@ -523,7 +494,7 @@ impl Reactor {
     pub(crate) fn insert_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
         let when = self.clock.deadline_tick(deadline);
         let waker = waker.clone();
-        let (result, must_notify) = self.timers.lock().insert(when, waker);
+        let (result, must_notify) = self.timers.insert(when, waker);
         if must_notify {
             self.notify();
         }
@@ -533,7 +504,7 @@ impl Reactor {
     /// Moves timer `key` to `deadline` (earlier or later, armed or fired).
     pub(crate) fn reset_timer(&self, key: TimerKey, deadline: Instant) {
         let when = self.clock.deadline_tick(deadline);
-        let (result, must_notify) = self.timers.lock().reset(key, when);
+        let (result, must_notify) = self.timers.reset(key, when);
         let due = result.err().flatten();
         if must_notify {
             self.notify();
@@ -545,13 +516,13 @@ impl Reactor {
 
     /// Makes timer `key` wake `waker`.
     pub(crate) fn set_timer_waker(&self, key: TimerKey, waker: &Waker) {
-        let replaced = self.timers.lock().wheel.set_waker(key, waker);
+        let replaced = self.timers.set_waker(key, waker);
         drop(replaced);
     }
 
     /// Cancels or forgets timer `key`.
     pub(crate) fn remove_timer(&self, key: TimerKey) {
-        let removed = self.timers.lock().wheel.remove(key);
+        let removed = self.timers.remove(key);
         drop(removed);
     }
 

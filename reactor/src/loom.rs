@@ -5,10 +5,28 @@
 #[cfg(not(loom))]
 pub(crate) use parking_lot::Mutex;
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, fence};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, fence};
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, fence};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, fence};
+
+/// A thread-local that is loom's under `--cfg loom`, so models that run several loom threads
+/// on one OS thread give each its own copy (std's would be shared by all of them).
+#[cfg(not(loom))]
+macro_rules! local {
+    ($(#[$meta:meta])* static $name:ident: $ty:ty = $init:expr;) => {
+        std::thread_local! { $(#[$meta])* static $name: $ty = const { $init }; }
+    };
+}
+
+#[cfg(loom)]
+macro_rules! local {
+    ($(#[$meta:meta])* static $name:ident: $ty:ty = $init:expr;) => {
+        loom::thread_local! { $(#[$meta])* static $name: $ty = $init; }
+    };
+}
+
+pub(crate) use local;
 #[cfg(loom)]
 pub(crate) use loom_mutex::Mutex;
 

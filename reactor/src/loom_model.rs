@@ -4,12 +4,13 @@
 //! - The wait gate (`wait_gate.rs`): a notify racing a turn on its way into the poller never
 //!   leaves the turn blocked. The poller is a stand-in whose poke, like `polling`'s notify,
 //!   is remembered until the next wait consumes it.
-//! - Timer insertion (`driver.rs`): a timer armed from another thread while a turn chooses
-//!   how long to sleep is never slept past: the turn either sees it in the wheel, or the
-//!   insert sees the turn's `blocked_until` and notifies through the wait gate.
+//! - Timer insertion (`time/timers.rs`): a timer armed in another shard from another thread
+//!   while a turn chooses how long to sleep is never slept past: the turn's second look sees
+//!   it in its wheel, or the insert sees the turn's `blocked_until` and notifies through the
+//!   wait gate.
 
-use crate::driver::{NOT_BLOCKED, Timers};
 use crate::time::clock::Tick;
+use crate::time::timers::{NOT_BLOCKED, Timers};
 use crate::wait_gate::WaitGate;
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
@@ -59,30 +60,28 @@ fn loom_a_notify_never_misses_a_turn_entering_the_poller() {
 #[test]
 fn loom_a_timer_armed_during_a_turn_is_never_slept_past() {
     loom::model(|| {
-        let timers = Arc::new(crate::loom::Mutex::new(Timers::new()));
+        let timers = Arc::new(Timers::new(2));
         let gate = Arc::new(WaitGate::new());
         let poller = Arc::new(StandInPoller::default());
         let (t, g, p) = (timers.clone(), gate.clone(), poller.clone());
         let inserter = thread::spawn(move || {
-            let (armed, must_notify) = t.lock().insert(5, Waker::noop().clone());
+            // A worker arming in its own shard, not the one the turn's thread uses.
+            crate::time::use_timer_shard(1);
+            let (armed, must_notify) = t.insert(5, Waker::noop().clone());
             assert!(armed.is_ok());
             if must_notify && g.notify() {
                 p.poke();
             }
         });
-        // A turn at tick 0 with no timeout of its own: it sleeps until the wheel's next
+        // A turn at tick 0 with no timeout of its own: it sleeps until the wheels' next
         // expiration, and only an unbounded sleep needs a poke to end.
-        let until = {
-            let mut timers = timers.lock();
-            let until = timers.wheel.next_expiration().unwrap_or(Tick::MAX);
-            timers.sleep_until(until);
-            until
-        };
+        let until = timers.next_expiration().unwrap_or(Tick::MAX);
+        let until = timers.sleep_until(until);
         if gate.begin(true) && until == Tick::MAX {
             poller.wait();
         }
         gate.end(true);
-        timers.lock().sleep_until(NOT_BLOCKED);
+        timers.sleep_until(NOT_BLOCKED);
         inserter.join().unwrap();
     });
 }

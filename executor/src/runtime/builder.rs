@@ -344,7 +344,8 @@ impl Builder {
         );
         // The reactor is the driver idle workers block in, and every runtime thread makes it
         // current so timers and I/O sources find it.
-        let reactor = Arc::new(Reactor::new()?);
+        // A timer wheel per worker, plus one for every other thread.
+        let reactor = Arc::new(Reactor::with_timer_shards(workers + 1)?);
         #[cfg(feature = "test-util")]
         if self.start_paused {
             reactor.pause_clock();

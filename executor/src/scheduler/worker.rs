@@ -282,6 +282,8 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     let core = Rc::new(Core::new(shared, index, local));
     CORE.with(|c| *c.borrow_mut() = Some(core.clone()));
     let _role = weft_coop::enter_worker_thread();
+    // This worker arms its timers in a wheel of its own (shard 0 is everyone else's).
+    weft_reactor::time::use_timer_shard(index + 1);
     struct Clear;
     impl Drop for Clear {
         fn drop(&mut self) {

@@ -1,7 +1,8 @@
 //! Time: [`sleep`], [`timeout`], [`interval`], all on the reactor's timing wheel.
 //!
-//! Every timer is a node in the current reactor's wheel (see `wheel.rs`): inserting and
-//! cancelling one takes one short lock and allocates nothing but the slab slot. A timer is
+//! Every timer is a node in one of the current reactor's wheels (see `wheel.rs`; a reactor
+//! keeps a wheel per worker, `timers.rs`): inserting and cancelling one takes one short,
+//! normally uncontended lock and allocates nothing but the slab slot. A timer is
 //! armed on its first poll, re-polls with the same waker touch no lock at all (an
 //! `Instant::now()` comparison tells whether the deadline can have passed), and completion
 //! or drop removes the node. Timers resolve to 1 ms, always rounded *up*: they never complete
@@ -29,6 +30,7 @@ mod sleep;
 #[cfg(feature = "test-util")]
 mod test_clock;
 mod timeout;
+pub(crate) mod timers;
 pub(crate) mod wheel;
 
 use std::sync::Arc;
@@ -40,6 +42,7 @@ pub use sleep::{Sleep, sleep, sleep_until};
 #[cfg(feature = "test-util")]
 pub use test_clock::{advance, pause, resume};
 pub use timeout::{Elapsed, Timeout, timeout, timeout_at};
+pub use timers::use_timer_shard;
 
 use crate::Reactor;
 

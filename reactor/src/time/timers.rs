@@ -1,0 +1,237 @@
+//! A reactor's timers: one timing wheel per shard, and the handshake with the turn that sleeps
+//! towards the earliest of them.
+//!
+//! # Why shards
+//!
+//! With one wheel behind one lock, every worker that arms or cancels a timer takes the same
+//! lock and writes the same nodes, and on a multi-core runtime that lock and those cache lines
+//! travel between cores on every timeout (half of `timer_churn`'s time went to the contended
+//! lock and the misses after it). So a reactor keeps a wheel per shard, and a thread arms its
+//! timers in its own shard ([`use_timer_shard`]: the executor gives each worker its own; other
+//! threads share shard 0). A timer's key names its shard, so cancelling it from another thread
+//! still finds it — rarely, since a timer is mostly cancelled by the task that armed it, on the
+//! worker that runs it.
+//!
+//! The turning thread advances every shard (one short lock each) and sleeps towards the
+//! earliest next expiration of all of them.
+//!
+//! # The sleep handshake
+//!
+//! A timer armed while a turn decides how long to sleep must not be slept past. The turn
+//! publishes the tick it will sleep until in `blocked_until`, then looks at every shard again
+//! ([`Timers::sleep_until`]); an insert files the timer under its shard's lock and then reads
+//! `blocked_until`, notifying the turn if the timer is due earlier. For the one shard they
+//! share, the two critical sections are ordered by its lock: if the insert's came first, the
+//! turn's second look sees the timer; if the turn's came first, the publish happened before
+//! it, so the insert reads it and notifies. Either way the timer is not slept past (loom
+//! model: `loom_model.rs`).
+
+use std::cell::Cell;
+use std::sync::atomic::Ordering::Relaxed;
+use std::task::Waker;
+
+use super::clock::Tick;
+use super::wheel::{TimerKey, Wheel};
+use crate::loom::{AtomicU64, Mutex};
+
+/// `blocked_until` when no turn is blocked (or about to be).
+pub(crate) const NOT_BLOCKED: Tick = 0;
+
+/// Bits of a [`TimerKey`] that hold the slot in the shard's wheel; the shard is above them.
+const SHARD_SHIFT: u32 = 48;
+/// The most shards a reactor keeps.
+pub(crate) const MAX_SHARDS: usize = 256;
+
+crate::loom::local! {
+    /// The shard this thread arms timers in (modulo the reactor's shard count).
+    static SHARD: Cell<usize> = Cell::new(0);
+}
+
+/// Makes this thread arm its timers in shard `index` of every reactor (modulo its shard
+/// count): an executor gives each worker thread a shard of its own, so workers never contend
+/// for a timer lock. Threads that never call this use shard 0.
+///
+/// ```
+/// // A worker thread of some executor:
+/// weft_reactor::time::use_timer_shard(1);
+/// ```
+pub fn use_timer_shard(index: usize) {
+    SHARD.with(|shard| shard.set(index));
+}
+
+/// One wheel and its lock, on cache lines of their own.
+#[repr(align(128))]
+struct Shard {
+    wheel: Mutex<Wheel>,
+}
+
+/// The timers of one reactor. See the module docs.
+pub(crate) struct Timers {
+    shards: Box<[Shard]>,
+    /// The tick the turning thread sleeps until (`Tick::MAX`: no limit; [`NOT_BLOCKED`]).
+    blocked_until: AtomicU64,
+}
+
+impl Timers {
+    /// Timers with `shards` wheels (at least 1, at most [`MAX_SHARDS`]).
+    pub(crate) fn new(shards: usize) -> Timers {
+        Timers {
+            shards: (0..shards.clamp(1, MAX_SHARDS))
+                .map(|_| Shard {
+                    wheel: Mutex::new(Wheel::new()),
+                })
+                .collect(),
+            blocked_until: AtomicU64::new(NOT_BLOCKED),
+        }
+    }
+
+    fn shard_of(&self, key: TimerKey) -> (&Mutex<Wheel>, TimerKey) {
+        let shard = key >> SHARD_SHIFT;
+        (&self.shards[shard].wheel, key & ((1 << SHARD_SHIFT) - 1))
+    }
+
+    /// Arms a timer due at `when` in this thread's shard. `Err(waker)` when the tick has
+    /// passed already (the caller completes the timer itself). The flag says the turn blocked
+    /// in the poller would sleep past it and must be notified.
+    pub(crate) fn insert(&self, when: Tick, waker: Waker) -> (Result<TimerKey, Waker>, bool) {
+        let shard = SHARD.with(Cell::get) % self.shards.len();
+        let inserted = self.shards[shard].wheel.lock().insert(when, waker);
+        match inserted {
+            Ok(key) => {
+                // After the shard's lock: see the module docs.
+                let must_notify = when < self.blocked_until.load(Relaxed);
+                (Ok((shard << SHARD_SHIFT) | key), must_notify)
+            }
+            Err(waker) => (Err(waker), false),
+        }
+    }
+
+    /// Moves timer `key` to `when`, re-arming it if it had fired (see [`Wheel::reset`]); the
+    /// flag as for [`insert`](Self::insert).
+    pub(crate) fn reset(&self, key: TimerKey, when: Tick) -> (Result<(), Option<Waker>>, bool) {
+        let (wheel, key) = self.shard_of(key);
+        let result = wheel.lock().reset(key, when);
+        let must_notify = result.is_ok() && when < self.blocked_until.load(Relaxed);
+        (result, must_notify)
+    }
+
+    /// Makes timer `key` wake `waker`; returns the replaced waker, to drop after the lock.
+    pub(crate) fn set_waker(&self, key: TimerKey, waker: &Waker) -> Option<Waker> {
+        let (wheel, key) = self.shard_of(key);
+        wheel.lock().set_waker(key, waker)
+    }
+
+    /// Cancels or forgets timer `key`; returns its waker, to drop after the lock.
+    pub(crate) fn remove(&self, key: TimerKey) -> Option<Waker> {
+        let (wheel, key) = self.shard_of(key);
+        wheel.lock().remove(key)
+    }
+
+    /// Fires every timer due at or before `now`, in every shard, onto `fired`.
+    pub(crate) fn advance(&self, now: Tick, fired: &mut Vec<Waker>) {
+        for shard in self.shards.iter() {
+            shard.wheel.lock().advance(now, fired);
+        }
+    }
+
+    /// The earliest tick at which some shard has work.
+    pub(crate) fn next_expiration(&self) -> Option<Tick> {
+        self.shards
+            .iter()
+            .filter_map(|shard| shard.wheel.lock().next_expiration())
+            .min()
+    }
+
+    /// The turning thread will sleep until `until` (`Tick::MAX`: no limit; [`NOT_BLOCKED`]:
+    /// it will not sleep, or it woke). When blocking, returns the tick to really sleep until:
+    /// `until`, or earlier if a timer was armed meanwhile (the second look of the handshake).
+    pub(crate) fn sleep_until(&self, until: Tick) -> Tick {
+        self.blocked_until.store(until, Relaxed);
+        if until == NOT_BLOCKED {
+            return until;
+        }
+        match self.next_expiration() {
+            Some(next) if next < until => next,
+            _ => until,
+        }
+    }
+
+    /// Timers held: armed ones, plus fired ones whose owner has not removed them yet.
+    pub(crate) fn len(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| shard.wheel.lock().len())
+            .sum()
+    }
+}
+
+impl std::fmt::Debug for Timers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timers")
+            .field("shards", &self.shards.len())
+            .field("blocked_until", &self.blocked_until.load(Relaxed))
+            .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_finds_its_shard_from_any_thread() {
+        let timers = Timers::new(3);
+        use_timer_shard(2);
+        let (key, _) = timers.insert(10, Waker::noop().clone());
+        let key = key.unwrap();
+        assert_eq!(key >> SHARD_SHIFT, 2);
+        // Cancelled from a thread that arms in another shard.
+        let removed = std::thread::scope(|s| {
+            s.spawn(|| {
+                use_timer_shard(0);
+                timers.remove(key)
+            })
+            .join()
+            .unwrap()
+        });
+        assert!(removed.is_some());
+        assert_eq!(timers.len(), 0);
+        use_timer_shard(0);
+    }
+
+    #[test]
+    fn every_shard_fires_and_the_earliest_shard_sets_the_next_expiration() {
+        let timers = Timers::new(2);
+        use_timer_shard(0);
+        timers.insert(40, Waker::noop().clone()).0.unwrap();
+        use_timer_shard(1);
+        timers.insert(7, Waker::noop().clone()).0.unwrap();
+        use_timer_shard(0);
+        assert_eq!(timers.next_expiration(), Some(7));
+        let mut fired = Vec::new();
+        timers.advance(100, &mut fired);
+        assert_eq!(fired.len(), 2);
+    }
+
+    #[test]
+    fn an_insert_earlier_than_the_blocked_turn_asks_for_a_notify() {
+        let timers = Timers::new(2);
+        assert_eq!(timers.sleep_until(Tick::MAX), Tick::MAX);
+        let (_, must_notify) = timers.insert(5, Waker::noop().clone());
+        assert!(must_notify);
+        // A timer armed before the turn's second look lowers the sleep instead.
+        timers.sleep_until(NOT_BLOCKED);
+        assert_eq!(timers.sleep_until(100), 5);
+        let (_, late) = timers.insert(200, Waker::noop().clone());
+        assert!(!late, "a timer after the sleep needs no notify");
+    }
+
+    #[test]
+    fn shard_indices_beyond_the_count_wrap() {
+        let timers = Timers::new(2);
+        use_timer_shard(5);
+        let (key, _) = timers.insert(3, Waker::noop().clone());
+        assert_eq!(key.unwrap() >> SHARD_SHIFT, 1);
+        use_timer_shard(0);
+    }
+}
