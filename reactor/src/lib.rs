@@ -90,6 +90,7 @@ mod driver;
 mod io_safe;
 mod loom;
 pub mod net;
+mod poller;
 mod readiness;
 mod source;
 pub mod sys;
@@ -107,4 +108,5 @@ pub use driver::Reactor;
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use io_safe::IoSafe;
+pub use poller::IoBackend;
 pub use time::{Elapsed, Instant, Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};

@@ -26,7 +26,7 @@
 //! is weft's internal platform API, not an API for applications.
 
 #[cfg(target_os = "linux")]
-mod linux;
+pub(crate) mod linux;
 #[cfg(unix)]
 mod unix;
 
