@@ -315,7 +315,7 @@ impl Source {
                 match op() {
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                     result => {
-                        if self.short_reads_clear && result.as_ref().is_ok_and(|r| drained(r)) {
+                        if self.short_reads_clear && result.as_ref().is_ok_and(&drained) {
                             self.readiness[d].clear_after_short_read(seen);
                         }
                         progress.made_progress();
