@@ -122,7 +122,8 @@ impl Builder {
     ///     .io_backend(IoBackend::Polling)
     ///     .build()
     ///     .unwrap();
-    /// assert_eq!(rt.block_on(async { 2 * 21 }), 42);
+    /// let backend = rt.block_on(async { weft_reactor::try_current().unwrap().io_backend() });
+    /// assert_eq!(backend, IoBackend::Polling);
     /// ```
     pub fn io_backend(mut self, backend: IoBackend) -> Builder {
         self.io_backend = Some(backend);

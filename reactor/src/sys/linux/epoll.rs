@@ -316,4 +316,56 @@ mod tests {
             assert!(events.is_empty());
         }
     }
+
+    #[test]
+    fn oneshot_registrations_fire_once_until_modified() {
+        use std::io::Write;
+        use std::os::fd::AsFd;
+        let epoll = Epoll::new().unwrap();
+        let (mut a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let readable = Interest {
+            readable: true,
+            writable: false,
+        };
+        // SAFETY: `b` outlives the registration (deleted below).
+        unsafe {
+            epoll
+                .add(b.as_raw_fd(), 7, readable, Mode::Oneshot)
+                .unwrap()
+        };
+        a.write_all(b"x").unwrap();
+        let mut events = EpollEvents::new();
+        let zero = Some(Duration::ZERO);
+        epoll.wait(&mut events, zero).unwrap();
+        let got: Vec<Event> = events.iter().collect();
+        assert_eq!(got.len(), 1);
+        assert!(got[0].key == 7 && got[0].readable && !got[0].writable);
+        // Disarmed: the unread byte is not reported again until the registration is re-armed.
+        epoll.wait(&mut events, zero).unwrap();
+        assert!(events.is_empty());
+        epoll.modify(b.as_fd(), 7, readable, Mode::Oneshot).unwrap();
+        epoll.wait(&mut events, zero).unwrap();
+        assert_eq!(events.iter().count(), 1);
+        epoll.delete(b.as_fd()).unwrap();
+    }
+
+    #[test]
+    fn a_peer_shutdown_is_reported_as_read_closed() {
+        use std::os::fd::AsFd;
+        let epoll = Epoll::new().unwrap();
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let both = Interest {
+            readable: true,
+            writable: true,
+        };
+        // SAFETY: `b` outlives the registration (deleted below).
+        unsafe { epoll.add(b.as_raw_fd(), 1, both, Mode::Edge).unwrap() };
+        let mut events = EpollEvents::new();
+        epoll.wait(&mut events, Some(Duration::ZERO)).unwrap();
+        assert!(events.iter().all(|e| !e.read_closed));
+        a.shutdown(std::net::Shutdown::Write).unwrap();
+        epoll.wait(&mut events, Some(Duration::ZERO)).unwrap();
+        assert!(events.iter().any(|e| e.readable && e.read_closed));
+        epoll.delete(b.as_fd()).unwrap();
+    }
 }
