@@ -7,9 +7,9 @@
 //! expiration); block in `Poller::wait`; apply the I/O events to their sources; fire the
 //! timers that came due meanwhile; wake. A non-blocking turn (`Some(ZERO)`, what busy workers
 //! call every few dozen tasks) skips step 1: with no wait between them, step 4 alone fires
-//! everything due, so it costs one wheel lock and one `epoll_wait`. Wakers are collected into one batch and woken at
-//! the end, after every lock is released, so a waker that runs code (or drops a task) can
-//! never deadlock against the reactor; a waker that panics is reported
+//! everything due, so it costs one wheel lock and one `epoll_wait`. Wakers are collected into
+//! one batch and woken at the end, after every lock is released, so a waker that runs code
+//! (or drops a task) can never deadlock against the reactor; a waker that panics is reported
 //! (`weft_coop::report`) and the rest of the batch is still woken.
 //!
 //! **Waking the waiting thread.** Two things must interrupt a blocked turn:

@@ -2,9 +2,10 @@
 //!
 //! Bit 0 says "the last thing we heard is that this direction is ready"; bit 1 says "the peer
 //! closed this direction" (sticky: set by an event carrying `EPOLLRDHUP`, a hang-up or an
-//! error, and never cleared); the bits above count readiness events (the *tick*). The reactor sets the bit and bumps the tick when the poller
-//! reports the direction; an operation that hits `WouldBlock` clears the bit, but only if the
-//! tick is still the one it saw before trying. That compare-and-swap is what makes clearing
+//! error, and never cleared); the bits above count readiness events (the *tick*). The reactor
+//! sets the bit and bumps the tick when the poller reports the direction; an operation that
+//! hits `WouldBlock` clears the ready bit, but only if the tick is still the one it saw before
+//! trying. That compare-and-swap is what makes clearing
 //! race-free: an event that lands between the failed syscall and the clear changes the tick,
 //! the clear fails, and the operation retries instead of sleeping through the edge. With
 //! edge-triggered polling this is the whole re-arm: no syscall, just a bit. Readers need no

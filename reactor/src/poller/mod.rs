@@ -116,7 +116,8 @@ impl std::str::FromStr for IoBackend {
             other => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!(
-                    "unknown weft I/O backend {other:?} (WEFT_IO_BACKEND): use \"epoll\" or \"polling\""
+                    "unknown weft I/O backend {other:?} (WEFT_IO_BACKEND): \
+                     use \"epoll\" or \"polling\""
                 ),
             )),
         }
