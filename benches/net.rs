@@ -7,10 +7,15 @@
 //! connection set-up is part of each iteration but is < 1% of it.
 //!
 //! Run: `cargo bench --bench net` (then `python3 benches/report.py`).
+//!
+//! Syscall counts and profiles: `BENCH_ONCE=weft` (or `tokio`, `smol`) runs `BENCH_ITERS`
+//! (default 1) iterations of `tcp_echo` on that runtime, prints ns per round trip and exits,
+//! without criterion, so that `strace -c -f` counts exactly 32,000 round trips per iteration
+//! and `perf record` sees one runtime only (see `benches/NOTES.md`).
 
 mod support;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use support::{BenchRuntime, countdown};
 
 const CONNECTIONS: usize = 16;
@@ -167,4 +172,37 @@ criterion_group! {
         .measurement_time(std::time::Duration::from_secs(5));
     targets = benches
 }
-criterion_main!(net);
+fn main() {
+    if let Ok(name) = std::env::var("BENCH_ONCE") {
+        let workers = support::workers();
+        let iterations: usize = std::env::var("BENCH_ITERS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(1);
+        let run: Box<dyn Fn()> = match name.as_str() {
+            "weft" => {
+                let rt = <support::Weft as BenchRuntime>::new(workers);
+                Box::new(move || rt.tcp_echo())
+            }
+            "tokio" => {
+                let rt = <support::Tokio as BenchRuntime>::new(workers);
+                Box::new(move || rt.tcp_echo())
+            }
+            "smol" => {
+                let rt = <support::Smol as BenchRuntime>::new(workers);
+                Box::new(move || rt.tcp_echo())
+            }
+            other => panic!("BENCH_ONCE={other:?}: use weft, tokio or smol"),
+        };
+        let start = std::time::Instant::now();
+        for _ in 0..iterations {
+            run();
+        }
+        let trips = CONNECTIONS * ROUND_TRIPS * iterations;
+        let ns = start.elapsed().as_nanos() as f64 / trips as f64;
+        println!("tcp_echo on {name}: {trips} round trips, {ns:.0} ns each");
+        return;
+    }
+    net();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -68,6 +68,8 @@ pub use weft_executor::{
     gather_settled, run, spawn, spawn_blocking, spawn_local, to_thread, try_gather, wait,
     wait_timeout, yield_now,
 };
+/// Which OS readiness API a runtime's reactor drives; see [`Builder::io_backend`].
+pub use weft_reactor::IoBackend;
 #[cfg(feature = "time")]
 #[cfg_attr(docsrs, doc(cfg(feature = "time")))]
 pub use weft_reactor::{sleep, sleep_until, timeout, timeout_at};

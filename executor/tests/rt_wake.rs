@@ -105,8 +105,9 @@ fn wake_by_ref_of_a_queued_task_does_not_queue_it_twice() {
     let waker_slot: Arc<Mutex<Option<Waker>>> = Arc::default();
     let (p, w) = (polls.clone(), waker_slot.clone());
     let task = rt.spawn(std::future::poll_fn(move |cx| {
-        let n = p.fetch_add(1, Ordering::SeqCst) + 1;
+        // The waker first: the test takes it as soon as it sees the poll counted.
         *w.lock() = Some(cx.waker().clone());
+        let n = p.fetch_add(1, Ordering::SeqCst) + 1;
         if n == 2 {
             Poll::Ready(())
         } else {

@@ -396,6 +396,50 @@ impl<T: AsFd> Async<T> {
         record_pending(IoResource::Async, IoOp::Write, polled)
     }
 
+    /// [`poll_read_with`](Async::poll_read_with) for a byte-stream read into a buffer of
+    /// `len` bytes: a read that returns fewer (and more than none) drained the socket, so,
+    /// where the poller reports closing, the readiness is cleared without the `WouldBlock`
+    /// of another read (see `readiness.rs`). Only for stream sockets and pipes, where a short
+    /// read does mean "nothing more right now".
+    pub(crate) fn poll_read_stream(
+        &self,
+        cx: &mut Context<'_>,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let poller = self.reactor.poller();
+        self.source.poll_io_drains(
+            poller,
+            Direction::Read,
+            cx,
+            WaitSlot::Shared,
+            || op(self.get_ref()),
+            |&n| n > 0 && n < len,
+        )
+    }
+
+    /// [`read_with`](Async::read_with) for a byte-stream read; see
+    /// [`poll_read_stream`](Async::poll_read_stream).
+    pub(crate) async fn read_stream(
+        &self,
+        len: usize,
+        mut op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        let mut waiter = OwnWaiter::new(&self.source, Direction::Read);
+        std::future::poll_fn(|cx| {
+            let slot = WaitSlot::Own(&mut waiter.id);
+            self.source.poll_io_drains(
+                self.reactor.poller(),
+                Direction::Read,
+                cx,
+                slot,
+                || op(self.get_ref()),
+                |&n| n > 0 && n < len,
+            )
+        })
+        .await
+    }
+
     /// Tries `op`, and on `WouldBlock` waits in the shared poll-style slot of `dir`.
     fn poll_with<R>(
         &self,

@@ -1,12 +1,15 @@
-//! The reactor: one `polling::Poller`, the I/O source table and the timer wheels (one per
-//! shard, `time/timers.rs`), driven by whichever thread calls [`Reactor::turn`].
+//! The reactor: one poller (direct epoll on Linux, `polling` elsewhere or when asked; see
+//! `poller/`), the I/O source table and the timer wheels (one per shard, `time/timers.rs`),
+//! driven by whichever thread calls [`Reactor::turn`].
 //!
 //! A turn has five steps: fire the timers that are already due and pick the wait timeout
 //! (zero if anything fired, else the nearer of the caller's timeout and the wheel's next
 //! expiration); block in `Poller::wait`; apply the I/O events to their sources; fire the
-//! timers that came due meanwhile; wake. Wakers are collected into one batch and woken at
-//! the end, after every lock is released, so a waker that runs code (or drops a task) can
-//! never deadlock against the reactor; a waker that panics is reported
+//! timers that came due meanwhile; wake. A non-blocking turn (`Some(ZERO)`, what busy workers
+//! call every few dozen tasks) skips step 1: with no wait between them, step 4 alone fires
+//! everything due, so it costs one wheel lock and one `epoll_wait`. Wakers are collected into
+//! one batch and woken at the end, after every lock is released, so a waker that runs code
+//! (or drops a task) can never deadlock against the reactor; a waker that panics is reported
 //! (`weft_coop::report`) and the rest of the batch is still woken.
 //!
 //! **Waking the waiting thread.** Two things must interrupt a blocked turn:
@@ -40,7 +43,8 @@ use std::time::Duration;
 use crate::time::Instant;
 
 use parking_lot::Mutex;
-use polling::{Events, Poller};
+
+use crate::poller::{Event, Events, IoBackend, Poller};
 
 use crate::wait_gate::WaitGate;
 use slab::Slab;
@@ -78,8 +82,8 @@ struct TurnBuffers {
     wakers: Vec<Waker>,
 }
 
-/// One runtime's I/O and timer driver: a `polling::Poller`, the registered I/O sources and
-/// the timer wheel.
+/// One runtime's I/O and timer driver: a poller (see [`IoBackend`]), the registered I/O
+/// sources and the timer wheel.
 ///
 /// The reactor knows nothing about executors: it only wakes [`Waker`]s. An executor shares it
 /// through an `Arc`, makes it current on its threads with [`enter`](crate::enter), and lets
@@ -117,6 +121,7 @@ pub struct Reactor {
 impl fmt::Debug for Reactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Reactor")
+            .field("backend", &self.poller.backend())
             .field("edge_triggered", &self.edge)
             .field("timers", &self.timer_count())
             .field("sources", &self.source_count())
@@ -125,7 +130,8 @@ impl fmt::Debug for Reactor {
 }
 
 impl Reactor {
-    /// Creates a reactor with its own poller (epoll, kqueue, event ports, ...).
+    /// Creates a reactor with its own poller: the platform's default backend, or the one
+    /// the environment variable `WEFT_IO_BACKEND` names (see [`IoBackend::from_env`]).
     ///
     /// Sources are registered edge-triggered where the platform supports it, and oneshot
     /// (re-armed on demand) elsewhere.
@@ -136,27 +142,55 @@ impl Reactor {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn new() -> io::Result<Reactor> {
-        Reactor::with_timer_shards(1)
+        Reactor::with_backend(IoBackend::from_env()?)
     }
 
-    /// Creates a reactor whose timers live in `shards` wheels (clamped to `1..=256`): an
-    /// executor with N workers asks for N + 1 and gives each worker its own shard
-    /// ([`use_timer_shard`](crate::time::use_timer_shard)), so arming and cancelling timers
-    /// on different workers never contends for a lock.
+    /// Creates a reactor on the chosen backend. `Unsupported` when this platform lacks it
+    /// ([`IoBackend::Epoll`] off Linux).
     ///
     /// ```
-    /// let reactor = weft_reactor::Reactor::with_timer_shards(3)?;
+    /// use weft_reactor::{IoBackend, Reactor};
+    /// let portable = Reactor::with_backend(IoBackend::Polling)?;
+    /// assert_eq!(portable.io_backend(), IoBackend::Polling);
+    /// # #[cfg(target_os = "linux")]
+    /// assert!(Reactor::with_backend(IoBackend::Epoll)?.is_edge_triggered());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn with_backend(backend: IoBackend) -> io::Result<Reactor> {
+        Reactor::with_options(backend, 1)
+    }
+
+    /// Creates a reactor on the chosen backend whose timers live in `timer_shards` wheels
+    /// (clamped to `1..=256`): an executor with N workers asks for N + 1 and gives each
+    /// worker its own shard ([`use_timer_shard`](crate::time::use_timer_shard)), so arming
+    /// and cancelling timers on different workers never contends for a lock.
+    ///
+    /// ```
+    /// use weft_reactor::{IoBackend, Reactor};
+    /// let reactor = Reactor::with_options(IoBackend::from_env()?, 3)?;
     /// assert_eq!(reactor.timer_count(), 0);
     /// # std::io::Result::Ok(())
     /// ```
-    pub fn with_timer_shards(shards: usize) -> io::Result<Reactor> {
-        let poller = Poller::new()?;
+    pub fn with_options(backend: IoBackend, timer_shards: usize) -> io::Result<Reactor> {
+        let poller = Poller::new(backend)?;
         let edge = poller.supports_edge();
-        Ok(Reactor::with_poller(poller, edge, shards))
+        Ok(Reactor::with_poller(poller, edge, timer_shards))
     }
 
-    /// Creates a reactor that registers sources in oneshot mode even where edge-triggered
-    /// polling exists: the portable fallback, exposed so that its re-arm path can be tested.
+    /// The backend this reactor drives.
+    ///
+    /// ```
+    /// let reactor = weft_reactor::Reactor::new()?;
+    /// assert_eq!(reactor.io_backend(), weft_reactor::IoBackend::from_env()?);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn io_backend(&self) -> IoBackend {
+        self.poller.backend()
+    }
+
+    /// Creates a reactor on the portable backend (`polling`) that registers sources in
+    /// oneshot mode even where edge-triggered polling exists: the portable fallback, exposed
+    /// so that its re-arm path can be tested.
     ///
     /// ```
     /// let reactor = weft_reactor::Reactor::new_oneshot()?;
@@ -165,10 +199,15 @@ impl Reactor {
     /// ```
     #[doc(hidden)]
     pub fn new_oneshot() -> io::Result<Reactor> {
-        Ok(Reactor::with_poller(Poller::new()?, false, 1))
+        Ok(Reactor::with_poller(
+            Poller::new(IoBackend::Polling)?,
+            false,
+            1,
+        ))
     }
 
     fn with_poller(poller: Poller, edge: bool, timer_shards: usize) -> Reactor {
+        let events = poller.events();
         Reactor {
             poller,
             edge,
@@ -179,7 +218,7 @@ impl Reactor {
                 generation: 0,
             }),
             turn: Mutex::new(TurnBuffers {
-                events: Events::new(),
+                events,
                 wakers: Vec::new(),
             }),
             gate: WaitGate::new(),
@@ -212,10 +251,14 @@ impl Reactor {
             return 0;
         };
         let TurnBuffers { events, wakers } = &mut *buffers;
-        let start = self.clock.now();
 
-        // 1. Fire what is already due; choose how long to sleep and record it.
-        let wait = {
+        // 1. Fire what is already due; choose how long to sleep and record it. A turn that
+        // will not sleep leaves all of this to step 4 (`blocked_until` is already
+        // NOT_BLOCKED: every turn resets it, and turns are one at a time).
+        let wait = if timeout == Some(Duration::ZERO) {
+            timeout
+        } else {
+            let start = self.clock.now();
             self.timers.advance(self.clock.now_tick(start), wakers);
             // On a paused clock no real wait brings a timer closer: only the caller's
             // timeout, I/O or a notify end the wait (the executor advances the clock).
@@ -258,14 +301,14 @@ impl Reactor {
             Some(Duration::ZERO)
         };
         events.clear();
-        // An error here (other than EINTR, which `polling` retries) leaves `events` empty;
-        // the turn then behaves like a spurious wake-up and the caller simply turns again.
+        // An error here (EINTR included) leaves `events` empty; the turn then behaves like a
+        // spurious wake-up and the caller simply turns again.
         let _ = self.poller.wait(events, wait);
         self.gate.end(blocking);
 
         // 3. Apply I/O events.
         if !events.is_empty() {
-            self.dispatch(events.iter(), wakers);
+            self.dispatch(events, wakers);
         }
 
         // 4. Fire the timers that came due while we waited.
@@ -547,7 +590,8 @@ impl Reactor {
             }
             let generation = table.generation % GENERATIONS;
             let key = (generation << INDEX_BITS) | index;
-            let source = Arc::new(Source::new(fd, key, self.edge));
+            let reports_closed = self.poller.reports_read_closed();
+            let source = Arc::new(Source::new(fd, key, self.edge, reports_closed));
             entry.insert(source.clone());
             table.generation = table.generation.wrapping_add(1);
             source
@@ -559,7 +603,7 @@ impl Reactor {
         // `Async::get_mut` is unsafe with the contract that the object is not replaced or
         // closed through it. Events still queued after the delete carry an old generation.
         // SAFETY: per the above, the fd stays open and registered until `deregister`.
-        let added = unsafe { self.poller.add_with_mode(fd, interest, mode) };
+        let added = unsafe { self.poller.add(fd, source.key(), interest, mode) };
         if let Err(err) = added {
             self.sources.lock().slab.remove(source.key() & INDEX_MASK);
             return Err(err);
@@ -597,16 +641,17 @@ impl Reactor {
     /// Applies I/O events to their sources, collecting the wakers to wake. An event whose key
     /// carries an old generation is stale (its source is gone and the slot was reused) and
     /// is ignored.
-    fn dispatch(&self, events: impl Iterator<Item = polling::Event>, wakers: &mut Vec<Waker>) {
+    fn dispatch(&self, events: &Events, wakers: &mut Vec<Waker>) {
         let table = self.sources.lock();
-        for event in events {
-            let Some(source) = table.slab.get(event.key & INDEX_MASK) else {
-                continue;
-            };
-            if source.key() != event.key {
-                continue;
-            }
-            source.dispatch(&self.poller, event.readable, event.writable, wakers);
+        events.for_each(|event| self.dispatch_one(&table, event, wakers));
+    }
+
+    /// Applies one event (see [`dispatch`](Self::dispatch)).
+    fn dispatch_one(&self, table: &SourceTable, event: Event, wakers: &mut Vec<Waker>) {
+        if let Some(source) = table.slab.get(event.key & INDEX_MASK)
+            && source.key() == event.key
+        {
+            source.dispatch(&self.poller, event, wakers);
         }
     }
 }
@@ -651,17 +696,76 @@ mod tests {
         assert!(pending.is_pending());
 
         // An event carrying the old key must not wake it; one with the new key must.
-        let dispatch = |event| {
+        let dispatch = |key| {
             let mut wakers = Vec::new();
-            reactor.dispatch(std::iter::once(event), &mut wakers);
+            let table = reactor.sources.lock();
+            let event = Event {
+                key,
+                readable: true,
+                writable: false,
+                read_closed: false,
+            };
+            reactor.dispatch_one(&table, event, &mut wakers);
             wakers.len()
         };
-        assert_eq!(dispatch(polling::Event::readable(old.key())), 0);
-        assert_eq!(dispatch(polling::Event::readable(new.key())), 1);
+        assert_eq!(dispatch(old.key()), 0);
+        assert_eq!(dispatch(new.key()), 1);
         new.remove_waiter(crate::source::Direction::Read, id.unwrap());
         // SAFETY: `c` is still open.
         unsafe { reactor.deregister(&new).unwrap() };
         assert_eq!(reactor.source_count(), 0);
+    }
+
+    /// Reads `b` twice through `poll_io_drains` on a reactor of `backend` and returns how
+    /// many `read` syscalls that took, and whether the second poll is still pending.
+    fn reads_for_two_polls_after_a_short_read(backend: IoBackend) -> (usize, bool) {
+        use std::io::{Read, Write};
+        let reactor = Reactor::with_backend(backend).unwrap();
+        let (mut a, b) = UnixStream::pair().unwrap();
+        b.set_nonblocking(true).unwrap();
+        a.write_all(b"abc").unwrap();
+        // SAFETY: `b` stays open until after `deregister` below.
+        let source = unsafe { reactor.register(b.as_raw_fd()).unwrap() };
+        let calls = std::cell::Cell::new(0);
+        let mut buf = [0u8; 16];
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut poll = || {
+            source.poll_io_drains(
+                &reactor.poller,
+                crate::source::Direction::Read,
+                &mut cx,
+                crate::source::WaitSlot::Shared,
+                || {
+                    calls.set(calls.get() + 1);
+                    (&b).read(&mut buf)
+                },
+                |&n| n > 0 && n < 16,
+            )
+        };
+        assert!(matches!(poll(), std::task::Poll::Ready(Ok(3))));
+        let pending = poll().is_pending();
+        // SAFETY: `b` is still open.
+        unsafe { reactor.deregister(&source).unwrap() };
+        (calls.get(), pending)
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_short_read_on_epoll_clears_readiness_without_another_read() {
+        assert_eq!(
+            reads_for_two_polls_after_a_short_read(IoBackend::Epoll),
+            (1, true)
+        );
+    }
+
+    #[test]
+    fn without_closing_reports_a_short_read_asks_the_socket_again() {
+        // `polling` cannot report a FIN that came with the data, so the second poll must
+        // ask the socket (and gets `WouldBlock`).
+        assert_eq!(
+            reads_for_two_polls_after_a_short_read(IoBackend::Polling),
+            (2, true)
+        );
     }
 
     #[test]

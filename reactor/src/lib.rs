@@ -1,4 +1,4 @@
-//! weft's reactor: one shared `polling` driver for I/O readiness and timers.
+//! weft's reactor: one shared driver for I/O readiness and timers.
 //!
 //! # How it fits
 //!
@@ -10,13 +10,20 @@
 //! first, then wakes the [`Waker`](std::task::Waker)s of the tasks that can progress, in one
 //! batch with no lock held.
 //!
+//! The poller behind it is direct epoll on Linux (one `epoll_wait` per turn, `EPOLLRDHUP`
+//! reported) and the `polling` crate elsewhere, and on Linux when asked
+//! ([`IoBackend`], `WEFT_IO_BACKEND=polling`): two implementations of one small internal
+//! interface (`poller/`), chosen per reactor. Why a direct backend, with the numbers, is in
+//! that module's docs.
+//!
 //! # I/O readiness
 //!
 //! [`Async<T>`] wraps any file descriptor (asyncio's `add_reader`/`add_writer`). Sources live
 //! in a slab keyed by index and generation, so stale events are ignored. Where the platform
 //! has edge-triggered polling (epoll, kqueue) each source is registered once, and a per
 //! direction *readiness cache* turns "the read would block" into clearing a bit: no re-arm
-//! syscall. Elsewhere sources are registered oneshot and re-armed on demand. Readiness waits
+//! syscall. Where the poller reports a peer's shutdown (`EPOLLRDHUP`), a stream read that
+//! comes back short clears the bit too, so the read that would answer `EAGAIN` is never made. Elsewhere sources are registered oneshot and re-armed on demand. Readiness waits
 //! spend the cooperative budget of [`weft_coop`].
 //!
 //! # Networking
@@ -36,8 +43,9 @@
 //!
 //! Every OS call goes through one platform layer, [`sys`]: common Unix code, Linux-only fast
 //! paths behind `cfg(target_os = "linux")` with a portable fallback beside each, and nothing
-//! OS-specific anywhere else. `polling` speaks epoll on Linux and kqueue on macOS and the BSDs,
-//! both edge-triggered. Linux is tested in CI; macOS and the BSDs are built by construction —
+//! OS-specific anywhere else. On Linux the reactor drives epoll itself (`sys/linux/epoll.rs`);
+//! `polling` speaks kqueue on macOS and the BSDs (and epoll on Linux, when chosen), all
+//! edge-triggered. Linux is tested in CI; macOS and the BSDs are built by construction —
 //! CI checks every `libc` item compiled for them against the `libc` crate's own Apple and
 //! FreeBSD definitions (`.ci/portability.py`). Windows is not supported yet; what it needs is
 //! below, and the code is arranged so that it adds modules rather than rewrites them.
@@ -91,6 +99,7 @@ mod io_safe;
 mod io_wait;
 mod loom;
 pub mod net;
+mod poller;
 mod readiness;
 mod source;
 pub mod sys;
@@ -108,4 +117,5 @@ pub use driver::Reactor;
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use io_safe::IoSafe;
+pub use poller::IoBackend;
 pub use time::{Elapsed, Instant, Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};

@@ -8,7 +8,11 @@
 //!   while a turn chooses how long to sleep is never slept past: the turn's second look sees
 //!   it in its wheel, or the insert sees the turn's `blocked_until` and notifies through the
 //!   wait gate.
+//! - The readiness cache (`readiness.rs`): a short read's clear never erases an event that
+//!   arrived after the read looked, and never clears a closed direction, whatever the
+//!   interleaving with the turn that reports the event.
 
+use crate::readiness::ReadinessCache;
 use crate::time::clock::Tick;
 use crate::time::timers::{NOT_BLOCKED, Timers};
 use crate::wait_gate::WaitGate;
@@ -83,5 +87,39 @@ fn loom_a_timer_armed_during_a_turn_is_never_slept_past() {
         gate.end(true);
         timers.sleep_until(NOT_BLOCKED);
         inserter.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_a_short_read_never_clears_an_event_that_came_after_it() {
+    loom::model(|| {
+        let cache = Arc::new(ReadinessCache::new_ready());
+        let c = cache.clone();
+        // The turn reports new data (no FIN).
+        let turn = thread::spawn(move || c.mark_ready(false));
+        // The reader: look, read (short), clear.
+        let seen = cache.snapshot();
+        cache.clear_after_short_read(seen);
+        turn.join().unwrap();
+        let now = cache.snapshot();
+        // An event the read may have consumed (before the look) may be cleared; a later one
+        // must leave the direction ready, or its data would be slept through.
+        assert!(now.tick() == seen.tick() || now.is_ready());
+    });
+}
+
+#[test]
+fn loom_a_short_read_never_clears_a_closed_direction() {
+    loom::model(|| {
+        let cache = Arc::new(ReadinessCache::new_ready());
+        let c = cache.clone();
+        // The turn reports the peer's FIN (EPOLLRDHUP), possibly with data.
+        let turn = thread::spawn(move || c.mark_ready(true));
+        let seen = cache.snapshot();
+        cache.clear_after_short_read(seen);
+        turn.join().unwrap();
+        let now = cache.snapshot();
+        // Before or after the look, the end of stream stays readable.
+        assert!(now.is_ready() && now.is_closed());
     });
 }

@@ -11,7 +11,10 @@
 //! a readiness event can never slip between "not ready" and "waker stored".
 //!
 //! With edge-triggered polling the source is registered once for both directions and never
-//! re-armed: a `WouldBlock` clears the cached bit and the next edge sets it. In the oneshot
+//! re-armed: a `WouldBlock` clears the cached bit and the next edge sets it. Where the poller
+//! reports closing (`EPOLLRDHUP`), a stream read that comes back short clears the read bit
+//! too, saving the read that would answer `WouldBlock` (see `readiness.rs` for why that is
+//! safe only there). In the oneshot
 //! fallback every event disarms the fd, so a direction is re-armed (one `modify` syscall) when
 //! a waiter needs it, and the reactor re-arms the other direction after an event when it
 //! still has waiters. `registered` (also under the mutex) turns false before the reactor
@@ -24,8 +27,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
 use parking_lot::Mutex;
-use polling::{Event, PollMode, Poller};
 use slab::Slab;
+
+use crate::poller::{Event, Interest, Mode, Poller};
 
 use crate::readiness::ReadinessCache;
 use crate::sys;
@@ -114,6 +118,8 @@ pub(crate) struct Source {
     key: usize,
     /// Edge-triggered (`true`) or oneshot with re-arm (`false`).
     edge: bool,
+    /// Edge-triggered on a poller that reports closing: short reads may clear readiness.
+    short_reads_clear: bool,
     readiness: [ReadinessCache; 2],
     /// Per direction, the readiness tick last reported by `readable()`/`writable()`, so that
     /// reporting the same tick twice is double-checked (see [`Source::poll_ready`]).
@@ -122,12 +128,14 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    /// A source for `fd`, registered under `key`.
-    pub(crate) fn new(fd: RawFd, key: usize, edge: bool) -> Source {
+    /// A source for `fd`, registered under `key`; `reports_closed` when the poller's events
+    /// carry [`Event::read_closed`].
+    pub(crate) fn new(fd: RawFd, key: usize, edge: bool, reports_closed: bool) -> Source {
         Source {
             fd,
             key,
             edge,
+            short_reads_clear: edge && reports_closed,
             readiness: [ReadinessCache::new_ready(), ReadinessCache::new_ready()],
             // The initial "ready" is a guess, not an event: count it as already reported so
             // that `readable()` checks it before trusting it.
@@ -151,30 +159,36 @@ impl Source {
     }
 
     /// The interest and mode to register with.
-    pub(crate) fn initial_interest(&self) -> (Event, PollMode) {
+    pub(crate) fn initial_interest(&self) -> (Interest, Mode) {
         if self.edge {
-            (Event::all(self.key), PollMode::Edge)
+            let both = Interest {
+                readable: true,
+                writable: true,
+            };
+            (both, Mode::Edge)
         } else {
-            (Event::none(self.key), PollMode::Oneshot)
+            let none = Interest {
+                readable: false,
+                writable: false,
+            };
+            (none, Mode::Oneshot)
         }
     }
 
     /// Applies a poller event: marks the directions ready and moves their wakers to `wakers`.
     /// In oneshot mode, re-arms directions that still have waiters.
-    pub(crate) fn dispatch(
-        &self,
-        poller: &Poller,
-        readable: bool,
-        writable: bool,
-        wakers: &mut Vec<Waker>,
-    ) {
+    pub(crate) fn dispatch(&self, poller: &Poller, event: Event, wakers: &mut Vec<Waker>) {
         let mut state = self.state.lock();
         if !state.registered {
             return;
         }
-        for (dir, hit) in [(Direction::Read, readable), (Direction::Write, writable)] {
+        let hits = [
+            (Direction::Read, event.readable, event.read_closed),
+            (Direction::Write, event.writable, false),
+        ];
+        for (dir, hit, closed) in hits {
             if hit {
-                self.readiness[dir as usize].mark_ready();
+                self.readiness[dir as usize].mark_ready(closed);
                 state.waiters[dir as usize].take_all(wakers);
             }
         }
@@ -273,8 +287,25 @@ impl Source {
         poller: &Poller,
         dir: Direction,
         cx: &mut Context<'_>,
+        slot: WaitSlot<'_>,
+        op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_drains(poller, dir, cx, slot, op, |_| false)
+    }
+
+    /// [`poll_io`](Self::poll_io) for a stream read whose result may prove that it drained
+    /// the socket: `drained(&result)` is true for a read that returned fewer bytes than its
+    /// buffer holds and more than zero. Then, where the poller reports closing, the read
+    /// readiness is cleared at once (see `readiness.rs`) instead of by the `WouldBlock` of
+    /// one more read.
+    pub(crate) fn poll_io_drains<R>(
+        &self,
+        poller: &Poller,
+        dir: Direction,
+        cx: &mut Context<'_>,
         mut slot: WaitSlot<'_>,
         mut op: impl FnMut() -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let progress = std::task::ready!(weft_coop::poll_proceed(cx));
         let d = dir as usize;
@@ -284,6 +315,9 @@ impl Source {
                 match op() {
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                     result => {
+                        if self.short_reads_clear && result.as_ref().is_ok_and(&drained) {
+                            self.readiness[d].clear_after_short_read(seen);
+                        }
                         progress.made_progress();
                         return Poll::Ready(result);
                     }
@@ -340,10 +374,10 @@ impl Source {
         // owner of the fd (`Async`) clears it under this lock before deleting the fd from the
         // poller and only closes the fd after that; so the fd is open for this call.
         let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
-        poller.modify_with_mode(
-            fd,
-            Event::new(self.key, wanted[0], wanted[1]),
-            PollMode::Oneshot,
-        )
+        let interest = Interest {
+            readable: wanted[0],
+            writable: wanted[1],
+        };
+        poller.modify(fd, self.key, interest, Mode::Oneshot)
     }
 }

@@ -23,9 +23,14 @@ fn pair(r: &Arc<Reactor>) -> (Async<UnixStream>, Async<UnixStream>) {
     )
 }
 
-/// Both reactor flavours: edge-triggered (where supported) and the oneshot fallback.
+/// Every reactor flavour: the default backend (or `WEFT_IO_BACKEND`'s), the portable one
+/// edge-triggered, and the oneshot fallback.
 fn reactors() -> Vec<Arc<Reactor>> {
-    vec![reactor(), Arc::new(Reactor::new_oneshot().unwrap())]
+    vec![
+        reactor(),
+        Arc::new(Reactor::with_backend(weft_reactor::IoBackend::Polling).unwrap()),
+        Arc::new(Reactor::new_oneshot().unwrap()),
+    ]
 }
 
 #[test]

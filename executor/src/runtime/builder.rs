@@ -11,7 +11,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use weft_reactor::Reactor;
+use weft_reactor::{IoBackend, Reactor};
 
 type NameFn = Arc<dyn Fn() -> String + Send + Sync>;
 
@@ -37,6 +37,7 @@ pub struct Builder {
     diagnostics: crate::scheduler::Diagnostics,
     slow_poll_handler: Option<crate::scheduler::SlowPollHandler>,
     slow_poll_threshold: Option<Duration>,
+    io_backend: Option<IoBackend>,
     #[cfg(feature = "test-util")]
     start_paused: bool,
     #[cfg(unix)]
@@ -78,6 +79,7 @@ impl Builder {
             diagnostics: Default::default(),
             slow_poll_handler: None,
             slow_poll_threshold: None,
+            io_backend: None,
             #[cfg(feature = "test-util")]
             start_paused: false,
             #[cfg(unix)]
@@ -109,6 +111,26 @@ impl Builder {
         let name = name.into();
         self.thread_name = numbered(&format!("{name}-worker"));
         self.blocking_thread_name = Some(numbered(&format!("{name}-blocking")));
+        self
+    }
+
+    /// Which OS readiness API the runtime's reactor drives (default: direct epoll on Linux,
+    /// the portable `polling` crate elsewhere, unless the environment variable
+    /// `WEFT_IO_BACKEND` names one). A choice made here wins over the variable; one the
+    /// platform lacks makes [`build`](Self::build) fail with `Unsupported`.
+    ///
+    /// ```
+    /// use weft_reactor::IoBackend;
+    /// let rt = weft_executor::Builder::new()
+    ///     .worker_threads(1)
+    ///     .io_backend(IoBackend::Polling)
+    ///     .build()
+    ///     .unwrap();
+    /// let backend = rt.block_on(async { weft_reactor::try_current().unwrap().io_backend() });
+    /// assert_eq!(backend, IoBackend::Polling);
+    /// ```
+    pub fn io_backend(mut self, backend: IoBackend) -> Builder {
+        self.io_backend = Some(backend);
         self
     }
 
@@ -345,7 +367,11 @@ impl Builder {
         // The reactor is the driver idle workers block in, and every runtime thread makes it
         // current so timers and I/O sources find it.
         // A timer wheel per worker, plus one for every other thread.
-        let reactor = Arc::new(Reactor::with_timer_shards(workers + 1)?);
+        let backend = match self.io_backend {
+            Some(backend) => backend,
+            None => weft_reactor::IoBackend::from_env()?,
+        };
+        let reactor = Arc::new(Reactor::with_options(backend, workers + 1)?);
         #[cfg(feature = "test-util")]
         if self.start_paused {
             reactor.pause_clock();

@@ -8,8 +8,9 @@
 //!   choice of how a child's exit is watched ([`child`]).
 //! * `linux/` — Linux-only fast paths, compiled only with `cfg(target_os = "linux")`. Each has
 //!   a portable fallback beside it that every other Unix uses, and that Linux falls back to
-//!   when the kernel refuses the fast path: today one, the pidfd exit watch (`linux/pidfd.rs`),
-//!   whose fallback is SIGCHLD through the signal hub.
+//!   when the kernel refuses the fast path: the pidfd exit watch (`linux/pidfd.rs`), whose
+//!   fallback is SIGCHLD through the signal hub, and the direct epoll poller
+//!   (`linux/epoll.rs`), whose fallback is the `polling` crate (`poller/portable.rs`).
 //! * A Windows port adds `windows/` beside these with modules of the same names (see "Windows"
 //!   in the crate docs); nothing above the platform layer calls the OS directly.
 //!
@@ -26,7 +27,7 @@
 //! is weft's internal platform API, not an API for applications.
 
 #[cfg(target_os = "linux")]
-mod linux;
+pub(crate) mod linux;
 #[cfg(unix)]
 mod unix;
 

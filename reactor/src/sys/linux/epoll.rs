@@ -1,0 +1,371 @@
+//! The direct epoll backend: `epoll_wait` and nothing else on the hot path.
+//!
+//! * **One syscall per turn.** A wait is one `epoll_wait`. Its timeout is in milliseconds,
+//!   rounded *up* so the wait never ends before the deadline the driver asked for (the timer
+//!   wheel's resolution is 1 ms anyway, so `epoll_pwait2`'s nanoseconds would buy nothing but
+//!   a kernel 5.11 requirement). `polling`'s epoll backend instead arms a timerfd
+//!   (`timerfd_settime` plus an `epoll_ctl`) and re-arms its notifier (an eventfd `read` plus
+//!   an `epoll_ctl`) around every wait: five syscalls where one does.
+//! * **Notify through an edge-triggered eventfd that is never read.** `notify` writes 1 to the
+//!   eventfd; every write to an eventfd wakes its waiters, so with `EPOLLET` each write is a
+//!   fresh edge whatever the counter holds. The counter is only drained in the (theoretical)
+//!   case that a write finds it full (`EAGAIN` after 2^64 − 2 notifies), as mio does.
+//! * **`EPOLLRDHUP`.** Sources are registered for `EPOLLIN | EPOLLOUT | EPOLLRDHUP` so that a
+//!   peer's shutdown is reported as "read closed". That is what makes it safe to clear read
+//!   readiness after a short read (see `readiness.rs`): a FIN that came with the data leaves
+//!   the closed bit set, so the end of stream is never slept through.
+//!
+//! Sources are registered edge-triggered (`EPOLLET`) or, for the oneshot path, with
+//! `EPOLLONESHOT` and only the wanted directions.
+
+use std::io;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::time::Duration;
+
+use crate::poller::{Event, Interest, Mode};
+
+/// The key the eventfd is registered under; never a source's key (the driver skips the
+/// all-ones generation, so no source key is `usize::MAX`).
+const NOTIFY_KEY: u64 = u64::MAX;
+
+/// Events fetched by one `epoll_wait`. 1024, like `polling` and mio: a turn that fills the
+/// batch simply returns with a zero-timeout turn to follow, so the number bounds latency per
+/// turn, not correctness.
+pub(crate) const EVENT_CAPACITY: usize = 1024;
+
+/// An epoll instance and its notify eventfd.
+#[derive(Debug)]
+pub(crate) struct Epoll {
+    epoll: OwnedFd,
+    notify: OwnedFd,
+}
+
+/// The event buffer of one turn.
+#[derive(Debug)]
+pub(crate) struct EpollEvents {
+    list: Vec<libc::epoll_event>,
+}
+
+impl EpollEvents {
+    pub(crate) fn new() -> EpollEvents {
+        EpollEvents {
+            list: Vec::with_capacity(EVENT_CAPACITY),
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.list.clear();
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The source events of the last wait (the notify eventfd's own events are skipped).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = Event> + '_ {
+        self.list.iter().filter_map(|e| {
+            // Copies, not references: the struct is packed on x86_64.
+            let (bits, key) = (e.events, e.u64);
+            (key != NOTIFY_KEY).then(|| event_of(key as usize, bits))
+        })
+    }
+}
+
+/// Translates epoll bits into a weft event. An error or hang-up makes both directions ready
+/// (the next operation reports it); a hang-up or `EPOLLRDHUP` closes the read direction.
+fn event_of(key: usize, bits: u32) -> Event {
+    const ERR_HUP: u32 = (libc::EPOLLERR | libc::EPOLLHUP) as u32;
+    const READ: u32 = (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLRDHUP) as u32 | ERR_HUP;
+    const READ_CLOSED: u32 = libc::EPOLLRDHUP as u32 | ERR_HUP;
+    const WRITE: u32 = libc::EPOLLOUT as u32 | ERR_HUP;
+    Event {
+        key,
+        readable: bits & READ != 0,
+        writable: bits & WRITE != 0,
+        read_closed: bits & READ_CLOSED != 0,
+    }
+}
+
+/// Makes `-1` an `io::Error`.
+fn check(rc: libc::c_int) -> io::Result<libc::c_int> {
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(rc)
+    }
+}
+
+/// The epoll bits for `interest` in `mode`.
+fn bits(interest: Interest, mode: Mode) -> u32 {
+    let mut bits = 0;
+    if interest.readable {
+        bits |= (libc::EPOLLIN | libc::EPOLLRDHUP) as u32;
+    }
+    if interest.writable {
+        bits |= libc::EPOLLOUT as u32;
+    }
+    bits | match mode {
+        Mode::Edge => libc::EPOLLET as u32,
+        Mode::Oneshot => libc::EPOLLONESHOT as u32,
+    }
+}
+
+/// The `epoll_wait` timeout for `timeout`: whole milliseconds rounded up (never early), `-1`
+/// for no limit, and no limit for a wait too long for an `int` of milliseconds (24 days).
+pub(crate) fn timeout_ms(timeout: Option<Duration>) -> libc::c_int {
+    match timeout {
+        None => -1,
+        Some(t) => {
+            let ms = t.as_nanos().div_ceil(1_000_000);
+            libc::c_int::try_from(ms).unwrap_or(-1)
+        }
+    }
+}
+
+impl Epoll {
+    pub(crate) fn new() -> io::Result<Epoll> {
+        // SAFETY: epoll_create1 takes a flags word and returns a new descriptor or -1.
+        let epoll = check(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?;
+        // SAFETY: the call succeeded: `epoll` is a fresh descriptor nothing else owns.
+        let epoll = unsafe { OwnedFd::from_raw_fd(epoll) };
+        // SAFETY: eventfd takes an initial count and flags, returns a new descriptor or -1.
+        let notify = check(unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) })?;
+        // SAFETY: as above, a fresh descriptor.
+        let notify = unsafe { OwnedFd::from_raw_fd(notify) };
+        let poller = Epoll { epoll, notify };
+        let mut event = libc::epoll_event {
+            events: (libc::EPOLLIN | libc::EPOLLET) as u32,
+            u64: NOTIFY_KEY,
+        };
+        // SAFETY: both descriptors are open and owned by `poller`; `event` is a valid
+        // epoll_event that the kernel only reads during the call.
+        check(unsafe {
+            libc::epoll_ctl(
+                poller.epoll.as_raw_fd(),
+                libc::EPOLL_CTL_ADD,
+                poller.notify.as_raw_fd(),
+                &mut event,
+            )
+        })?;
+        Ok(poller)
+    }
+
+    fn ctl(&self, op: libc::c_int, fd: RawFd, key: usize, bits: u32) -> io::Result<()> {
+        let mut event = libc::epoll_event {
+            events: bits,
+            u64: key as u64,
+        };
+        // SAFETY: `self.epoll` is open; `fd` is open (every caller holds it open: `add`'s
+        // contract, or a `BorrowedFd`); `event` is valid for reads during the call.
+        check(unsafe { libc::epoll_ctl(self.epoll.as_raw_fd(), op, fd, &mut event) })?;
+        Ok(())
+    }
+
+    /// Adds `fd` under `key`.
+    ///
+    /// # Safety
+    ///
+    /// `fd` must stay open until [`delete`](Self::delete) is called for it.
+    pub(crate) unsafe fn add(
+        &self,
+        fd: RawFd,
+        key: usize,
+        interest: Interest,
+        mode: Mode,
+    ) -> io::Result<()> {
+        self.ctl(libc::EPOLL_CTL_ADD, fd, key, bits(interest, mode))
+    }
+
+    /// Changes the interest of a registered `fd` (re-arms a oneshot registration).
+    pub(crate) fn modify(
+        &self,
+        fd: BorrowedFd<'_>,
+        key: usize,
+        interest: Interest,
+        mode: Mode,
+    ) -> io::Result<()> {
+        self.ctl(
+            libc::EPOLL_CTL_MOD,
+            fd.as_raw_fd(),
+            key,
+            bits(interest, mode),
+        )
+    }
+
+    /// Removes `fd`; no event for it is reported by later waits.
+    pub(crate) fn delete(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+        // SAFETY: both descriptors are open; a null event is accepted for EPOLL_CTL_DEL
+        // since Linux 2.6.9.
+        check(unsafe {
+            libc::epoll_ctl(
+                self.epoll.as_raw_fd(),
+                libc::EPOLL_CTL_DEL,
+                fd.as_raw_fd(),
+                std::ptr::null_mut(),
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Waits for events for at most `timeout` (`None`: until an event or a notify). An
+    /// interrupted wait (`EINTR`) returns with no events, like a spurious wake-up.
+    pub(crate) fn wait(
+        &self,
+        events: &mut EpollEvents,
+        timeout: Option<Duration>,
+    ) -> io::Result<()> {
+        events.list.clear();
+        let capacity = libc::c_int::try_from(events.list.capacity()).unwrap_or(libc::c_int::MAX);
+        // SAFETY: the buffer has room for `capacity` events and the kernel writes at most
+        // that many; `self.epoll` is open.
+        let n = unsafe {
+            libc::epoll_wait(
+                self.epoll.as_raw_fd(),
+                events.list.as_mut_ptr(),
+                capacity,
+                timeout_ms(timeout),
+            )
+        };
+        if n < 0 {
+            let err = io::Error::last_os_error();
+            return match err.kind() {
+                io::ErrorKind::Interrupted => Ok(()),
+                _ => Err(err),
+            };
+        }
+        // SAFETY: the kernel initialised the first `n` (≤ capacity) entries.
+        unsafe { events.list.set_len(n as usize) };
+        Ok(())
+    }
+
+    /// Wakes a thread blocked in [`wait`](Self::wait), or the next wait.
+    pub(crate) fn notify(&self) -> io::Result<()> {
+        let one: u64 = 1;
+        loop {
+            // SAFETY: writes 8 bytes from a live `u64` to the open eventfd.
+            let rc = unsafe {
+                libc::write(
+                    self.notify.as_raw_fd(),
+                    (&raw const one).cast(),
+                    std::mem::size_of::<u64>(),
+                )
+            };
+            if rc >= 0 {
+                return Ok(());
+            }
+            let err = io::Error::last_os_error();
+            match err.kind() {
+                io::ErrorKind::Interrupted => {}
+                // The counter is full: drain it and write again.
+                io::ErrorKind::WouldBlock => {
+                    let mut drained: u64 = 0;
+                    // SAFETY: reads 8 bytes into a live `u64` from the open eventfd.
+                    let _ = unsafe {
+                        libc::read(
+                            self.notify.as_raw_fd(),
+                            (&raw mut drained).cast(),
+                            std::mem::size_of::<u64>(),
+                        )
+                    };
+                }
+                _ => return Err(err),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_round_up_to_whole_milliseconds() {
+        assert_eq!(timeout_ms(None), -1);
+        assert_eq!(timeout_ms(Some(Duration::ZERO)), 0);
+        assert_eq!(timeout_ms(Some(Duration::from_nanos(1))), 1);
+        assert_eq!(timeout_ms(Some(Duration::from_micros(1_001))), 2);
+        assert_eq!(timeout_ms(Some(Duration::from_millis(7))), 7);
+        assert_eq!(timeout_ms(Some(Duration::from_secs(u64::MAX))), -1);
+    }
+
+    #[test]
+    fn hang_ups_and_rdhup_close_the_read_direction() {
+        let e = event_of(3, libc::EPOLLIN as u32);
+        assert!(e.readable && !e.writable && !e.read_closed);
+        let e = event_of(3, (libc::EPOLLIN | libc::EPOLLRDHUP) as u32);
+        assert!(e.readable && e.read_closed);
+        let e = event_of(3, libc::EPOLLHUP as u32);
+        assert!(e.readable && e.writable && e.read_closed);
+        let e = event_of(3, libc::EPOLLOUT as u32);
+        assert!(!e.readable && e.writable && !e.read_closed);
+    }
+
+    #[test]
+    fn many_notifies_wake_one_wait_each_time_without_reads() {
+        let epoll = Epoll::new().unwrap();
+        let mut events = EpollEvents::new();
+        for _ in 0..3 {
+            epoll.notify().unwrap();
+            epoll.notify().unwrap();
+            // A pending notify ends an unbounded wait; its event is not a source event.
+            epoll.wait(&mut events, None).unwrap();
+            assert_eq!(events.list.len(), 1);
+            assert_eq!(events.iter().count(), 0);
+            // Edge-triggered: without a new write, nothing is pending.
+            epoll.wait(&mut events, Some(Duration::ZERO)).unwrap();
+            assert!(events.is_empty());
+        }
+    }
+
+    #[test]
+    fn oneshot_registrations_fire_once_until_modified() {
+        use std::io::Write;
+        use std::os::fd::AsFd;
+        let epoll = Epoll::new().unwrap();
+        let (mut a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let readable = Interest {
+            readable: true,
+            writable: false,
+        };
+        // SAFETY: `b` outlives the registration (deleted below).
+        unsafe {
+            epoll
+                .add(b.as_raw_fd(), 7, readable, Mode::Oneshot)
+                .unwrap()
+        };
+        a.write_all(b"x").unwrap();
+        let mut events = EpollEvents::new();
+        let zero = Some(Duration::ZERO);
+        epoll.wait(&mut events, zero).unwrap();
+        let got: Vec<Event> = events.iter().collect();
+        assert_eq!(got.len(), 1);
+        assert!(got[0].key == 7 && got[0].readable && !got[0].writable);
+        // Disarmed: the unread byte is not reported again until the registration is re-armed.
+        epoll.wait(&mut events, zero).unwrap();
+        assert!(events.is_empty());
+        epoll.modify(b.as_fd(), 7, readable, Mode::Oneshot).unwrap();
+        epoll.wait(&mut events, zero).unwrap();
+        assert_eq!(events.iter().count(), 1);
+        epoll.delete(b.as_fd()).unwrap();
+    }
+
+    #[test]
+    fn a_peer_shutdown_is_reported_as_read_closed() {
+        use std::os::fd::AsFd;
+        let epoll = Epoll::new().unwrap();
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let both = Interest {
+            readable: true,
+            writable: true,
+        };
+        // SAFETY: `b` outlives the registration (deleted below).
+        unsafe { epoll.add(b.as_raw_fd(), 1, both, Mode::Edge).unwrap() };
+        let mut events = EpollEvents::new();
+        epoll.wait(&mut events, Some(Duration::ZERO)).unwrap();
+        assert!(events.iter().all(|e| !e.read_closed));
+        a.shutdown(std::net::Shutdown::Write).unwrap();
+        epoll.wait(&mut events, Some(Duration::ZERO)).unwrap();
+        assert!(events.iter().any(|e| e.readable && e.read_closed));
+        epoll.delete(b.as_fd()).unwrap();
+    }
+}
