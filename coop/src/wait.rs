@@ -25,6 +25,7 @@
 //! idle ones on waking — so stamping costs one load, never a clock read. It lags real time by
 //! at most one turn: fine for a wait that matters, which lasts far longer.
 
+use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::panic::Location;
@@ -357,7 +358,7 @@ struct Recorded {
 
 crate::local! {
     /// The last wait recorded by the poll running on this thread.
-    static LAST: std::cell::Cell<Option<Recorded>> = std::cell::Cell::new(None);
+    static LAST: Cell<Option<Recorded>> = Cell::new(None);
 }
 
 /// Notes that the leaf future being polled on this thread returns `Pending`, waiting on
@@ -550,7 +551,11 @@ impl fmt::Debug for Waited {
 }
 
 /// Runs `f` (a task poll) with a clean record and returns the last wait it recorded.
-/// Nested calls (a poll inside a poll) keep the outer record intact.
+///
+/// Not reentrant: a poll nested inside `f` would start its own clean record and take it, so
+/// the outer poll would lose what it recorded before. The executor never nests task polls
+/// (a `block_on` inside a task is refused), and the price of supporting it was a restore on
+/// every poll of every task.
 ///
 /// ```
 /// let (out, waited) = weft_coop::recording(|| {
@@ -562,16 +567,10 @@ impl fmt::Debug for Waited {
 /// ```
 #[inline]
 pub fn recording<R>(f: impl FnOnce() -> R) -> (R, Option<Waited>) {
-    struct Restore(Option<Recorded>);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let _ = LAST.try_with(|last| last.set(self.0));
-        }
-    }
-    let restore = Restore(LAST.try_with(|last| last.take()).ok().flatten());
+    // `try_with`: a poll while this thread's locals are torn down records nothing.
+    let _ = LAST.try_with(|last| last.set(None));
     let out = f();
-    let waited = LAST.try_with(|last| last.get()).ok().flatten().map(Waited);
-    drop(restore);
+    let waited = LAST.try_with(Cell::take).ok().flatten().map(Waited);
     (out, waited)
 }
 
@@ -769,14 +768,13 @@ mod tests {
     }
 
     #[test]
-    fn a_nested_poll_leaves_the_outer_record_alone() {
+    fn each_poll_starts_with_a_clean_record() {
         let here = Location::caller();
-        let ((), outer) = recording(|| {
-            record(WaitKind::Lock, here);
-            let ((), inner) = recording(|| record(WaitKind::Event, here));
-            assert_eq!(inner.unwrap().kind(), WaitKind::Event);
-        });
-        assert_eq!(outer.unwrap().kind(), WaitKind::Lock);
+        // A leaf polled outside any task leaves a record behind...
+        record(WaitKind::Lock, here);
+        // ...which the next task poll does not inherit.
+        let ((), waited) = recording(|| {});
+        assert!(waited.is_none());
     }
 
     #[test]

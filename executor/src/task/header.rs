@@ -1,19 +1,22 @@
 //! The type-erased front of every task: what wakers, queues and handles touch.
 //!
-//! A task is one heap block laid out as `#[repr(C)] Cell { header, scheduler, stage }`
+//! A task is one heap block laid out as `#[repr(C)] Cell { stage, scheduler, header }`
 //! (see [`raw`](super::raw)). Everything that does not know the future's type holds a pointer
-//! to the [`Header`] and reaches the typed parts through the `&'static` [`Vtable`].
+//! to the [`Header`] — into the middle of the block, with the whole block's provenance — and
+//! reaches the typed parts through the `&'static` [`Vtable`].
 //!
 //! # Layout: neighbours and cache lines
 //!
 //! Tasks spawned one after another sit next to each other in memory, and two workers may poll
-//! neighbours at once. The header therefore starts with 48 bytes that are written once (at
-//! spawn, or once at the first registration) and only read afterwards, and keeps every field
-//! written while the task runs after them; the future, written by every poll, is the last
-//! thing in the cell. The allocator places cells at multiples of 16 bytes, so the cache line
-//! holding a cell's last byte reaches at most 48 bytes into the next cell: into its read-only
-//! front, never its state word. That keeps a poll on one worker from invalidating the line a
-//! neighbour's worker writes, without padding every task (which cost 64 bytes a task).
+//! neighbours at once. A cache line that holds bytes one worker touches on every poll (even
+//! only reads) and bytes the other writes moves between the cores on each poll: `yield_many`
+//! on 2 workers ran at two-thirds speed. So each cell ends with 48 cold bytes — the join
+//! waker, touched once when the task is awaited and once when it completes, and the id, spawn
+//! site, parent and name, read by dumps, reports and errors — and everything a poll or a
+//! wake touches comes before them. Allocators place blocks at multiples of 16 bytes, so the
+//! cache line holding a cell's first byte reaches at most 48 bytes back into the previous
+//! cell: into its cold tail. That keeps neighbours off each other's lines at the cost of no
+//! byte (the cure before was a 64-byte pad after every task).
 
 use super::state::State;
 use crate::loom::UnsafeCell;
@@ -28,15 +31,24 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 pub(crate) type TaskName = Arc<String>;
 use std::task::Waker;
 
-/// The untyped part of a task, first in its allocation. Field order matters: see the
-/// module docs (`repr(C)` keeps it).
+/// The untyped part of a task, last in its allocation. Field order matters: the hot fields
+/// first, then the 48-byte cold tail (see the module docs; `repr(C)` keeps the order).
 #[repr(C)]
 pub(crate) struct Header {
-    // The read-only front: 48 bytes, written at spawn (the registry key: once).
+    // Hot: touched by every poll or wake.
+    pub(crate) state: State,
     pub(crate) vtable: &'static Vtable,
     /// Where the runtime's registry keeps this task; [`UNREGISTERED`] until it first goes
     /// idle. Written once by the `RUNNING` holder (under the registry's lock).
     pub(crate) registry_key: AtomicUsize,
+    /// What the task waits on, published by the `RUNNING` holder after each `Pending` poll.
+    pub(crate) wait: weft_coop::WaitCell,
+    /// The task's span, entered around each poll (feature `tracing`).
+    #[cfg(feature = "tracing")]
+    pub(crate) span: tracing::Span,
+    // The cold tail: 48 bytes no poll touches.
+    /// The waker of whoever awaits the `Task` handle; see the `JOIN_WAKER` rules in `state`.
+    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
     pub(crate) id: TaskId,
     /// Where it was spawned (for task dumps and slow-poll reports).
     pub(crate) spawned_at: &'static Location<'static>,
@@ -44,16 +56,15 @@ pub(crate) struct Header {
     pub(crate) parent: Option<TaskId>,
     /// Set by `task::Builder::name`; unnamed tasks are called `Task-<id>`.
     pub(crate) name: Option<TaskName>,
-    // Written while the task lives.
-    pub(crate) state: State,
-    /// The waker of whoever awaits the `Task` handle; see the `JOIN_WAKER` rules in `state`.
-    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
-    /// What the task waits on, published by the `RUNNING` holder after each `Pending` poll.
-    pub(crate) wait: weft_coop::WaitCell,
-    /// The task's span, entered around each poll (feature `tracing`).
-    #[cfg(feature = "tracing")]
-    pub(crate) span: tracing::Span,
 }
+
+/// Bytes at the end of every task no poll or wake touches (see the module docs).
+const COLD_TAIL: usize = 48;
+
+// The cold tail really is the header's last 48 bytes (and the header is the cell's last field,
+// checked in `raw.rs`'s tests).
+const _: () =
+    assert!(std::mem::size_of::<Header>() - std::mem::offset_of!(Header, join_waker) == COLD_TAIL);
 
 /// `registry_key` of a task the registry does not hold.
 pub(crate) const UNREGISTERED: usize = usize::MAX;

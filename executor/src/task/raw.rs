@@ -45,17 +45,22 @@ enum Stage<F: Future> {
     Consumed,
 }
 
-// Neighbouring cells must not share a written cache line across workers (`yield_many` on 2
-// workers ran at half speed when they did). The header's read-only front does that job (see
-// `header.rs`); earlier cures were a 64-byte trailing pad (64 bytes a task) and 128-byte
-// alignment (every spawn on the allocator's slow aligned path).
+// Neighbouring cells must not share a cache line that both their workers touch (`yield_many`
+// on 2 workers ran at two-thirds speed when they did). The header's cold tail, last in the
+// cell, does that job (see `header.rs`); earlier cures were a 64-byte trailing pad (64 bytes a
+// task) and 128-byte alignment (every spawn on the allocator's slow aligned path).
 #[repr(C)]
 struct Cell<F: Future, S> {
-    // First field of a `repr(C)` struct: a pointer to the cell is a pointer to the header.
-    header: Header,
-    scheduler: S,
-    // Last: the bytes every poll writes, as far from the next cell's state word as can be.
+    // The future first: its writes sit right after the previous cell's cold tail.
     stage: UnsafeCell<Stage<F>>,
+    scheduler: S,
+    // Last, so that its cold tail ends the cell. Task pointers point here.
+    header: Header,
+}
+
+impl<F: Future, S> Cell<F, S> {
+    /// Where the header sits in the cell.
+    const HEADER: usize = std::mem::offset_of!(Cell<F, S>, header);
 }
 
 struct VtableFor<F, S>(PhantomData<(F, S)>);
@@ -110,7 +115,11 @@ where
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
     });
-    NonNull::from(Box::leak(cell)).cast()
+    let cell = NonNull::from(Box::leak(cell));
+    // SAFETY: the header is a field of the cell, `HEADER` bytes in; the pointer is derived
+    // from the whole allocation's, so it keeps provenance over all of it (`cell` and
+    // `dealloc` step back by the same offset).
+    unsafe { cell.byte_add(Cell::<F, S>::HEADER) }.cast()
 }
 
 /// # Safety
@@ -118,10 +127,20 @@ where
 /// a reference to the task for as long as it uses the borrow (and must not keep the borrow
 /// past code that may release that reference).
 unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
-    // SAFETY: the header is the first field of the `repr(C)` cell `allocate` leaked, and the
-    // pointer is that allocation's, so the cast regains the whole cell; the caller's
-    // reference keeps it alive for the borrow.
-    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+    // SAFETY: `ptr` is `allocate`'s header pointer: `HEADER` bytes into the cell it leaked,
+    // with the whole allocation's provenance, so stepping back regains the cell; the
+    // caller's reference keeps it alive for the borrow.
+    unsafe { cell_ptr::<F, S>(ptr).as_ref() }
+}
+
+/// The cell a header pointer belongs to.
+///
+/// # Safety
+/// `ptr` comes from [`allocate`] for a `Cell<F, S>`.
+unsafe fn cell_ptr<F: Future, S>(ptr: NonNull<Header>) -> NonNull<Cell<F, S>> {
+    // SAFETY: per the caller, `ptr` is `allocate`'s, `HEADER` bytes into its cell with the
+    // whole allocation's provenance; subtracting stays within that allocation.
+    unsafe { ptr.byte_sub(Cell::<F, S>::HEADER) }.cast()
 }
 
 /// Releases `n` references; frees the cell if they were the last.
@@ -399,9 +418,10 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 }
 
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
-    // SAFETY: called once, when the last reference is gone, on the pointer `allocate` leaked
-    // from a `Box<Cell<F, S>>`; nobody can observe the cell any more.
-    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+    // SAFETY: called once, when the last reference is gone, on `allocate`'s header pointer:
+    // `cell_ptr` steps back to the pointer it leaked from a `Box<Cell<F, S>>`, and nobody
+    // can observe the cell any more.
+    drop(unsafe { Box::from_raw(cell_ptr::<F, S>(ptr).as_ptr()) });
 }
 
 unsafe fn read_output<F: Future, S>(ptr: NonNull<Header>, dst: *mut ()) {
@@ -472,7 +492,7 @@ mod tests {
     use super::*;
 
     /// A parked task of a small future (a counter and a state byte, what `benches/mem.rs`
-    /// spawns) fits in 128 bytes, and the header's read-only front is the 48 bytes the layout
+    /// spawns) fits in 128 bytes, and the cell ends with the 48 cold bytes the layout
     /// argument in `header.rs` needs.
     #[test]
     fn a_small_task_fits_in_two_cache_lines() {
@@ -487,6 +507,11 @@ mod tests {
             std::mem::size_of::<Cell<F, crate::scheduler::Scheduler>>()
         }
         assert!(size_of_cell(&future) <= 128, "{}", size_of_cell(&future));
-        assert_eq!(std::mem::offset_of!(Header, state), 48);
+        // The header ends the cell (and its cold tail ends the header: checked at compile
+        // time in `header.rs`).
+        fn header_end<F: Future>(_: &F) -> usize {
+            Cell::<F, crate::scheduler::Scheduler>::HEADER + std::mem::size_of::<Header>()
+        }
+        assert_eq!(header_end(&future), size_of_cell(&future));
     }
 }
