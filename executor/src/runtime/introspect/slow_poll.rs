@@ -8,7 +8,7 @@ use std::time::Duration;
 /// A poll that took at least the configured threshold ([`Builder::slow_poll_threshold`]):
 /// something in that task blocked its worker.
 ///
-/// [`Builder::slow_poll_threshold`]: super::Builder::slow_poll_threshold
+/// [`Builder::slow_poll_threshold`]: crate::Builder::slow_poll_threshold
 ///
 /// ```
 /// let rt = weft_executor::Builder::new()
