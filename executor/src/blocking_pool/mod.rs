@@ -18,10 +18,9 @@
 //! awake, and threads are added only when every awake one is inside user code.
 //!
 //! **Spinning.** A thread that finds the queue empty keeps looking for a while before it
-//! sleeps, one such thread at a time, when the recent gaps between jobs say the next one is
-//! likely to come within the spin (`spin.rs`): the next job of a burst or of a `to_thread`
-//! chain then finds it awake, which saves the submitter a futex wake and the job a trip
-//! through the kernel's scheduler.
+//! sleeps, one such thread at a time, as long as such spins have been finding jobs
+//! (`spin.rs`): the next job of a burst or of a `to_thread` chain then finds it awake, which
+//! saves the submitter a futex wake and the job a trip through the kernel's scheduler.
 //!
 //! **A chain stays on one thread.** A job's thread is awake again the moment its closure
 //! returns, before the job completes and wakes its awaiter, so a `to_thread` chain (or a file
@@ -29,6 +28,8 @@
 
 mod counts;
 mod queue;
+// loom has no clock, and spinning only delays a sleep the models already cover.
+#[cfg(not(loom))]
 mod spin;
 mod thread;
 
@@ -62,6 +63,7 @@ struct Inner {
     /// Signalled when a thread exits (for shutdown).
     exited: Condvar,
     /// Decides whether a thread that found the queue empty spins before it sleeps.
+    #[cfg(not(loom))]
     spinner: spin::Spinner,
     max_threads: usize,
     keep_alive: Duration,
@@ -76,8 +78,6 @@ struct Inner {
 struct Sleep {
     /// Sleepers claimed by a waker (`counts.rs`) and not yet back awake: each takes one.
     tokens: usize,
-    /// When the last token was posted: the end of the woken thread's idle gap (`spin.rs`).
-    posted_at: Option<Instant>,
     handles: Vec<crate::loom::thread::JoinHandle>,
 }
 
@@ -171,6 +171,7 @@ impl BlockingPool {
                 sleep: Mutex::new(Sleep::default()),
                 wake: Condvar::new(),
                 exited: Condvar::new(),
+                #[cfg(not(loom))]
                 spinner: spin::Spinner::new(),
                 // More threads than the count word holds would be millions: clamp, not fail.
                 max_threads: max_threads.min(MAX_THREADS),

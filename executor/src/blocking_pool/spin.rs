@@ -1,4 +1,4 @@
-//! Spinning on the empty queue before sleeping, for as long as it is likely to pay.
+//! Spinning on the empty queue before sleeping, while spinning pays.
 //!
 //! A sleeping thread costs the next submitter a futex wake and the next job a trip through
 //! the kernel's scheduler: on the 2-core VM the benchmarks run on, a `to_thread` round trip
@@ -7,80 +7,87 @@
 //! need: 10,000 small writes to a file (a write-out job per 64 KiB) took 1.15-1.39 ms with an
 //! always-on 50 µs spin and 0.77-0.81 ms with none.
 //!
-//! So the pool measures the *idle gap* — from a thread finding the queue empty to the arrival
-//! of its next job (found spinning, or the moment the waker posted its token: the wake-up's
-//! own latency is not counted, or sleeping would look right the more it cost) — as a moving
-//! average, and a thread spins for twice the average, only while that is under
-//! [`MAX_SPIN`]. A burst (gaps under a microsecond) or a chain of `to_thread` calls (gaps of
-//! one round trip) is met by a spinning thread; jobs that come less often than that find
-//! their thread asleep and cost no spinning at all. One thread spins at a time; the others
-//! go straight to sleep.
+//! So a thread that finds the queue empty spins (up to [`MAX_SPIN`]) only while spins have
+//! been finding jobs: after [`MAX_MISSES`] spins in a row ran out empty it goes straight to
+//! sleep, except for one idle period in [`PROBE_EVERY`], which spins to find out whether
+//! jobs have started coming close together again. The outcome is the measure, not a guess
+//! at the gaps between jobs: a first version spun for twice the average gap, and on the VM
+//! the gap itself grew when the pool stopped spinning (both cores went idle and every wake
+//! took longer), so it talked itself out of spinning for `to_thread` chains (80 µs round
+//! trips). Bursts and chains find a spinning thread; sparse jobs cost a spin in sixteen
+//! idle periods. One thread spins at a time; the others go straight to sleep.
 
 use super::queue::JobQueue;
 use crate::task::Notified;
 use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::atomic::{AtomicBool, AtomicU32};
 use std::time::{Duration, Instant};
 
 /// The longest spin: about the wake it saves, on a loaded 2-core VM.
 const MAX_SPIN: Duration = Duration::from_micros(50);
+/// Empty spins in a row after which threads stop spinning...
+const MAX_MISSES: u32 = 4;
+/// ...except in one idle period of this many.
+const PROBE_EVERY: u32 = 16;
 
-/// The idle-gap average and who is spinning.
+/// Whether spins have been paying, and who is spinning.
 #[derive(Debug)]
 pub(super) struct Spinner {
     spinning: AtomicBool,
-    /// The moving average of idle gaps, in nanoseconds.
-    gap_ns: AtomicU64,
+    /// Spins in a row that found no job (saturating at `MAX_MISSES`).
+    misses: AtomicU32,
+    /// Idle periods seen while not spinning (to pick the probes).
+    skipped: AtomicU32,
 }
 
 impl Spinner {
     pub(super) fn new() -> Spinner {
         Spinner {
             spinning: AtomicBool::new(false),
-            // Start by trying: half the cap, so the first spin is the full one.
-            gap_ns: AtomicU64::new(MAX_SPIN.as_nanos() as u64 / 2),
+            misses: AtomicU32::new(0),
+            skipped: AtomicU32::new(0),
         }
     }
 
-    /// Looks at the queue until a job comes or the spin budget (from the average gap) runs
-    /// out; `None` at once when another thread spins or the gaps have been too long.
-    pub(super) fn spin(&self, queue: &JobQueue, idle_since: Instant) -> Option<Notified> {
-        let budget = self.budget()?;
-        if self.spinning.swap(true, Acquire) {
+    /// Looks at the queue until a job comes or `MAX_SPIN` has passed; `None` at once when
+    /// another thread spins or spinning has stopped paying.
+    pub(super) fn spin(&self, queue: &JobQueue) -> Option<Notified> {
+        self.spin_for(queue, MAX_SPIN)
+    }
+
+    fn spin_for(&self, queue: &JobQueue, budget: Duration) -> Option<Notified> {
+        if !self.pays() || self.spinning.swap(true, Acquire) {
             return None;
         }
+        let started = Instant::now();
         let found = loop {
             for _ in 0..8 {
                 std::hint::spin_loop();
             }
             if let Some(job) = queue.pop() {
-                self.record_gap(idle_since.elapsed());
                 break Some(job);
             }
-            if idle_since.elapsed() > budget {
+            if started.elapsed() >= budget {
                 break None;
             }
         };
         self.spinning.store(false, Release);
+        // Racing updates may lose one: this is a heuristic, not bookkeeping.
+        let misses = match found {
+            Some(_) => 0,
+            None => (self.misses.load(Relaxed) + 1).min(MAX_MISSES),
+        };
+        self.misses.store(misses, Relaxed);
         found
     }
 
-    /// How long to spin: twice the average gap, if that is within the cap.
-    fn budget(&self) -> Option<Duration> {
-        let budget = Duration::from_nanos(2 * self.gap_ns.load(Relaxed));
-        (budget <= MAX_SPIN).then_some(budget)
-    }
-
-    /// A thread that found the queue empty at `idle_since` got its next job now (after a
-    /// sleep, or a spin).
-    pub(super) fn record_gap(&self, gap: Duration) {
-        // A gap of seconds says "don't spin" as well as one of 2 × MAX_SPIN does, and is
-        // forgotten as fast once jobs come close together again.
-        let sample = gap.min(2 * MAX_SPIN).as_nanos() as u64;
-        // Racing updates may lose a sample: this is a heuristic, not bookkeeping.
-        let average = self.gap_ns.load(Relaxed);
-        self.gap_ns
-            .store(average - average / 4 + sample / 4, Relaxed);
+    /// Whether this idle period should spin: spins have been finding jobs, or it is a probe.
+    fn pays(&self) -> bool {
+        self.misses.load(Relaxed) < MAX_MISSES
+            || self
+                .skipped
+                .fetch_add(1, Relaxed)
+                .is_multiple_of(PROBE_EVERY)
     }
 }
 
@@ -89,23 +96,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn long_gaps_stop_the_spinning_and_short_ones_bring_it_back() {
+    fn empty_spins_stop_the_spinning_but_for_probes() {
         let spinner = Spinner::new();
-        assert_eq!(
-            spinner.budget(),
-            Some(MAX_SPIN),
-            "a new pool tries a full spin"
-        );
-        for _ in 0..8 {
-            spinner.record_gap(Duration::from_secs(1));
+        let queue = JobQueue::new();
+        for _ in 0..MAX_MISSES {
+            assert!(spinner.pays());
+            // A spin with no time: one look at the empty queue, a miss.
+            assert!(spinner.spin_for(&queue, Duration::ZERO).is_none());
         }
-        assert_eq!(spinner.budget(), None);
-        // A spin refused for long gaps returns at once, even with a job it could have had.
-        assert!(spinner.spin(&JobQueue::new(), Instant::now()).is_none());
-        for _ in 0..16 {
-            spinner.record_gap(Duration::from_micros(1));
-        }
-        let budget = spinner.budget().expect("short gaps bring the spin back");
-        assert!(budget < MAX_SPIN / 4, "{budget:?}");
+        let spins = (0..2 * PROBE_EVERY).filter(|_| spinner.pays()).count();
+        assert_eq!(spins, 2, "one probe in {PROBE_EVERY} idle periods");
     }
 }

@@ -21,10 +21,7 @@ impl BlockingPool {
             }
             let claimed = if counts.sleeping() > 0 {
                 inner.state.claim_sleeper(counts).map(|()| {
-                    let mut sleep = inner.sleep.lock();
-                    sleep.tokens += 1;
-                    sleep.posted_at = Some(Instant::now());
-                    drop(sleep);
+                    inner.sleep.lock().tokens += 1;
                     inner.wake.notify_one();
                 })
             } else if may_start && counts.threads() < inner.max_threads {
@@ -78,8 +75,7 @@ impl BlockingPool {
                 job.run();
                 continue;
             }
-            let idle_since = Instant::now();
-            if let Some(job) = inner.spin(idle_since) {
+            if let Some(job) = inner.spin() {
                 job.run();
                 continue;
             }
@@ -87,7 +83,7 @@ impl BlockingPool {
                 inner.state.exit_awake();
                 break;
             }
-            if !inner.sleep(self, idle_since) {
+            if !inner.sleep(self) {
                 break; // the keep-alive ran out, or the pool shut down
             }
         }
@@ -101,19 +97,19 @@ impl BlockingPool {
 impl Inner {
     /// Keeps looking at the empty queue for a while, when that is likely to pay (`spin.rs`).
     #[cfg(not(loom))]
-    fn spin(&self, idle_since: Instant) -> Option<Notified> {
-        self.spinner.spin(&self.queue, idle_since)
+    fn spin(&self) -> Option<Notified> {
+        self.spinner.spin(&self.queue)
     }
 
-    /// loom has no clock, and spinning only delays a sleep the models already cover.
+    /// loom models do not spin (see `mod.rs`).
     #[cfg(loom)]
-    fn spin(&self, _idle_since: Instant) -> Option<Notified> {
+    fn spin(&self) -> Option<Notified> {
         None
     }
 
     /// Sleeps until a waker hands this thread a token (true: it is awake again), or until the
     /// keep-alive runs out or the pool shuts down (false: it has been counted out).
-    fn sleep(&self, pool: &BlockingPool, idle_since: Instant) -> bool {
+    fn sleep(&self, pool: &BlockingPool) -> bool {
         let counts = self.state.to_sleep();
         // Orders our decrement before the look at the queue; pairs with `submit`. A job pushed
         // before it may have seen us awake and left itself to us.
@@ -132,12 +128,6 @@ impl Inner {
         loop {
             if sleep.tokens > 0 {
                 sleep.tokens -= 1;
-                // The gap is to the job's arrival, not to our wake-up: a slow wake says
-                // nothing about when jobs come (and counting it would make sleeping look
-                // like the right call the more it costs).
-                let posted_at = sleep.posted_at.unwrap_or(idle_since);
-                self.spinner
-                    .record_gap(posted_at.saturating_duration_since(idle_since));
                 return true;
             }
             if (timed_out || self.state.load().is_shutdown()) && self.state.exit_sleeping() {
