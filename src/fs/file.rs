@@ -24,10 +24,13 @@
 //! and a full one (64 KiB, doubling up to 1 MiB for a writer that outruns the disk) goes out
 //! in a write-out job while the caller stages the next. A write-out in flight takes the next
 //! full buffer through a hand-off (`file_job.rs`) as soon as it is done with its own, so a
-//! streaming writer keeps one pool thread writing with no hop between chunks and is itself
-//! woken only when it gets a whole buffer ahead of the disk. A 256 MiB copy through a 64 KiB
-//! buffer runs at about 0.7 × async-fs that way (`benches/fs.rs`); with the writer waiting
-//! for each 64 KiB write-out before it staged more, it was 1.3-2.2 ×.
+//! streaming writer keeps one pool thread writing with no hop between chunks. The writer
+//! waits only when it is a whole buffer ahead (a full one handed over and not yet taken,
+//! and its staged one full too), and then only until the job takes the handed one. A
+//! 256 MiB copy through a 64 KiB buffer runs at 0.6-0.9 × async-fs that way
+//! (`benches/fs.rs`; the kernel's two copies and one copy into the staged buffer are the
+//! profile); with the writer waiting for each 64 KiB write-out before it staged more, it was
+//! 1.3-2.2 ×.
 //!
 //! Every job starts by writing out pending writes (staged ones included), so whatever a job
 //! does next (fill, seek, sync, set_len, metadata) sees the file as the user wrote it. The

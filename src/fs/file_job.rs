@@ -15,7 +15,7 @@ use std::future::poll_fn;
 use std::io::{self, Seek, SeekFrom};
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll, Waker, ready};
 use weft_executor::Task;
 
 pub(super) enum State {
@@ -44,7 +44,9 @@ pub(super) struct Parked {
 /// the job writes it as soon as it is done with its own — with no hop, and without waiting
 /// for the writer's task to be woken and start the next job. A write-out keeps taking what
 /// it finds here until it finds nothing; then it closes the hand-off under the lock, and the
-/// `File` waits for the job instead and starts the next. A `File` dropped while the job runs
+/// `File` waits for the job instead and starts the next. A writer with a buffer waiting here
+/// and another full one leaves its waker, woken when the job takes the buffer or closes.
+/// A `File` dropped while the job runs
 /// leaves its last writes here too: the job writes them, or, if it has closed, its `Parked`
 /// does when the job's output is dropped.
 #[derive(Debug, Default)]
@@ -54,6 +56,8 @@ pub(super) struct Handoff {
     pub(super) next: Buffer,
     /// The job has stopped looking (the `File` must not hand over until it starts another).
     pub(super) closed: bool,
+    /// A writer waiting for `next` to be taken (or for the job to stop looking).
+    pub(super) waiter: Option<Waker>,
 }
 
 /// A blocking job on the file. Each first writes out pending writes.
@@ -132,16 +136,24 @@ impl Parked {
         };
         loop {
             let mut handoff = handoff.lock();
-            if outcome.is_err() || handoff.next.pending_write() == 0 {
+            let closing = outcome.is_err() || handoff.next.pending_write() == 0;
+            if closing {
                 // After an error the handed-over writes go behind the unwritten rest: the
                 // `File` gets them back pending, and nothing is lost.
                 inner.buf.take_writes(&mut handoff.next);
                 handoff.closed = true;
+            } else {
+                // `inner.buf` is written out and empty: the `File` stages into it next.
+                std::mem::swap(&mut inner.buf, &mut handoff.next);
+            }
+            let waiter = handoff.waiter.take();
+            drop(handoff);
+            if let Some(waiter) = waiter {
+                waiter.wake();
+            }
+            if closing {
                 return outcome;
             }
-            // `inner.buf` is written out and empty: the `File` stages into it next.
-            std::mem::swap(&mut inner.buf, &mut handoff.next);
-            drop(handoff);
             outcome = inner
                 .buf
                 .write_out(&mut inner.file)
@@ -281,6 +293,25 @@ impl File {
             _ => return false,
         }
         true
+    }
+
+    /// A writer a whole buffer ahead of the write-out in flight waits here until the job
+    /// takes the buffer waiting in the hand-off — not until the job ends, so the job keeps
+    /// writing meanwhile. `Ready(true)`: there is room to hand over now; `Ready(false)`: the
+    /// job has stopped looking (or there is none): wait for it to end instead.
+    pub(super) fn poll_handoff_room(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        let (State::Busy(_, Op::Flush), Some(handoff)) = (&self.state, &self.handoff) else {
+            return Poll::Ready(false);
+        };
+        let mut handoff = handoff.lock();
+        if handoff.closed {
+            return Poll::Ready(false);
+        }
+        if handoff.next.pending_write() == 0 {
+            return Poll::Ready(true);
+        }
+        handoff.waiter = Some(cx.waker().clone());
+        Poll::Pending
     }
 
     /// Runs `op` once the file is idle and returns its value.

@@ -80,12 +80,15 @@ impl AsyncWrite for File {
             let soft = this.write_behind;
             let hard = (4 * soft).min(MAX_CHUNK);
             if this.staged.pending_write() >= hard && !this.write_out_staged() {
-                // The one wait a steady writer has, when it outruns the disk. Such a writer
-                // is streaming: bigger write-outs cost it fewer waits and hops (a writer the
+                // The one wait a steady writer has, when it outruns the disk: until the
+                // write-out takes the buffer handed to it (or ends). Such a writer is
+                // streaming: bigger write-outs cost it fewer waits and hops (a writer the
                 // disk keeps up with keeps small buffers, which a short file never pays to
                 // fault in).
                 this.write_behind = (soft * 2).min(MAX_WRITE_BEHIND);
-                ready!(this.poll_idle(cx))?;
+                if !ready!(this.poll_handoff_room(cx)) {
+                    ready!(this.poll_idle(cx))?;
+                }
                 continue;
             }
             let before = this.staged.pending_write();
