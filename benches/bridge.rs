@@ -1,31 +1,32 @@
-//! Thread-bridge and file benchmarks, side by side: weft, tokio (multi-thread) and smol
-//! (async-executor on the same number of threads, with the `blocking` pool and `async-fs`
-//! that smol users pair it with).
+//! Thread-bridge and blocking-pool benchmarks, side by side: weft, tokio (multi-thread) and
+//! smol (async-executor on the same number of threads, with the `blocking` pool smol users
+//! pair it with). The file benchmarks are in `fs.rs`.
 //!
 //! - `sync_bridge`: 2 plain threads × 2,000 round trips of "submit a future from a plain
 //!   thread and block for its result" (asyncio's `run_coroutine_threadsafe(..).result()`).
-//! - `blocking_pool`: 5,000 `spawn_blocking` calls made from inside a task, all awaited.
-//! - `fs_small_reads`: a 40 MiB file read sequentially in 4 KiB reads (10,240 reads) through
-//!   each runtime's async file, with the same loop; `std` is the synchronous baseline.
+//! - `blocking_pool`: a burst of 5,000 `spawn_blocking` calls made from inside a task, then
+//!   all awaited.
+//! - `blocking_round_trip`: 2,000 `spawn_blocking(|| ()).await` one at a time from a task:
+//!   the latency of one trip to the pool and back (asyncio's `await to_thread(f)` in a loop).
+//! - `blocking_from_threads`: 2 plain threads each submit 2,500 jobs to the runtime's pool,
+//!   then block on each result in turn (sync code offloading through a runtime handle).
 //!
 //! Run: `cargo bench --bench bridge` (then `python3 benches/report.py` to refresh
 //! BENCHMARKS.md).
 
 mod support;
 
-use criterion::{Criterion, Throughput, criterion_group};
+use criterion::{Criterion, criterion_group};
 use std::future::Future;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use support::{BenchRuntime, Smol, Tokio, Weft, oneshot};
 
 const BRIDGE_THREADS: u64 = 2;
 const BRIDGE_ROUND_TRIPS: u64 = 2_000;
 const NUM_BLOCKING: u64 = 5_000;
-const READ_CHUNK: usize = 4 * 1024;
-const FILE_LEN: usize = 40 * 1024 * 1024;
-const NUM_READS: u64 = (FILE_LEN / READ_CHUNK) as u64;
+const ROUND_TRIPS: u64 = 2_000;
+const SUBMIT_THREADS: u64 = 2;
+const JOBS_PER_THREAD: u64 = 2_500;
 
 /// What each runtime offers for these workloads, in its own idiom.
 trait Bridge: BenchRuntime + Sync {
@@ -37,24 +38,11 @@ trait Bridge: BenchRuntime + Sync {
         f: impl FnOnce() -> T + Send + 'static,
     ) -> impl Future<Output = T> + Send;
 
-    /// Reads `path` to the end in `READ_CHUNK` reads; returns the bytes read.
-    fn read_in_small_chunks(path: &'static Path) -> impl Future<Output = usize> + Send;
-}
-
-/// The one read loop every runtime runs (`$read` is its `read(&mut file, &mut buf)`).
-macro_rules! read_loop {
-    ($file:expr, $read:path) => {{
-        let mut file = $file;
-        let mut buf = vec![0u8; READ_CHUNK];
-        let mut total = 0;
-        loop {
-            let n = $read(&mut file, &mut buf).await.unwrap();
-            if n == 0 {
-                break total;
-            }
-            total += n;
-        }
-    }};
+    /// Runs `f` on this runtime's blocking pool, called from a plain thread.
+    fn spawn_blocking_from_thread<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> impl Future<Output = T> + Send;
 }
 
 impl Bridge for Weft {
@@ -73,11 +61,12 @@ impl Bridge for Weft {
         async move { task.await.unwrap() }
     }
 
-    async fn read_in_small_chunks(path: &'static Path) -> usize {
-        read_loop!(
-            weft::fs::File::open(path).await.unwrap(),
-            weft::fs::File::read
-        )
+    fn spawn_blocking_from_thread<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> impl Future<Output = T> + Send {
+        let task = self.0.handle().spawn_blocking(f);
+        async move { task.await.unwrap() }
     }
 }
 
@@ -93,11 +82,12 @@ impl Bridge for Tokio {
         async move { task.await.unwrap() }
     }
 
-    async fn read_in_small_chunks(path: &'static Path) -> usize {
-        read_loop!(
-            tokio::fs::File::open(path).await.unwrap(),
-            tokio::io::AsyncReadExt::read
-        )
+    fn spawn_blocking_from_thread<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> impl Future<Output = T> + Send {
+        let task = self.0.handle().spawn_blocking(f);
+        async move { task.await.unwrap() }
     }
 }
 
@@ -112,11 +102,12 @@ impl Bridge for Smol {
         blocking::unblock(f)
     }
 
-    async fn read_in_small_chunks(path: &'static Path) -> usize {
-        read_loop!(
-            async_fs::File::open(path).await.unwrap(),
-            futures_lite::AsyncReadExt::read
-        )
+    fn spawn_blocking_from_thread<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> impl Future<Output = T> + Send {
+        // smol's pool is global: the same call works from any thread.
+        blocking::unblock(f)
     }
 }
 
@@ -151,41 +142,33 @@ fn blocking_pool<R: Bridge>(rt: &R) {
     assert_eq!(sum, NUM_BLOCKING * (NUM_BLOCKING - 1) / 2);
 }
 
-/// The 40 MiB file every `fs_small_reads` run reads (written once, removed at exit).
-static DATA_FILE: OnceLock<PathBuf> = OnceLock::new();
-
-fn data_file() -> &'static Path {
-    DATA_FILE.get_or_init(|| {
-        let path = std::env::temp_dir().join(format!("weft-bench-fs-{}.bin", std::process::id()));
-        let data: Vec<u8> = (0..FILE_LEN).map(|i| (i % 251) as u8).collect();
-        std::fs::write(&path, data).unwrap();
-        path
-    })
-}
-
-fn fs_small_reads<R: Bridge>(rt: &R) {
-    let path = data_file();
+fn blocking_round_trip<R: Bridge>(rt: &R) {
     let (tx, rx) = oneshot();
-    let total = rt.block_on(async move {
-        R::spawn(async move { tx.send(R::read_in_small_chunks(path).await) });
+    let sum = rt.block_on(async move {
+        R::spawn(async move {
+            let mut sum = 0;
+            for i in 0..ROUND_TRIPS {
+                sum += R::spawn_blocking(move || black_box(i)).await;
+            }
+            tx.send(sum);
+        });
         rx.await
     });
-    assert_eq!(total, FILE_LEN);
+    assert_eq!(sum, ROUND_TRIPS * (ROUND_TRIPS - 1) / 2);
 }
 
-fn fs_small_reads_std() {
-    use std::io::Read;
-    let mut file = std::fs::File::open(data_file()).unwrap();
-    let mut buf = vec![0u8; READ_CHUNK];
-    let mut total = 0;
-    loop {
-        let n = file.read(&mut buf).unwrap();
-        if n == 0 {
-            break;
+fn blocking_from_threads<R: Bridge>(rt: &R) {
+    std::thread::scope(|scope| {
+        for _ in 0..SUBMIT_THREADS {
+            scope.spawn(move || {
+                let jobs: Vec<_> = (0..JOBS_PER_THREAD)
+                    .map(|i| rt.spawn_blocking_from_thread(move || black_box(i)))
+                    .collect();
+                let sum: u64 = jobs.into_iter().map(futures_lite::future::block_on).sum();
+                assert_eq!(sum, JOBS_PER_THREAD * (JOBS_PER_THREAD - 1) / 2);
+            });
         }
-        total += n;
-    }
-    assert_eq!(total, FILE_LEN);
+    });
 }
 
 fn benches(c: &mut Criterion) {
@@ -196,25 +179,13 @@ fn benches(c: &mut Criterion) {
         sync_bridge
     );
     side_by_side!(c, "blocking_pool", NUM_BLOCKING, blocking_pool);
-
-    // side_by_side! plus the std baseline.
-    let workers = support::workers();
-    let mut group = c.benchmark_group("fs_small_reads");
-    group.throughput(Throughput::Elements(NUM_READS));
-    {
-        let rt = Weft::new(workers);
-        group.bench_function("weft", |b| b.iter(|| fs_small_reads(&rt)));
-    }
-    {
-        let rt = Tokio::new(workers);
-        group.bench_function("tokio", |b| b.iter(|| fs_small_reads(&rt)));
-    }
-    {
-        let rt = Smol::new(workers);
-        group.bench_function("smol", |b| b.iter(|| fs_small_reads(&rt)));
-    }
-    group.bench_function("std", |b| b.iter(fs_small_reads_std));
-    group.finish();
+    side_by_side!(c, "blocking_round_trip", ROUND_TRIPS, blocking_round_trip);
+    side_by_side!(
+        c,
+        "blocking_from_threads",
+        SUBMIT_THREADS * JOBS_PER_THREAD,
+        blocking_from_threads
+    );
 }
 
 criterion_group! {
@@ -229,7 +200,4 @@ criterion_group! {
 fn main() {
     bridge();
     Criterion::default().configure_from_args().final_summary();
-    if let Some(path) = DATA_FILE.get() {
-        let _ = std::fs::remove_file(path);
-    }
 }

@@ -422,3 +422,145 @@ fn into_std_hands_back_the_file_at_the_logical_position() {
     assert!(rest == data[12..]);
     assert_eq!(&std::fs::read(&path).unwrap()[10..12], b"xy");
 }
+
+/// A runtime whose blocking pool has one thread.
+fn one_pool_thread() -> weft::Runtime {
+    weft::Builder::new()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .build()
+        .unwrap()
+}
+
+/// Holds `rt`'s only pool thread with a job until the returned sender sends or drops: the
+/// file calls made meanwhile cannot run on the pool.
+fn hold_the_pool(rt: &weft::Runtime) -> std::sync::mpsc::Sender<()> {
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started) = std::sync::mpsc::channel();
+    drop(rt.spawn_blocking(move || {
+        started_tx.send(()).unwrap();
+        let _ = released.recv();
+    }));
+    started.recv().unwrap();
+    release
+}
+
+/// Whether this file system reads cached data without waiting (Linux's `RWF_NOWAIT`).
+#[cfg(target_os = "linux")]
+fn reads_without_waiting(path: &Path) -> bool {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(path).unwrap();
+    let mut byte = [0u8; 1];
+    let iov = libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
+    };
+    // SAFETY: `iov` describes `byte`, alive for the call; the descriptor is `file`'s.
+    unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, 0, libc::RWF_NOWAIT) == 1 }
+}
+
+/// Reads of data the page cache holds run on the worker: with the pool's only thread held,
+/// small reads, large reads and the end of the file all still come back.
+#[cfg(target_os = "linux")]
+#[test]
+fn reads_of_cached_data_need_no_pool_thread() {
+    let dir = TempDir::new("nowait");
+    let path = dir.join("cached");
+    let data = patterned_file(&path, 300_000); // just written: in the page cache
+    if !reads_without_waiting(&path) {
+        eprintln!("skipped: the temp dir's file system has no RWF_NOWAIT reads");
+        return;
+    }
+    let rt = one_pool_thread();
+    let mut file = rt.block_on(File::open(&path)).unwrap();
+    let release = hold_the_pool(&rt);
+    let got = rt.block_on(async {
+        let (mut got, mut small, mut large) = (Vec::new(), [0; 4096], vec![0; 100_000]);
+        let mut large_next = false;
+        loop {
+            // Alternate small reads (through the front buffer) and large ones (straight in).
+            let buf = if large_next {
+                &mut large[..]
+            } else {
+                &mut small[..]
+            };
+            large_next = !large_next;
+            let n = weft::timeout(std::time::Duration::from_secs(30), file.read(buf))
+                .await
+                .expect("a read of cached data waited for the held pool")
+                .unwrap();
+            if n == 0 {
+                break got;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+    });
+    assert!(got == data);
+    drop(release);
+}
+
+/// A file dropped while its write-out waits for the pool hands the writes it staged since to
+/// that write-out: when the job runs it writes them after its own chunk, and when shutdown
+/// cancels it instead, its `Parked` does. Nothing is lost or reordered either way.
+#[test]
+fn a_file_dropped_beside_its_write_out_hands_it_the_rest() {
+    let dir = TempDir::new("drop-busy");
+    for cancelled in [false, true] {
+        let path = dir.join(&format!("cancelled-{cancelled}"));
+        let rt = one_pool_thread();
+        let mut file = rt.block_on(File::create(&path)).unwrap();
+        let release = hold_the_pool(&rt);
+        let head = vec![b'h'; 64 * 1024];
+        rt.block_on(async {
+            // A full buffer starts a write-out (queued behind the held thread)...
+            file.write_all(&head).await.unwrap();
+            // ...and these are staged beside it.
+            file.write_all(b"tail").await.unwrap();
+        });
+        drop(file);
+        if cancelled {
+            // Shutdown cancels the queued write-out (its `Parked` writes, right here) and
+            // gives up on the held job at once.
+            rt.shutdown_timeout(std::time::Duration::ZERO);
+            drop(release);
+        } else {
+            drop(release);
+            drop(rt); // waits for the write-out
+        }
+        let written = std::fs::read(&path).unwrap();
+        assert_eq!(written.len(), head.len() + 4, "cancelled: {cancelled}");
+        assert!(written.starts_with(&head) && written.ends_with(b"tail"));
+    }
+}
+
+/// A write-out that fails (a full device) keeps its bytes and the ones handed to it: the
+/// error comes back from a later call, and every flush after it fails again rather than
+/// pretending the data went out.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_write_out_is_reported_and_not_forgotten() {
+    weft::run(async {
+        let mut full = weft::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .await
+            .unwrap();
+        let chunk = vec![0u8; 64 * 1024];
+        let mut first_error = None;
+        for _ in 0..8 {
+            if let Err(err) = full.write_all(&chunk).await {
+                first_error = Some(err);
+                break;
+            }
+        }
+        let err = match first_error {
+            Some(err) => err,
+            None => full.flush().await.unwrap_err(),
+        };
+        assert_eq!(err.raw_os_error(), Some(libc::ENOSPC));
+        for _ in 0..2 {
+            let again = full.flush().await.unwrap_err();
+            assert_eq!(again.raw_os_error(), Some(libc::ENOSPC));
+        }
+    });
+}

@@ -23,11 +23,10 @@
 //!
 //! **Proofs.** Every lock-free protocol is model-checked with loom. The models follow one
 //! pattern in every weft crate: they live in a `loom_model.rs` beside the code they check —
-//! one per module directory (`task/`, `scheduler/`), and one at the crate root for the root's
-//! files (here the blocking pool) — compiled only under `#[cfg(all(test, loom))]`, with
-//! `loom_`-prefixed test names. The code itself reaches atomics, cells, mutexes and
-//! thread-locals through the crate's `loom.rs` shim, so the models check the code that
-//! ships. Run them with
+//! one per module directory (`task/`, `scheduler/`, `blocking_pool/`) — compiled only under
+//! `#[cfg(all(test, loom))]`, with `loom_`-prefixed test names. The code itself reaches
+//! atomics, cells, mutexes and thread-locals through the crate's `loom.rs` shim, so the
+//! models check the code that ships. Run them with
 //! `RUSTFLAGS="--cfg loom" cargo test --release -p weft-executor -p weft-reactor -p weft-sync --lib loom`.
 //!
 //! ```
@@ -53,9 +52,6 @@ mod scheduler;
 pub mod task;
 mod toolkit;
 mod yield_now;
-
-#[cfg(all(test, loom))]
-mod loom_model;
 
 pub use callbacks::{CallbackHandle, CallbackRefused, TimerHandle};
 pub use concurrent_future::{ConcurrentFuture, DoneStatus, ResultTimeoutError};

@@ -97,14 +97,6 @@ mod loom_mutex {
         pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
             replace_guard(guard, |g| self.0.wait(g).unwrap());
         }
-        pub(crate) fn wait_for<T>(
-            &self,
-            guard: &mut MutexGuard<'_, T>,
-            _timeout: std::time::Duration,
-        ) -> WaitTimeoutResult {
-            self.wait(guard);
-            WaitTimeoutResult
-        }
         pub(crate) fn wait_until<T>(
             &self,
             guard: &mut MutexGuard<'_, T>,

@@ -132,3 +132,111 @@ fn a_sequential_chain_of_jobs_stays_on_one_thread() {
         assert_eq!(rt.handle().blocking_threads(), 1);
     });
 }
+
+/// A panicking job leaves its thread counted awake again (the count is restored on unwind),
+/// so a chain of panicking jobs never needs a second thread.
+#[test]
+fn a_chain_of_panicking_jobs_stays_on_one_thread() {
+    within(Duration::from_secs(60), || {
+        let rt = Builder::new().build().unwrap();
+        let panics = rt.block_on(rt.spawn(async {
+            let mut panics = 0;
+            for i in 0..200 {
+                let job = weft_executor::spawn_blocking(move || {
+                    if i % 2 == 0 {
+                        panic!("job {i} fails");
+                    }
+                });
+                if job.await.is_err_and(|err| err.is_panic()) {
+                    panics += 1;
+                }
+            }
+            panics
+        }));
+        assert_eq!(panics.unwrap(), 100);
+        assert_eq!(rt.handle().blocking_threads(), 1);
+    });
+}
+
+/// Many plain threads submitting at once to a pool smaller than they are: every job runs
+/// (no submission is lost between the lock-free queue and the thread counts).
+#[test]
+fn jobs_from_many_plain_threads_at_once_all_run() {
+    within(Duration::from_secs(60), || {
+        let rt = Builder::new().max_blocking_threads(2).build().unwrap();
+        let handle = rt.handle().clone();
+        std::thread::scope(|scope| {
+            for t in 0..4u64 {
+                let handle = handle.clone();
+                scope.spawn(move || {
+                    let jobs: Vec<_> = (0..500u64)
+                        .map(|i| handle.spawn_blocking(move || t * 1000 + i))
+                        .collect();
+                    for (i, job) in jobs.into_iter().enumerate() {
+                        assert_eq!(handle.block_on(job).unwrap(), t * 1000 + i as u64);
+                    }
+                });
+            }
+        });
+        assert!(rt.handle().blocking_threads() <= 2);
+    });
+}
+
+/// After a burst (with panics in it) every thread goes back to sleep, and a job submitted
+/// then still wakes one: a thread miscounted as awake would leave it queued forever.
+#[test]
+fn a_job_after_a_burst_wakes_a_sleeping_thread() {
+    within(Duration::from_secs(60), || {
+        let rt = Builder::new().build().unwrap();
+        let failed = rt.block_on(rt.spawn(async {
+            let jobs: Vec<_> = (0..2_000)
+                .map(|i| {
+                    weft_executor::spawn_blocking(move || {
+                        assert!(i % 7 != 0, "job {i} fails");
+                    })
+                })
+                .collect();
+            let mut failed = 0;
+            for job in jobs {
+                failed += usize::from(job.await.is_err());
+            }
+            failed
+        }));
+        assert_eq!(failed.unwrap(), 286);
+        // Polls a condition (not a timing assumption): every thread must fall asleep.
+        loop {
+            let metrics = rt.handle().metrics();
+            if metrics.blocking_idle_threads() == metrics.blocking_threads() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert_eq!(rt.block_on(rt.spawn_blocking(|| 7)).unwrap(), 7);
+    });
+}
+
+/// Shutdown wakes threads asleep in their keep-alive and joins them at once, instead of
+/// waiting the keep-alive out (an hour here; the hang guard fails long before).
+#[test]
+fn shutdown_wakes_sleeping_threads_instead_of_waiting_out_their_keep_alive() {
+    within(Duration::from_secs(30), || {
+        let rt = Builder::new()
+            .blocking_keep_alive(Duration::from_secs(3600))
+            .build()
+            .unwrap();
+        let jobs: Vec<_> = (0..4).map(|_| rt.spawn_blocking(|| ())).collect();
+        for job in jobs {
+            rt.block_on(job).unwrap();
+        }
+        loop {
+            let metrics = rt.handle().metrics();
+            if metrics.blocking_idle_threads() == metrics.blocking_threads() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let handle = rt.handle().clone();
+        rt.shutdown_timeout(Duration::from_secs(3600));
+        assert_eq!(handle.blocking_threads(), 0);
+    });
+}

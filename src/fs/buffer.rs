@@ -6,9 +6,14 @@
 //! and the file has not seen yet. One buffer serves both because a file is either read or
 //! written between two hops, and switching settles the other mode first.
 //!
-//! `data` only grows (zeroed once when it does, never per fill) up to the largest chunk one
-//! hop moves, and is released when a whole-file read left it larger than that.
+//! `data` only grows (zeroed once when it does, never per fill; writes append without
+//! zeroing) up to the largest chunk one hop moves, and is released when a whole-file read
+//! left it larger than that.
+//!
+//! Fills run in blocking jobs, except [`fill_nowait`](Buffer::fill_nowait), which the worker
+//! runs itself for data the page cache holds (`nowait.rs`).
 
+use super::nowait::Nowait;
 use std::fs::File as StdFile;
 use std::io::{self, Read, Write};
 
@@ -16,10 +21,18 @@ use std::io::{self, Read, Write};
 pub(super) const INITIAL_READ_AHEAD: usize = 64 * 1024;
 /// Read-ahead doubles while a reader stays sequential, up to this.
 pub(super) const MAX_READ_AHEAD: usize = 1024 * 1024;
-/// Buffered writes are written out once this many are pending.
+/// Buffered writes are written out once this many are pending, at first...
 pub(super) const WRITE_CAPACITY: usize = 64 * 1024;
+/// ...and the threshold doubles each time a full buffer goes out, up to this.
+pub(super) const MAX_WRITE_BEHIND: usize = 1024 * 1024;
 /// The most one hop moves for one large read or write call.
 pub(super) const MAX_CHUNK: usize = 2 * 1024 * 1024;
+/// What a read on the worker (of cached data, no hop) fetches into the buffer: a kernel copy
+/// of a few microseconds, short enough to run on a worker, and small enough to stay in the
+/// core's cache for the small reads that copy it out.
+pub(super) const INLINE_READ: usize = 64 * 1024;
+/// The most a read on the worker copies straight into a large caller buffer.
+pub(super) const MAX_INLINE_READ: usize = 256 * 1024;
 
 /// Read-ahead or pending writes; see the module docs.
 #[derive(Debug, Default)]
@@ -47,11 +60,6 @@ impl Buffer {
         } else {
             0
         }
-    }
-
-    /// True when pending writes should go out now.
-    pub(super) fn write_full(&self) -> bool {
-        self.pending_write() >= WRITE_CAPACITY
     }
 
     /// The read window as (bytes handed out, bytes filled), or `None` while writing.
@@ -109,9 +117,9 @@ impl Buffer {
         self.end = self.data.len();
     }
 
-    /// Takes bytes the user writes; returns how many it took (up to the write capacity, or
+    /// Takes bytes the user writes; returns how many it took (up to `capacity` pending, or
     /// one large chunk when nothing is pending). Any read-ahead must be gone first.
-    pub(super) fn push_write(&mut self, src: &[u8]) -> usize {
+    pub(super) fn push_write(&mut self, src: &[u8], capacity: usize) -> usize {
         debug_assert!(self.unread().is_empty());
         if !self.writing {
             self.writing = true;
@@ -124,17 +132,38 @@ impl Buffer {
             self.start = 0;
         }
         let limit = if self.end == 0 {
-            src.len().clamp(WRITE_CAPACITY, MAX_CHUNK)
+            src.len().clamp(capacity, MAX_CHUNK)
         } else {
-            WRITE_CAPACITY
+            capacity
         };
         let n = limit.saturating_sub(self.end).min(src.len());
-        if self.data.len() < self.end + n {
-            self.data.resize(self.end + n, 0);
-        }
-        self.data[self.end..self.end + n].copy_from_slice(&src[..n]);
+        // Appended, not copied over zeroes: a run of small writes would otherwise zero the
+        // buffer ahead of itself in every call. Room for the whole limit is made once.
+        self.data.truncate(self.end);
+        self.data.reserve(limit.saturating_sub(self.end));
+        self.data.extend_from_slice(&src[..n]);
         self.end += n;
         n
+    }
+
+    /// Moves the pending writes of `staged` behind this buffer's own (by swapping storage
+    /// when this one has none, so the usual hand-over copies nothing); `staged` is left
+    /// empty. This buffer must hold no read-ahead.
+    pub(super) fn take_writes(&mut self, staged: &mut Buffer) {
+        if staged.pending_write() == 0 {
+            return;
+        }
+        debug_assert!(self.unread().is_empty());
+        if self.pending_write() == 0 {
+            std::mem::swap(self, staged);
+        } else {
+            // Only after a failed write-out: the newer writes go behind the older.
+            self.data.truncate(self.end);
+            self.data
+                .extend_from_slice(&staged.data[staged.start..staged.end]);
+            self.end = self.data.len();
+        }
+        staged.discard();
     }
 
     /// Forgets the contents (the caller has moved the file cursor to match).
@@ -189,6 +218,21 @@ impl Buffer {
                 Err(err) => return Err(err),
             }
         }
+    }
+
+    /// Replaces the (settled) contents with up to `want` bytes of `file` that are in memory
+    /// already, read on the calling thread (`nowait.rs`).
+    pub(super) fn fill_nowait(&mut self, file: &StdFile, want: usize) -> Nowait {
+        debug_assert_eq!(self.pending_write(), 0);
+        self.discard();
+        if self.data.len() < want {
+            self.data.resize(want, 0);
+        }
+        let outcome = super::nowait::read(file, &mut self.data[..want]);
+        if let Nowait::Read(n) = outcome {
+            self.end = n;
+        }
+        outcome
     }
 
     /// Replaces the (settled) contents with the rest of `file`; returns how many bytes.

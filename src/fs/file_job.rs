@@ -2,14 +2,20 @@
 //! back, and the state machine that starts a job and collects its outcome. See `file.rs` for
 //! the design (one job in flight, double-buffered reads, writes never lost silently).
 
-use super::buffer::{Buffer, INITIAL_READ_AHEAD, MAX_CHUNK, MAX_READ_AHEAD};
+use super::buffer::{
+    Buffer, INITIAL_READ_AHEAD, INLINE_READ, MAX_CHUNK, MAX_INLINE_READ, MAX_READ_AHEAD,
+    WRITE_CAPACITY,
+};
 use super::file::File;
+use super::nowait::Nowait;
 use super::{job_failed, pool_shut_down};
+use parking_lot::Mutex;
 use std::fs::{File as StdFile, Metadata};
 use std::future::poll_fn;
 use std::io::{self, Seek, SeekFrom};
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker, ready};
 use weft_executor::Task;
 
 pub(super) enum State {
@@ -26,8 +32,33 @@ pub(super) struct Inner {
 }
 
 /// `Inner` on its way through a blocking job: if the job is dropped instead of run (the
-/// runtime shut down), or its output is dropped unclaimed, pending writes are written then.
-pub(super) struct Parked(pub(super) Option<Inner>);
+/// runtime shut down), or its output is dropped unclaimed, pending writes are written then,
+/// and then whatever is left in the hand-off of a write-out.
+pub(super) struct Parked {
+    pub(super) inner: Option<Inner>,
+    /// A write-out's hand-off (see [`Handoff`]).
+    pub(super) handoff: Option<Arc<Mutex<Handoff>>>,
+}
+
+/// Where a `File` hands a full buffer of staged writes to the write-out job in flight, so
+/// the job writes it as soon as it is done with its own — with no hop, and without waiting
+/// for the writer's task to be woken and start the next job. A write-out keeps taking what
+/// it finds here until it finds nothing; then it closes the hand-off under the lock, and the
+/// `File` waits for the job instead and starts the next. A writer with a buffer waiting here
+/// and another full one leaves its waker, woken when the job takes the buffer or closes.
+/// A `File` dropped while the job runs
+/// leaves its last writes here too: the job writes them, or, if it has closed, its `Parked`
+/// does when the job's output is dropped.
+#[derive(Debug, Default)]
+pub(super) struct Handoff {
+    /// A full buffer waiting for the job; after the job takes it, the job's written-out
+    /// (empty) buffer, for the `File` to stage into next.
+    pub(super) next: Buffer,
+    /// The job has stopped looking (the `File` must not hand over until it starts another).
+    pub(super) closed: bool,
+    /// A writer waiting for `next` to be taken (or for the job to stop looking).
+    pub(super) waiter: Option<Waker>,
+}
 
 /// A blocking job on the file. Each first writes out pending writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,19 +122,54 @@ impl Inner {
 }
 
 impl Parked {
-    pub(super) fn inner(&mut self) -> &mut Inner {
+    /// Runs `op` in the blocking job; a write-out then writes what the `File` hands over.
+    fn run(&mut self, op: Op) -> io::Result<Value> {
         // `Parked` holds its `Inner` from creation until `File::poll_idle` takes it back out,
-        // after which nothing calls this.
-        self.0
+        // after the job.
+        let inner = self
+            .inner
             .as_mut()
-            .expect("a parked file holds its inner state")
+            .expect("a parked file holds its inner state");
+        let mut outcome = inner.run(op);
+        let Some(handoff) = &self.handoff else {
+            return outcome;
+        };
+        loop {
+            let mut handoff = handoff.lock();
+            let closing = outcome.is_err() || handoff.next.pending_write() == 0;
+            if closing {
+                // After an error the handed-over writes go behind the unwritten rest: the
+                // `File` gets them back pending, and nothing is lost.
+                inner.buf.take_writes(&mut handoff.next);
+                handoff.closed = true;
+            } else {
+                // `inner.buf` is written out and empty: the `File` stages into it next.
+                std::mem::swap(&mut inner.buf, &mut handoff.next);
+            }
+            let waiter = handoff.waiter.take();
+            drop(handoff);
+            if let Some(waiter) = waiter {
+                waiter.wake();
+            }
+            if closing {
+                return outcome;
+            }
+            outcome = inner
+                .buf
+                .write_out(&mut inner.file)
+                .map(|()| Value::Flushed);
+        }
     }
 }
 
 impl Drop for Parked {
     fn drop(&mut self) {
-        if let Some(inner) = &mut self.0 {
-            // Best effort: nobody is left to hear about an error.
+        if let Some(inner) = &mut self.inner {
+            // Best effort: nobody is left to hear about an error. Handed-over writes go behind
+            // the job's own (kept pending if those failed), so their order holds.
+            if let Some(handoff) = &self.handoff {
+                inner.buf.take_writes(&mut handoff.lock().next);
+            }
             let _ = inner.buf.write_out(&mut inner.file);
         }
     }
@@ -123,7 +189,7 @@ impl File {
         };
         match ready!(Pin::new(task).poll(cx)) {
             Ok((mut parked, outcome)) => {
-                let inner = parked.0.take();
+                let inner = parked.inner.take();
                 // A job always hands its `Parked` back with the inner state still inside.
                 self.state = State::Idle(inner.expect("a finished job returns the file"));
                 if let Ok(value) = &outcome {
@@ -153,6 +219,7 @@ impl File {
                 self.position = Some(*at);
                 if pos != SeekFrom::Current(0) {
                     self.read_ahead = INITIAL_READ_AHEAD;
+                    self.write_behind = WRITE_CAPACITY;
                 }
             }
             _ => {}
@@ -175,6 +242,8 @@ impl File {
             unreachable!("a blocking job starts only on an idle file")
         };
         self.sequential = false;
+        // Every job writes out what is pending first: staged writes included.
+        inner.buf.take_writes(&mut self.staged);
         if let Op::Seek(_) | Op::SetLen(_) = op {
             // These move the cursor relative to the logical position: give the job all the
             // read-ahead, front first, so it knows how far ahead the cursor is.
@@ -188,12 +257,61 @@ impl File {
             // Unknown until the seek returns, so no seek is answered from stale state.
             self.position = None;
         }
-        let mut parked = Parked(Some(inner));
+        let handoff = (op == Op::Flush).then(|| {
+            let handoff = self.handoff.get_or_insert_default();
+            handoff.lock().closed = false;
+            handoff.clone()
+        });
+        let mut parked = Parked {
+            inner: Some(inner),
+            handoff,
+        };
         let task = self.handle.spawn_blocking(move || {
-            let outcome = parked.inner().run(op);
+            let outcome = parked.run(op);
             (parked, outcome)
         });
         self.state = State::Busy(task, op);
+    }
+
+    /// Sends the full staged buffer out: an idle file starts a write-out; a write-out in
+    /// flight takes the buffer through its hand-off if it is still looking and has nothing
+    /// waiting. False: the caller must wait for the job in flight.
+    pub(super) fn write_out_staged(&mut self) -> bool {
+        match &self.state {
+            State::Idle(_) => self.start(Op::Flush),
+            State::Busy(_, Op::Flush) => {
+                let Some(handoff) = &self.handoff else {
+                    return false;
+                };
+                let mut handoff = handoff.lock();
+                if handoff.closed || handoff.next.pending_write() > 0 {
+                    return false;
+                }
+                // The written-out buffer the job left here becomes the one we stage into.
+                std::mem::swap(&mut self.staged, &mut handoff.next);
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// A writer a whole buffer ahead of the write-out in flight waits here until the job
+    /// takes the buffer waiting in the hand-off — not until the job ends, so the job keeps
+    /// writing meanwhile. `Ready(true)`: there is room to hand over now; `Ready(false)`: the
+    /// job has stopped looking (or there is none): wait for it to end instead.
+    pub(super) fn poll_handoff_room(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        let (State::Busy(_, Op::Flush), Some(handoff)) = (&self.state, &self.handoff) else {
+            return Poll::Ready(false);
+        };
+        let mut handoff = handoff.lock();
+        if handoff.closed {
+            return Poll::Ready(false);
+        }
+        if handoff.next.pending_write() == 0 {
+            return Poll::Ready(true);
+        }
+        handoff.waiter = Some(cx.waker().clone());
+        Poll::Pending
     }
 
     /// Runs `op` once the file is idle and returns its value.
@@ -249,19 +367,77 @@ impl File {
             {
                 return Poll::Ready(Ok(false));
             }
-            let State::Idle(inner) = &mut self.state else {
-                unreachable!("the file is idle after poll_idle")
-            };
-            if inner.buf.unread().is_empty() {
+            if self.idle().buf.unread().is_empty() {
+                if let Some(read) = self.read_inline(cx, None) {
+                    if ready!(read) == 0 {
+                        return Poll::Ready(Ok(false));
+                    }
+                    continue;
+                }
                 let want = hint.clamp(self.read_ahead, MAX_CHUNK);
                 self.start(Op::Fill(want));
                 continue;
             }
+            let State::Idle(inner) = &mut self.state else {
+                unreachable!("the file is idle after poll_idle")
+            };
             // The last fill becomes the front; the drained front goes to fetch the next one.
             std::mem::swap(&mut self.front, &mut inner.buf);
             if self.sequential {
                 let want = self.read_ahead;
                 self.start(Op::Fill(want));
+            }
+        }
+    }
+
+    /// Reads cached data on this thread, no hop (`nowait.rs`): straight into `dst` when given
+    /// (capped at [`MAX_INLINE_READ`]), else into the front buffer. Only on an idle file with
+    /// no read-ahead and no pending writes, which the caller has checked for read-ahead and
+    /// this checks for the rest. `None`: take the blocking pool (busy file, pending writes, data
+    /// not in memory, or a file that cannot read this way); `Some`: the bytes read, 0 at the
+    /// end of the file, after spending one unit of the task's budget.
+    pub(super) fn read_inline(
+        &mut self,
+        cx: &mut Context<'_>,
+        dst: Option<&mut [u8]>,
+    ) -> Option<Poll<usize>> {
+        let State::Idle(inner) = &mut self.state else {
+            return None;
+        };
+        if !self.inline_reads
+            || self.staged.pending_write() > 0
+            || inner.buf.pending_write() > 0
+            || !inner.buf.unread().is_empty()
+        {
+            return None;
+        }
+        debug_assert!(self.front.unread().is_empty());
+        let Poll::Ready(progress) = weft_coop::poll_proceed(cx) else {
+            return Some(Poll::Pending);
+        };
+        let outcome = match dst {
+            Some(dst) => {
+                let len = dst.len().min(MAX_INLINE_READ);
+                let outcome = super::nowait::read(&inner.file, &mut dst[..len]);
+                if let Nowait::Read(n) = outcome {
+                    // The position moves past data that was never in the front: its window
+                    // is stale.
+                    self.front.discard();
+                    self.advance(n);
+                }
+                outcome
+            }
+            None => self.front.fill_nowait(&inner.file, INLINE_READ),
+        };
+        match outcome {
+            Nowait::Read(n) => {
+                progress.made_progress();
+                Some(Poll::Ready(n))
+            }
+            Nowait::WouldBlock => None,
+            Nowait::Unsupported => {
+                self.inline_reads = false;
+                None
             }
         }
     }

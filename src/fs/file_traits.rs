@@ -1,7 +1,8 @@
 //! The `futures_io` traits of [`File`](super::File), over its inherent buffered operations.
 
+use super::buffer::{INLINE_READ, MAX_CHUNK, MAX_WRITE_BEHIND};
 use super::file::File;
-use super::file_job::{Op, Value};
+use super::file_job::{Op, State, Value};
 use futures_io::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 use std::io::{self, SeekFrom};
 use std::pin::Pin;
@@ -16,6 +17,14 @@ impl AsyncRead for File {
         let this = self.get_mut();
         if dst.is_empty() {
             return Poll::Ready(Ok(0));
+        }
+        // A large read of cached data goes straight into `dst`, with no copy through the
+        // front buffer (nor a hop).
+        if dst.len() >= INLINE_READ
+            && this.front.unread().is_empty()
+            && let Some(read) = this.read_inline(cx, Some(&mut *dst))
+        {
+            return read.map(Ok);
         }
         if !ready!(this.poll_front(cx, dst.len()))? {
             return Poll::Ready(Ok(0)); // end of file
@@ -48,33 +57,53 @@ impl AsyncWrite for File {
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        loop {
+        if src.is_empty() {
             ready!(this.poll_idle(cx))?;
-            if src.is_empty() {
-                return Poll::Ready(Ok(0));
-            }
-            if this.has_read_ahead() {
-                // Writing lands at the logical position: drop read-ahead, moving the cursor back.
-                this.start(Op::Seek(SeekFrom::Current(0)));
-                continue;
+            return Poll::Ready(Ok(0));
+        }
+        loop {
+            // Writes are staged beside a write-out in flight; any other job is waited for.
+            let writing_out = matches!(this.state, State::Busy(_, Op::Flush));
+            if !writing_out {
+                ready!(this.poll_idle(cx))?;
+                if this.has_read_ahead() {
+                    // Writing lands at the logical position: drop read-ahead, moving the
+                    // cursor back.
+                    this.start(Op::Seek(SeekFrom::Current(0)));
+                    continue;
+                }
             }
             // What the front's window holds may be about to change.
             this.front.discard();
-            let inner = this.idle();
-            if inner.buf.write_full() {
-                this.start(Op::Flush);
+            // A write-out goes when `soft` is staged; a writer waits only at `hard`, when
+            // the write-out in flight still cannot take what it staged.
+            let soft = this.write_behind;
+            let hard = (4 * soft).min(MAX_CHUNK);
+            if this.staged.pending_write() >= hard && !this.write_out_staged() {
+                // The one wait a steady writer has, when it outruns the disk: until the
+                // write-out takes the buffer handed to it (or ends). Such a writer is
+                // streaming: bigger write-outs cost it fewer waits and hops (a writer the
+                // disk keeps up with keeps small buffers, which a short file never pays to
+                // fault in).
+                this.write_behind = (soft * 2).min(MAX_WRITE_BEHIND);
+                if !ready!(this.poll_handoff_room(cx)) {
+                    ready!(this.poll_idle(cx))?;
+                }
                 continue;
             }
-            let n = inner.buf.push_write(src);
-            let full = inner.buf.write_full();
+            let before = this.staged.pending_write();
+            let n = this.staged.push_write(src, hard);
             if this.append {
                 this.position = None;
             } else {
                 this.advance(n);
             }
-            if full {
-                // Write behind: the caller goes on while the buffer is written out.
-                this.start(Op::Flush);
+            // Write behind: the caller goes on staging while this goes out. If the write-out
+            // in flight cannot take it yet, staging goes on up to `hard`, trying again each
+            // eighth of `soft` (not each small write: a try takes the hand-off's lock).
+            let (after, step) = (before + n, (soft / 8).max(1));
+            if after >= soft && (before < soft || before / step != after / step) {
+                this.write_out_staged();
             }
             return Poll::Ready(Ok(n));
         }
@@ -84,7 +113,7 @@ impl AsyncWrite for File {
         let this = self.get_mut();
         loop {
             ready!(this.poll_idle(cx))?;
-            if this.idle().buf.pending_write() == 0 {
+            if this.idle().buf.pending_write() == 0 && this.staged.pending_write() == 0 {
                 return Poll::Ready(Ok(()));
             }
             this.start(Op::Flush);

@@ -1,20 +1,24 @@
 //! Files and directories on the blocking pool (Python's `aiofiles`, asyncio's advice to push
 //! file I/O to threads).
 //!
-//! Operating systems offer no readiness notification for regular files, so every call here
-//! runs the matching `std::fs` call on the runtime's blocking pool ([`spawn_blocking`]) and
-//! awaits it. A trip to the pool and back (a *hop*) costs microseconds, far more than a small
+//! Operating systems offer no readiness notification for regular files, so the calls here run
+//! the matching `std::fs` call on the runtime's blocking pool ([`spawn_blocking`]) and await
+//! it — all but a [`File`]'s reads of data already in memory, which need no waiting. A trip to the pool and back (a *hop*) costs microseconds, far more than a small
 //! read from the page cache, so the design is about taking as few hops as possible:
 //!
 //! - The one-shot functions ([`read`], [`write()`], [`copy`], ...) are one hop each.
-//! - A [`File`] owns a buffer that travels with it into each blocking job. A small read is
-//!   served from read-ahead that one hop fetched (64 KiB at first, growing while the reader
-//!   stays sequential); small writes are coalesced and written out in one hop when the buffer
-//!   fills (in the background: the write call returns at once), on `flush`, on a seek and on
-//!   `sync_all`. [`File::read_to_end`] reads the whole rest of the file in one hop.
+//! - A [`File`] reads data the page cache already holds on the calling worker, with no hop
+//!   at all (Linux: `preadv2` with `RWF_NOWAIT`, which refuses rather than waits for the
+//!   disk). Other reads are served from read-ahead that one hop fetched (64 KiB at first,
+//!   growing while the reader stays sequential). Small writes are staged and written out in
+//!   the background in chunks of 64 KiB and up: the write call returns at once, and a
+//!   write-out in flight takes the next chunk without a hop. A flush, a seek and `sync_all`
+//!   write out what is staged. [`File::read_to_end`] reads the whole rest of the file in one
+//!   hop.
 //! - At most one blocking job per file is in flight: the std file and its buffer move into
-//!   the job and come back with its outcome, so no lock guards them and an abandoned future
-//!   (a cancelled task, a timeout) never leaves the file half-updated.
+//!   the job and come back with its outcome, so no lock guards them (only the write-out's
+//!   hand-off of the next chunk takes one) and an abandoned future (a cancelled task, a
+//!   timeout) never leaves the file half-updated.
 //! - [`read_dir`] fetches directory entries in batches of 64 per hop, the first batch in the
 //!   same hop that opens the directory.
 //!
@@ -40,6 +44,7 @@ mod buffer;
 mod file;
 mod file_job;
 mod file_traits;
+mod nowait;
 mod open_options;
 mod ops;
 mod read_dir;
