@@ -87,19 +87,25 @@ pub use wait::{
 };
 
 /// A thread-local that is loom's under `--cfg loom`, so models that run several loom threads
-/// on one OS thread give each its own copy (std's would be shared by all of them).
+/// on one OS thread give each its own copy (std's would be shared by all of them, and a wake
+/// from one model thread would look like a self-wake of the task another one is polling).
+/// Shared by every weft crate (each keeps its `loom` shim's name for it, `local!`); not an API.
 #[cfg(not(loom))]
-macro_rules! local {
+#[doc(hidden)]
+#[macro_export]
+macro_rules! loom_local {
     ($(#[$meta:meta])* static $name:ident: $ty:ty = $init:expr;) => {
         std::thread_local! { $(#[$meta])* static $name: $ty = const { $init }; }
     };
 }
 
 #[cfg(loom)]
-macro_rules! local {
+#[doc(hidden)]
+#[macro_export]
+macro_rules! loom_local {
     ($(#[$meta:meta])* static $name:ident: $ty:ty = $init:expr;) => {
         loom::thread_local! { $(#[$meta])* static $name: $ty = $init; }
     };
 }
 
-pub(crate) use local;
+pub(crate) use loom_local as local;

@@ -34,24 +34,8 @@ impl<T> UnsafeCell<T> {
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
 
-/// A thread-local that is loom's under `--cfg loom`, so models that run several loom threads
-/// on one OS thread give each its own copy (std's would be shared by all of them, and a wake
-/// from one model thread would look like a self-wake of the task another one is polling).
-#[cfg(not(loom))]
-macro_rules! local {
-    ($(#[$meta:meta])* static $name:ident: $ty:ty = $init:expr;) => {
-        std::thread_local! { $(#[$meta])* static $name: $ty = const { $init }; }
-    };
-}
-
-#[cfg(loom)]
-macro_rules! local {
-    ($(#[$meta:meta])* static $name:ident: $ty:ty = $init:expr;) => {
-        loom::thread_local! { $(#[$meta])* static $name: $ty = $init; }
-    };
-}
-
-pub(crate) use local;
+/// A thread-local that is loom's under `--cfg loom` (see `weft_coop::loom_local`).
+pub(crate) use weft_coop::loom_local as local;
 
 /// A mutex whose `lock` cannot fail, over parking_lot normally and loom's under `cfg(loom)`.
 #[cfg(not(loom))]

@@ -10,23 +10,8 @@ pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, fence};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, fence};
 
-/// A thread-local that is loom's under `--cfg loom`, so models that run several loom threads
-/// on one OS thread give each its own copy (std's would be shared by all of them).
-#[cfg(not(loom))]
-macro_rules! local {
-    ($(#[$meta:meta])* static $name:ident: $ty:ty = $init:expr;) => {
-        std::thread_local! { $(#[$meta])* static $name: $ty = const { $init }; }
-    };
-}
-
-#[cfg(loom)]
-macro_rules! local {
-    ($(#[$meta:meta])* static $name:ident: $ty:ty = $init:expr;) => {
-        loom::thread_local! { $(#[$meta])* static $name: $ty = $init; }
-    };
-}
-
-pub(crate) use local;
+/// A thread-local that is loom's under `--cfg loom` (see `weft_coop::loom_local`).
+pub(crate) use weft_coop::loom_local as local;
 #[cfg(loom)]
 pub(crate) use loom_mutex::Mutex;
 
