@@ -10,10 +10,10 @@ pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, fence};
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, fence};
 
-/// A thread-local that is loom's under `--cfg loom` (see `weft_coop::loom_local`).
-pub(crate) use weft_coop::loom_local as local;
 #[cfg(loom)]
 pub(crate) use loom_mutex::Mutex;
+/// A thread-local that is loom's under `--cfg loom` (see `weft_coop::loom_local`).
+pub(crate) use weft_coop::loom_local as local;
 
 #[cfg(loom)]
 mod loom_mutex {
