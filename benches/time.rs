@@ -4,6 +4,8 @@
 //! - `timer_churn`: 80,000 timeouts (8 tasks × 10,000) around futures that are pending once,
 //!   so every timer is inserted and then cancelled.
 //! - `timer_fire`: 10,000 tasks each sleeping 1 ms five times, so 50,000 timers fire.
+//! - `timer_latency`: one task sleeping 1 ms twenty times in a row: how long a 1 ms sleep
+//!   really takes on an idle runtime (the resolution of the timers and of the idle wait).
 //!
 //! Run: `cargo bench --bench time`.
 
@@ -74,6 +76,7 @@ const CHURN_TASKS: usize = 8;
 const CHURN_PER_TASK: usize = 10_000;
 const FIRE_TASKS: usize = 10_000;
 const FIRE_SLEEPS: usize = 5;
+const LATENCY_SLEEPS: usize = 20;
 
 fn timer_churn<R: BenchTimers>(rt: &R) {
     let (count, rx) = countdown(CHURN_TASKS);
@@ -104,6 +107,17 @@ fn timer_fire<R: BenchTimers>(rt: &R) {
     rt.block_on(rx);
 }
 
+fn timer_latency<R: BenchTimers>(rt: &R) {
+    let (count, rx) = countdown(1);
+    rt.spawn_remote(async move {
+        for _ in 0..LATENCY_SLEEPS {
+            R::sleep(Duration::from_millis(1)).await;
+        }
+        count.finish();
+    });
+    rt.block_on(rx);
+}
+
 fn benches(c: &mut Criterion) {
     side_by_side!(
         c,
@@ -117,6 +131,7 @@ fn benches(c: &mut Criterion) {
         (FIRE_TASKS * FIRE_SLEEPS) as u64,
         timer_fire
     );
+    side_by_side!(c, "timer_latency", LATENCY_SLEEPS as u64, timer_latency);
 }
 
 criterion_group! {

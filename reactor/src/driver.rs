@@ -51,7 +51,7 @@ use slab::Slab;
 
 use crate::source::Source;
 use crate::time::clock::{Clock, Tick};
-use crate::time::timers::{NOT_BLOCKED, Timers};
+use crate::time::timers::{NOT_BLOCKED, TimerState, Timers};
 use crate::time::wheel::TimerKey;
 
 /// Bits of a poller key that hold the slab index.
@@ -557,10 +557,10 @@ impl Reactor {
         }
     }
 
-    /// Makes timer `key` wake `waker`.
-    pub(crate) fn set_timer_waker(&self, key: TimerKey, waker: &Waker) {
-        let replaced = self.timers.set_waker(key, waker);
-        drop(replaced);
+    /// Whether timer `key` fired (its node is then freed and the key void); if not, it
+    /// will wake `waker`.
+    pub(crate) fn poll_timer(&self, key: TimerKey, waker: &Waker) -> TimerState {
+        self.timers.poll(key, waker)
     }
 
     /// Cancels or forgets timer `key`.

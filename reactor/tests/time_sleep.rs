@@ -28,7 +28,7 @@ fn sleeps_never_complete_early() {
             "sleep({d:?}) completed after only {elapsed:?}"
         );
     }
-    // Sub-millisecond durations round up, never down to "now".
+    // Durations shorter than a tick round up, never down to "now".
     let d = Duration::from_micros(300);
     let elapsed = block_on(&r, async {
         let start = Instant::now();
@@ -190,7 +190,7 @@ fn saturating_deadlines_do_not_panic() {
     drop(s);
     assert_eq!(r.timer_count(), 0);
 
-    // An Instant far beyond what the wheel's u64 milliseconds can express.
+    // An Instant far beyond what the wheel's u64 ticks can express.
     if let Some(far) = now.checked_add(Duration::from_secs(u64::MAX / 4)) {
         let mut s = sleep_until(far);
         assert_eq!(poll_once(&mut s), Poll::Pending);

@@ -31,7 +31,8 @@
 //! from 1.07 × tokio to level with it (0.97 – 1.03 × in interleaved runs; what remains is the
 //! kernel's loopback TCP, ~82% of the profile for both runtimes).
 //!
-//! So the direct backend is one `epoll_wait` per turn, registers with `EPOLLRDHUP`, and
+//! So the direct backend is one wait syscall per turn (`epoll_pwait2` when timed, for its
+//! nanosecond timeout; `epoll_wait` otherwise), registers with `EPOLLRDHUP`, and
 //! notifies through an eventfd it never reads (`sys/linux/epoll.rs`). `polling` stays for
 //! kqueue and IOCP, as the portable fallback, and tested on Linux: CI runs the network tests
 //! a second time with `WEFT_IO_BACKEND=polling`.
@@ -61,7 +62,7 @@ use crate::sys::linux::epoll::{Epoll, EpollEvents};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IoBackend {
-    /// Linux's epoll driven directly: one `epoll_wait` per turn, `EPOLLRDHUP` reported.
+    /// Linux's epoll driven directly: one wait syscall per turn, `EPOLLRDHUP` reported.
     /// Linux only; elsewhere choosing it is an `Unsupported` error.
     Epoll,
     /// The `polling` crate: epoll, kqueue, event ports or IOCP, whatever the OS has. The

@@ -1,12 +1,15 @@
 //! The reactor's clock: the runtime's idea of "now", and conversions between instants and
-//! the wheel's millisecond ticks.
+//! the wheel's 100 µs ticks.
 //!
-//! The wheel counts whole milliseconds since the reactor was created (its *origin*). Two
+//! The wheel counts whole ticks since the reactor was created (its *origin*). A tick is
+//! 100 µs: fine enough that a 1 ms sleep ends near 1 ms (with 1 ms ticks, rounding up made it
+//! 2 ms on average, as in tokio), coarse enough that timers due close together still fire in
+//! one turn, and no finer than the kernel's default 50 µs timer slack can honour. Two
 //! roundings keep timers from ever firing early: a deadline becomes the first tick at or after
 //! it (rounded **up**), and "now" becomes the last tick at or before it (rounded **down**). A
 //! timer fires when `now_tick >= deadline_tick`, so `now >= deadline` holds whenever it does.
-//! Every conversion saturates instead of overflowing: a deadline beyond `u64::MAX`
-//! milliseconds (half a billion years) is simply the last tick.
+//! Every conversion saturates instead of overflowing: a deadline beyond `u64::MAX` ticks
+//! (58,000 years) is simply the last tick.
 //!
 //! **Test time** (feature `test-util`). The clock can be paused: "now" then stands still and
 //! moves only when told to ([`Clock::advance`]), and after a resume it runs on from where it
@@ -17,11 +20,11 @@ use std::time::Duration;
 
 use super::Instant;
 
-/// Milliseconds since the origin; the wheel's unit of time.
+/// Ticks (100 µs) since the origin; the wheel's unit of time.
 pub(crate) type Tick = u64;
 
 /// Nanoseconds in one tick.
-const NANOS_PER_TICK: u128 = 1_000_000;
+const NANOS_PER_TICK: u128 = 100_000;
 
 /// Now on the current runtime's clock (the OS clock outside a runtime).
 pub(crate) fn now() -> Instant {
@@ -80,8 +83,9 @@ impl Clock {
 
     /// The instant at which `tick` begins, or `None` if `Instant` cannot represent it.
     pub(crate) fn instant_of(&self, tick: Tick) -> Option<Instant> {
+        let nanos = u64::try_from(u128::from(tick) * NANOS_PER_TICK).ok()?;
         self.origin
-            .checked_add(Duration::from_millis(tick))
+            .checked_add(Duration::from_nanos(nanos))
             .map(Instant::from_std)
     }
 }
@@ -194,12 +198,13 @@ mod tests {
     #[test]
     fn deadlines_round_up_and_now_rounds_down() {
         let clock = Clock::new();
-        let at = Instant::from_std(clock.origin + Duration::from_micros(1500));
-        assert_eq!(clock.deadline_tick(at), 2);
-        assert_eq!(clock.now_tick(at), 1);
+        let at = Instant::from_std(clock.origin + Duration::from_micros(1_550));
+        assert_eq!(clock.deadline_tick(at), 16);
+        assert_eq!(clock.now_tick(at), 15);
         let exact = Instant::from_std(clock.origin + Duration::from_millis(7));
-        assert_eq!(clock.deadline_tick(exact), 7);
-        assert_eq!(clock.now_tick(exact), 7);
+        assert_eq!(clock.deadline_tick(exact), 70);
+        assert_eq!(clock.now_tick(exact), 70);
+        assert_eq!(clock.instant_of(70), Some(exact));
     }
 
     #[test]
@@ -218,7 +223,7 @@ mod tests {
     #[test]
     fn huge_deadlines_saturate() {
         let clock = Clock::new();
-        // 1.5e11 years: `Instant` can hold it on 64-bit Unix, `u64` milliseconds cannot.
+        // 1.5e11 years: `Instant` can hold it on 64-bit Unix, `u64` ticks cannot.
         if let Some(far) = clock
             .origin
             .checked_add(Duration::from_secs(u64::MAX / 4))

@@ -3,10 +3,10 @@
 //! Every timer is a node in one of the current reactor's wheels (see `wheel.rs`; a reactor
 //! keeps a wheel per worker, `timers.rs`): inserting and cancelling one takes one short,
 //! normally uncontended lock and allocates nothing but the slab slot. A timer is
-//! armed on its first poll, re-polls with the same waker touch no lock at all (an
-//! `Instant::now()` comparison tells whether the deadline can have passed), and completion
-//! or drop removes the node. Timers resolve to 1 ms, always rounded *up*: they never complete
-//! before their deadline, checked against the clock on every completion.
+//! armed on its first poll (unless the clock says its deadline has passed), later polls ask
+//! its node whether the wheel fired it, and completion or drop removes the node. Timers
+//! resolve to 100 µs, deadlines rounded *up* and "now" *down*: they never complete before
+//! their deadline, and a 1 ms sleep takes about 1.1 ms (tokio's 1 ms ticks make it 2).
 //!
 //! **Instant.** [`Instant`] is a moment on the runtime clock (asyncio's `loop.time()` is
 //! `Instant::now()`): a `std::time::Instant` underneath, converting to and from it and

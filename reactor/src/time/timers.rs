@@ -59,6 +59,15 @@ pub fn use_timer_shard(index: usize) {
     SHARD.with(|shard| shard.set(index));
 }
 
+/// What [`Timers::poll`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimerState {
+    /// Still waiting for its deadline.
+    Armed,
+    /// Its deadline passed; the node is gone.
+    Fired,
+}
+
 /// One wheel and its lock, on cache lines of their own.
 #[repr(align(128))]
 struct Shard {
@@ -115,10 +124,21 @@ impl Timers {
         (result, must_notify)
     }
 
-    /// Makes timer `key` wake `waker`; returns the replaced waker, to drop after the lock.
-    pub(crate) fn set_waker(&self, key: TimerKey, waker: &Waker) -> Option<Waker> {
+    /// Whether timer `key` fired; a fired timer's node is freed at once (the caller forgets
+    /// the key), an armed one is made to wake `waker` (the replaced waker and the freed
+    /// node's are dropped after the lock).
+    pub(crate) fn poll(&self, key: TimerKey, waker: &Waker) -> TimerState {
         let (wheel, key) = self.shard_of(key);
-        wheel.lock().set_waker(key, waker)
+        let (state, dropped) = {
+            let mut wheel = wheel.lock();
+            if wheel.is_armed(key) {
+                (TimerState::Armed, wheel.set_waker(key, waker))
+            } else {
+                (TimerState::Fired, wheel.remove(key))
+            }
+        };
+        drop(dropped);
+        state
     }
 
     /// Cancels or forgets timer `key`; returns its waker, to drop after the lock.
@@ -224,6 +244,41 @@ mod tests {
         assert_eq!(timers.sleep_until(100), 5);
         let (_, late) = timers.insert(200, Waker::noop().clone());
         assert!(!late, "a timer after the sleep needs no notify");
+    }
+
+    #[test]
+    fn polling_an_armed_timer_swaps_its_waker_and_a_fired_one_frees_its_node() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        struct Count(AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, SeqCst);
+            }
+        }
+        let (first, second) = (
+            Arc::new(Count(AtomicUsize::new(0))),
+            Arc::new(Count(AtomicUsize::new(0))),
+        );
+        let timers = Timers::new(1);
+        let key = timers.insert(10, Waker::from(first.clone())).0.unwrap();
+        assert_eq!(
+            timers.poll(key, &Waker::from(second.clone())),
+            TimerState::Armed
+        );
+        let mut fired = Vec::new();
+        timers.advance(9, &mut fired);
+        assert!(fired.is_empty(), "never before the deadline tick");
+        timers.advance(10, &mut fired);
+        fired.into_iter().for_each(Waker::wake);
+        assert_eq!(
+            (first.0.load(SeqCst), second.0.load(SeqCst)),
+            (0, 1),
+            "the newer waker fires"
+        );
+        assert_eq!(timers.len(), 1, "a fired node waits for its owner");
+        assert_eq!(timers.poll(key, Waker::noop()), TimerState::Fired);
+        assert_eq!(timers.len(), 0);
     }
 
     #[test]

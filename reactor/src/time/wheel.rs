@@ -1,7 +1,7 @@
-//! The hierarchical timing wheel: O(1) insert and cancel, millisecond ticks, any `u64` deadline.
+//! The hierarchical timing wheel: O(1) insert and cancel, 100 µs ticks, any `u64` deadline.
 //!
 //! Timers live in a [`Slab`] of nodes; each armed node is linked into one slot list of one
-//! level. Level `L` has 64 slots of `64^L` ticks each, so level 0 resolves single milliseconds
+//! level. Level `L` has 64 slots of `64^L` ticks each, so level 0 resolves single ticks
 //! and eleven levels (66 bits) cover every `u64` tick: deadlines centuries ahead need no
 //! clamping and no overflow list. A timer is filed at the level of the highest 6-bit group in
 //! which its deadline differs from the wheel's `elapsed` tick, in the slot named by that
@@ -146,7 +146,6 @@ impl Wheel {
     }
 
     /// Whether timer `key` is still armed (has not fired).
-    #[cfg(test)]
     pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
         self.nodes[key].place.is_some()
     }

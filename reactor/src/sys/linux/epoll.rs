@@ -1,11 +1,12 @@
 //! The direct epoll backend: `epoll_wait` and nothing else on the hot path.
 //!
-//! * **One syscall per turn.** A wait is one `epoll_wait`. Its timeout is in milliseconds,
-//!   rounded *up* so the wait never ends before the deadline the driver asked for (the timer
-//!   wheel's resolution is 1 ms anyway, so `epoll_pwait2`'s nanoseconds would buy nothing but
-//!   a kernel 5.11 requirement). `polling`'s epoll backend instead arms a timerfd
-//!   (`timerfd_settime` plus an `epoll_ctl`) and re-arms its notifier (an eventfd `read` plus
-//!   an `epoll_ctl`) around every wait: five syscalls where one does.
+//! * **One syscall per turn.** A timed wait is one `epoll_pwait2` (Linux 5.11), whose timeout
+//!   is a `timespec`: the timer wheel's ticks are 100 µs, and `epoll_wait`'s whole
+//!   milliseconds, rounded up so as never to end early, made a 1 ms sleep take 2 ms on
+//!   average. Where the kernel or a seccomp filter refuses `epoll_pwait2` (`ENOSYS`,
+//!   `EPERM`), the backend falls back to `epoll_wait` for good. `polling`'s epoll backend
+//!   instead arms a timerfd (`timerfd_settime` plus an `epoll_ctl`) and re-arms its notifier
+//!   (an eventfd `read` plus an `epoll_ctl`) around every wait: five syscalls where one does.
 //! * **Notify through an edge-triggered eventfd that is never read.** `notify` writes 1 to the
 //!   eventfd; every write to an eventfd wakes its waiters, so with `EPOLLET` each write is a
 //!   fresh edge whatever the counter holds. The counter is only drained in the (theoretical)
@@ -20,6 +21,8 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use crate::poller::{Event, Interest, Mode};
@@ -27,6 +30,10 @@ use crate::poller::{Event, Interest, Mode};
 /// The key the eventfd is registered under; never a source's key (the driver skips the
 /// all-ones generation, so no source key is `usize::MAX`).
 const NOTIFY_KEY: u64 = u64::MAX;
+
+/// Whether `epoll_pwait2` may be tried: cleared for good the first time the kernel (before
+/// 5.11) or a seccomp filter refuses it.
+static PWAIT2: AtomicBool = AtomicBool::new(true);
 
 /// Events fetched by one `epoll_wait`. 1024, like `polling` and mio: a turn that fills the
 /// batch simply returns with a zero-timeout turn to follow, so the number bounds latency per
@@ -216,16 +223,7 @@ impl Epoll {
     ) -> io::Result<()> {
         events.list.clear();
         let capacity = libc::c_int::try_from(events.list.capacity()).unwrap_or(libc::c_int::MAX);
-        // SAFETY: the buffer has room for `capacity` events and the kernel writes at most
-        // that many; `self.epoll` is open.
-        let n = unsafe {
-            libc::epoll_wait(
-                self.epoll.as_raw_fd(),
-                events.list.as_mut_ptr(),
-                capacity,
-                timeout_ms(timeout),
-            )
-        };
+        let n = self.wait_into(&mut events.list, capacity, timeout);
         if n < 0 {
             let err = io::Error::last_os_error();
             return match err.kind() {
@@ -236,6 +234,85 @@ impl Epoll {
         // SAFETY: the kernel initialised the first `n` (≤ capacity) entries.
         unsafe { events.list.set_len(n as usize) };
         Ok(())
+    }
+
+    /// One wait into `list` (room for `capacity` events): `epoll_pwait2` with the exact
+    /// timeout where the kernel has it, else `epoll_wait` with the timeout rounded up to
+    /// whole milliseconds. Returns the syscall's result (`-1` with `errno` set on failure).
+    fn wait_into(
+        &self,
+        list: &mut Vec<libc::epoll_event>,
+        capacity: libc::c_int,
+        timeout: Option<Duration>,
+    ) -> libc::c_int {
+        // Only finite, non-zero waits gain from nanoseconds; the rest stay `epoll_wait`.
+        if timeout_ms(timeout) > 0
+            && let Some(t) = timeout
+            && PWAIT2.load(Relaxed)
+        {
+            match self.pwait2(list, capacity, t) {
+                Some(rc) => return rc,
+                None => PWAIT2.store(false, Relaxed),
+            }
+        }
+        self.wait_ms(list, capacity, timeout)
+    }
+
+    /// `epoll_pwait2` for at most `timeout` (which fits an `int` of milliseconds); `None` when
+    /// the kernel or a seccomp filter refuses the syscall.
+    fn pwait2(
+        &self,
+        list: &mut Vec<libc::epoll_event>,
+        capacity: libc::c_int,
+        timeout: Duration,
+    ) -> Option<libc::c_int> {
+        let ts = libc::timespec {
+            // Under 2^31 milliseconds, so the seconds fit any `time_t`.
+            tv_sec: timeout.as_secs() as libc::time_t,
+            // Below 10^9: fits `tv_nsec` (a `long`, or an `i64`) everywhere.
+            tv_nsec: timeout.subsec_nanos() as _,
+        };
+        // SAFETY: `epoll_pwait2(epfd, events, maxevents, timeout, sigmask, sigsetsize)`: the
+        // buffer has room for `capacity` events and the kernel writes at most that many;
+        // `ts` lives across the call and is a valid timespec; a null sigmask leaves the signal
+        // mask alone (its size is then not read).
+        let rc = unsafe {
+            libc::syscall(
+                libc::SYS_epoll_pwait2,
+                self.epoll.as_raw_fd(),
+                list.as_mut_ptr(),
+                capacity,
+                &raw const ts,
+                std::ptr::null::<libc::sigset_t>(),
+                0usize,
+            )
+        };
+        let refused = rc < 0
+            && matches!(
+                io::Error::last_os_error().raw_os_error(),
+                Some(libc::ENOSYS | libc::EPERM)
+            );
+        // A count of at most `capacity` (an `int`), or -1.
+        (!refused).then_some(rc as libc::c_int)
+    }
+
+    /// `epoll_wait` with `timeout` rounded up to whole milliseconds.
+    fn wait_ms(
+        &self,
+        list: &mut Vec<libc::epoll_event>,
+        capacity: libc::c_int,
+        timeout: Option<Duration>,
+    ) -> libc::c_int {
+        // SAFETY: the buffer has room for `capacity` events and the kernel writes at most
+        // that many; `self.epoll` is open.
+        unsafe {
+            libc::epoll_wait(
+                self.epoll.as_raw_fd(),
+                list.as_mut_ptr(),
+                capacity,
+                timeout_ms(timeout),
+            )
+        }
     }
 
     /// Wakes a thread blocked in [`wait`](Self::wait), or the next wait.
@@ -286,6 +363,28 @@ mod tests {
         assert_eq!(timeout_ms(Some(Duration::from_micros(1_001))), 2);
         assert_eq!(timeout_ms(Some(Duration::from_millis(7))), 7);
         assert_eq!(timeout_ms(Some(Duration::from_secs(u64::MAX))), -1);
+    }
+
+    #[test]
+    fn timed_waits_never_end_early_on_either_syscall() {
+        let epoll = Epoll::new().unwrap();
+        let mut list = Vec::with_capacity(8);
+        for asked in [Duration::from_micros(300), Duration::from_micros(1_700)] {
+            let start = std::time::Instant::now();
+            let rc = match epoll.pwait2(&mut list, 8, asked) {
+                Some(rc) => rc,
+                // A kernel without `epoll_pwait2`: only the fallback is left to check.
+                None => epoll.wait_ms(&mut list, 8, Some(asked)),
+            };
+            assert_eq!(rc, 0, "nothing is registered, so the wait times out");
+            assert!(start.elapsed() >= asked, "pwait2 ended before {asked:?}");
+            let start = std::time::Instant::now();
+            assert_eq!(epoll.wait_ms(&mut list, 8, Some(asked)), 0);
+            assert!(
+                start.elapsed() >= asked,
+                "epoll_wait ended before {asked:?}"
+            );
+        }
     }
 
     #[test]
