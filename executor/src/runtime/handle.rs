@@ -157,7 +157,7 @@ impl Handle {
         }
         let _enter = context::enter(self);
         // Dropped after the root future: local tasks left over are cancelled here.
-        let locals = local::LocalSet::enter(self);
+        let locals = local::LocalSet::enter();
         let future = std::pin::pin!(future);
         let root = Root {
             future,
@@ -277,7 +277,7 @@ impl<F: Future> Future for Root<'_, F> {
         let this = self.get_mut();
         let more_local_work = this.locals.run_ready(cx.waker());
         let polled = this.future.as_mut().poll(cx);
-        if polled.is_pending() && more_local_work {
+        if polled.is_pending() && (more_local_work || this.locals.adopt_new_queue(cx.waker())) {
             cx.waker().wake_by_ref();
         }
         polled

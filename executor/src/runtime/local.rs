@@ -1,7 +1,10 @@
 //! Local tasks: `spawn_local` futures that need not be `Send`, run on the thread inside
 //! `run`/`block_on`, interleaved with its root future (asyncio's tasks are all like this).
 //!
-//! `block_on` makes a [`LocalSet`] current on its thread for as long as it runs. A local task
+//! `block_on` makes a [`LocalSet`] current on its thread for as long as it runs. The set is
+//! only a marker until the first `spawn_local` makes its [`LocalQueue`] (most `block_on`
+//! calls spawn no local task, and building and closing a queue in each was a third of a
+//! short `block_on`'s cost). A local task
 //! is an ordinary raw task whose scheduler is the set's [`LocalQueue`]: its wakers may fire on
 //! any thread (a timer on a worker, say), so they push the queue entry under a mutex and wake
 //! the root future's waker, which brings the `block_on` thread round; the thread then runs
@@ -13,7 +16,6 @@
 //! cancelled and its future dropped on this thread, and whatever that wakes or spawns is
 //! dropped as well, until nothing is left — asyncio's `run()` epilogue, for local tasks.
 
-use super::Handle;
 use crate::scheduler::PanicHandler;
 use crate::scheduler::registry::Registry;
 use crate::task::{self, Notified, Origin, Schedule, Task, TaskRef};
@@ -30,9 +32,13 @@ use std::thread::ThreadId;
 /// again, so a busy set cannot starve the root.
 const RUN_PER_VISIT: usize = 61;
 
+/// The local set of the `block_on` running on this thread: `Some(None)` until its first
+/// local task.
+type Frame = Option<Option<Arc<LocalQueue>>>;
+
 crate::loom::local! {
     /// The local set of the `block_on` running on this thread, if any.
-    static CURRENT: RefCell<Option<Arc<LocalQueue>>> = RefCell::new(None);
+    static CURRENT: RefCell<Frame> = RefCell::new(None);
 }
 
 /// What a local queue holds.
@@ -131,51 +137,77 @@ impl Schedule for LocalScheduler {
 /// The local set of one `block_on` call, current on its thread until dropped; dropping it
 /// closes the set (see the module docs).
 pub(crate) struct LocalSet {
-    queue: Arc<LocalQueue>,
-    previous: Option<Arc<LocalQueue>>,
+    previous: Frame,
 }
 
 impl LocalSet {
-    /// Makes a new local set current on this thread.
-    pub(crate) fn enter(handle: &Handle) -> LocalSet {
-        let queue = Arc::new(LocalQueue {
-            owner: std::thread::current().id(),
-            entries: Mutex::new(VecDeque::new()),
-            root_waker: Mutex::new(None),
-            registry: Registry::new(1),
-            panic_handler: handle.inner.shared.panic_handler.clone(),
-        });
-        let previous = CURRENT.with(|c| c.replace(Some(queue.clone())));
-        LocalSet { queue, previous }
+    /// Makes a new (empty, queue-less) local set current on this thread.
+    pub(crate) fn enter() -> LocalSet {
+        let previous = CURRENT.with(|c| c.replace(Some(None)));
+        LocalSet { previous }
+    }
+
+    /// The set's queue, once a local task was spawned.
+    fn queue() -> Option<Arc<LocalQueue>> {
+        CURRENT.with(|c| c.borrow().clone().flatten())
     }
 
     /// Before each poll of the root future: remembers its waker (local wakes go there) and
     /// runs the local tasks that are ready. True when more are ready than one visit runs.
     pub(crate) fn run_ready(&self, root_waker: &Waker) -> bool {
+        let Some(queue) = Self::queue() else {
+            return false;
+        };
         {
-            let mut current = self.queue.root_waker.lock();
+            let mut current = queue.root_waker.lock();
             if !current.as_ref().is_some_and(|w| w.will_wake(root_waker)) {
                 *current = Some(root_waker.clone());
             }
         }
-        self.queue.run_ready(RUN_PER_VISIT)
+        queue.run_ready(RUN_PER_VISIT)
+    }
+
+    /// After a pending poll of the root future: if that poll spawned the set's first local
+    /// task (so no root waker was known to wake), hands the queue the waker and says whether
+    /// work is queued, for the root to wake itself.
+    pub(crate) fn adopt_new_queue(&self, root_waker: &Waker) -> bool {
+        let Some(queue) = Self::queue() else {
+            return false;
+        };
+        {
+            let mut current = queue.root_waker.lock();
+            if current.is_some() {
+                return false;
+            }
+            *current = Some(root_waker.clone());
+        }
+        // After publishing the waker: a push that missed it queued its entry before.
+        !queue.entries.lock().is_empty()
     }
 }
 
 impl Drop for LocalSet {
     fn drop(&mut self) {
-        // Close first: a local task that goes idle or is spawned from now on is cancelled
-        // at once (its registration is refused).
-        for idle in self.queue.registry.close_and_take() {
-            idle.cancel_and_release();
-        }
-        while let Some(entry) = self.queue.pop() {
-            match entry {
-                Entry::Run(task) => task.cancel_and_run(),
-                cancel @ Entry::Cancel(_) => run(cancel),
+        // The set stays current while it closes: a local task spawned meanwhile lands in
+        // the closed queue and is cancelled at once.
+        if let Some(queue) = CURRENT
+            .try_with(|c| c.borrow().clone().flatten())
+            .ok()
+            .flatten()
+        {
+            // Close first: a local task that goes idle or is spawned from now on is
+            // cancelled at once (its registration is refused).
+            for idle in queue.registry.close_and_take() {
+                idle.cancel_and_release();
             }
+            while let Some(entry) = queue.pop() {
+                match entry {
+                    Entry::Run(task) => task.cancel_and_run(),
+                    cancel @ Entry::Cancel(_) => run(cancel),
+                }
+            }
+            *queue.root_waker.lock() = None;
         }
-        *self.queue.root_waker.lock() = None;
         let previous = self.previous.take();
         let _ = CURRENT.try_with(|c| c.replace(previous));
     }
@@ -184,6 +216,32 @@ impl Drop for LocalSet {
 /// True inside `run`/`block_on` on this thread.
 pub(crate) fn in_block_on() -> bool {
     CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+}
+
+/// The queue of this thread's local set, made on first use; `None` outside `run`/`block_on`.
+fn current_queue() -> Option<Arc<LocalQueue>> {
+    CURRENT.with(|c| {
+        let mut frame = c.borrow_mut();
+        let queue = frame.as_mut()?;
+        Some(
+            queue
+                .get_or_insert_with(|| {
+                    // `block_on` entered its runtime's context before its local set.
+                    let handler = super::context::with_current(|h| {
+                        h.map(|h| h.inner.shared.panic_handler.clone())
+                    })
+                    .expect("block_on makes its runtime current");
+                    Arc::new(LocalQueue {
+                        owner: std::thread::current().id(),
+                        entries: Mutex::new(VecDeque::new()),
+                        root_waker: Mutex::new(None),
+                        registry: Registry::new(1),
+                        panic_handler: handler,
+                    })
+                })
+                .clone(),
+        )
+    })
 }
 
 /// Spawns a task whose future need not be `Send`, on the thread running `weft::run` or
@@ -219,7 +277,7 @@ where
     F::Output: 'static,
 {
     let location = Location::caller();
-    let queue = CURRENT.with(|c| c.borrow().clone()).unwrap_or_else(|| {
+    let queue = current_queue().unwrap_or_else(|| {
         panic!(
             "weft::spawn_local must be called inside weft::run / Runtime::block_on, on the \
              thread running it (from the root future or a local task): local tasks run on \
