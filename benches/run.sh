@@ -23,6 +23,6 @@ for suite in "${suites[@]}"; do
   echo "==> cargo bench --bench $suite ($workers workers each)"
   BENCH_WORKERS=$workers cargo bench --bench "$suite"
 done
-python3 benches/report.py --command "bash benches/run.sh $*" \
+python3 benches/report.py --command "bash benches/run.sh${*:+ $*}" \
   --machine "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(uname -sr), ${workers} workers per runtime"
 echo "wrote BENCHMARKS.md and benches/ratios.svg"
