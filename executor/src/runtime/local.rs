@@ -20,7 +20,7 @@ use crate::scheduler::PanicHandler;
 use crate::scheduler::registry::Registry;
 use crate::task::{self, Notified, Origin, Schedule, Task, TaskRef};
 use parking_lot::Mutex;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
@@ -71,6 +71,14 @@ impl LocalQueue {
         let waker = self.root_waker.lock().clone();
         if let Some(waker) = waker {
             weft_coop::catch("waker", || waker.wake());
+        }
+    }
+
+    /// Makes local wakes wake `root_waker` (the root future's current waker).
+    fn set_root_waker(&self, root_waker: &Waker) {
+        let mut current = self.root_waker.lock();
+        if !current.as_ref().is_some_and(|w| w.will_wake(root_waker)) {
+            *current = Some(root_waker.clone());
         }
     }
 
@@ -138,32 +146,37 @@ impl Schedule for LocalScheduler {
 /// closes the set (see the module docs).
 pub(crate) struct LocalSet {
     previous: Frame,
+    /// The queue, once the root has seen it: from then on no thread-local is read for it.
+    queue: OnceCell<Arc<LocalQueue>>,
 }
 
 impl LocalSet {
     /// Makes a new (empty, queue-less) local set current on this thread.
     pub(crate) fn enter() -> LocalSet {
         let previous = CURRENT.with(|c| c.replace(Some(None)));
-        LocalSet { previous }
+        LocalSet {
+            previous,
+            queue: OnceCell::new(),
+        }
     }
 
-    /// The set's queue, once a local task was spawned.
-    fn queue() -> Option<Arc<LocalQueue>> {
-        CURRENT.with(|c| c.borrow().clone().flatten())
+    /// The set's queue once a local task was spawned, and whether this is the first time
+    /// the root sees it.
+    fn queue(&self) -> Option<(&Arc<LocalQueue>, bool)> {
+        if let Some(queue) = self.queue.get() {
+            return Some((queue, false));
+        }
+        let queue = made_queue()?;
+        Some((self.queue.get_or_init(|| queue), true))
     }
 
     /// Before each poll of the root future: remembers its waker (local wakes go there) and
     /// runs the local tasks that are ready. True when more are ready than one visit runs.
     pub(crate) fn run_ready(&self, root_waker: &Waker) -> bool {
-        let Some(queue) = Self::queue() else {
+        let Some((queue, _)) = self.queue() else {
             return false;
         };
-        {
-            let mut current = queue.root_waker.lock();
-            if !current.as_ref().is_some_and(|w| w.will_wake(root_waker)) {
-                *current = Some(root_waker.clone());
-            }
-        }
+        queue.set_root_waker(root_waker);
         queue.run_ready(RUN_PER_VISIT)
     }
 
@@ -171,16 +184,10 @@ impl LocalSet {
     /// task (so no root waker was known to wake), hands the queue the waker and says whether
     /// work is queued, for the root to wake itself.
     pub(crate) fn adopt_new_queue(&self, root_waker: &Waker) -> bool {
-        let Some(queue) = Self::queue() else {
+        let Some((queue, true)) = self.queue() else {
             return false;
         };
-        {
-            let mut current = queue.root_waker.lock();
-            if current.is_some() {
-                return false;
-            }
-            *current = Some(root_waker.clone());
-        }
+        queue.set_root_waker(root_waker);
         // After publishing the waker: a push that missed it queued its entry before.
         !queue.entries.lock().is_empty()
     }
@@ -189,12 +196,9 @@ impl LocalSet {
 impl Drop for LocalSet {
     fn drop(&mut self) {
         // The set stays current while it closes: a local task spawned meanwhile lands in
-        // the closed queue and is cancelled at once.
-        if let Some(queue) = CURRENT
-            .try_with(|c| c.borrow().clone().flatten())
-            .ok()
-            .flatten()
-        {
+        // the closed queue and is cancelled at once. The thread-local is asked again, for a
+        // queue the root never saw (made by its last poll, or by its drop).
+        if let Some(queue) = made_queue() {
             // Close first: a local task that goes idle or is spawned from now on is
             // cancelled at once (its registration is refused).
             for idle in queue.registry.close_and_take() {
@@ -211,6 +215,15 @@ impl Drop for LocalSet {
         let previous = self.previous.take();
         let _ = CURRENT.try_with(|c| c.replace(previous));
     }
+}
+
+/// The queue of this thread's local set, if its first local task made it (`None` also while
+/// the thread's locals are being destroyed).
+fn made_queue() -> Option<Arc<LocalQueue>> {
+    CURRENT
+        .try_with(|c| c.borrow().as_ref().and_then(Option::clone))
+        .ok()
+        .flatten()
 }
 
 /// True inside `run`/`block_on` on this thread.

@@ -6,7 +6,7 @@
 //! armed on its first poll (unless the clock says its deadline has passed), later polls ask
 //! its node whether the wheel fired it, and completion or drop removes the node. Timers
 //! resolve to 100 µs, deadlines rounded *up* and "now" *down*: they never complete before
-//! their deadline, and a 1 ms sleep takes about 1.1 ms (tokio's 1 ms ticks make it 2).
+//! their deadline, and a 1 ms sleep takes about 1.15 ms (tokio's 1 ms ticks make it 2).
 //!
 //! **Instant.** [`Instant`] is a moment on the runtime clock (asyncio's `loop.time()` is
 //! `Instant::now()`): a `std::time::Instant` underneath, converting to and from it and

@@ -6,7 +6,8 @@
 //! (under its shard's lock) whether it fired, and hands over the waker if it changed. That is
 //! never early, because the wheel rounds deadlines up and "now" down, and it spares the
 //! second clock read a fired sleep would otherwise make (on a VM, reading the clock was 5% of
-//! `timer_fire`). Resetting re-arms the same node; the next poll hands it a waker.
+//! `timer_fire`). Resetting moves the node while the sleep holds one (re-arming it if it
+//! fired); a sleep that completed has given its node back, and its next poll arms a new one.
 //!
 //! A sleep made by [`sleep`] or [`sleep_until`] remembers its caller's location and records
 //! `sleep(duration)` there on `Pending`, for task dumps ([`weft_coop::record`]). The sleeps

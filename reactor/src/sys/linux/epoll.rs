@@ -64,6 +64,13 @@ impl EpollEvents {
         self.list.clear();
     }
 
+    /// Where the kernel writes a wait's events, and how many fit: the whole buffer from its
+    /// start, so only for a cleared list (`wait` clears it first).
+    fn spare(&mut self) -> (*mut libc::epoll_event, libc::c_int) {
+        let capacity = libc::c_int::try_from(self.list.capacity()).unwrap_or(libc::c_int::MAX);
+        (self.list.as_mut_ptr(), capacity)
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
@@ -222,8 +229,7 @@ impl Epoll {
         timeout: Option<Duration>,
     ) -> io::Result<()> {
         events.list.clear();
-        let capacity = libc::c_int::try_from(events.list.capacity()).unwrap_or(libc::c_int::MAX);
-        let n = self.wait_into(&mut events.list, capacity, timeout);
+        let n = self.wait_into(events, timeout);
         if n < 0 {
             let err = io::Error::last_os_error();
             return match err.kind() {
@@ -236,42 +242,34 @@ impl Epoll {
         Ok(())
     }
 
-    /// One wait into `list` (room for `capacity` events): `epoll_pwait2` with the exact
-    /// timeout where the kernel has it, else `epoll_wait` with the timeout rounded up to
-    /// whole milliseconds. Returns the syscall's result (`-1` with `errno` set on failure).
-    fn wait_into(
-        &self,
-        list: &mut Vec<libc::epoll_event>,
-        capacity: libc::c_int,
-        timeout: Option<Duration>,
-    ) -> libc::c_int {
+    /// One wait into `events`' (empty) buffer: `epoll_pwait2` with the exact timeout where
+    /// the kernel has it, else `epoll_wait` with the timeout rounded up to whole
+    /// milliseconds. Returns the syscall's result (`-1` with `errno` set on failure).
+    fn wait_into(&self, events: &mut EpollEvents, timeout: Option<Duration>) -> libc::c_int {
+        let ms = timeout_ms(timeout);
         // Only finite, non-zero waits gain from nanoseconds; the rest stay `epoll_wait`.
-        if timeout_ms(timeout) > 0
+        if ms > 0
             && let Some(t) = timeout
             && PWAIT2.load(Relaxed)
         {
-            match self.pwait2(list, capacity, t) {
+            match self.pwait2(events, t) {
                 Some(rc) => return rc,
                 None => PWAIT2.store(false, Relaxed),
             }
         }
-        self.wait_ms(list, capacity, timeout)
+        self.wait_ms(events, ms)
     }
 
     /// `epoll_pwait2` for at most `timeout` (which fits an `int` of milliseconds); `None` when
     /// the kernel or a seccomp filter refuses the syscall.
-    fn pwait2(
-        &self,
-        list: &mut Vec<libc::epoll_event>,
-        capacity: libc::c_int,
-        timeout: Duration,
-    ) -> Option<libc::c_int> {
+    fn pwait2(&self, events: &mut EpollEvents, timeout: Duration) -> Option<libc::c_int> {
         let ts = libc::timespec {
             // Under 2^31 milliseconds, so the seconds fit any `time_t`.
             tv_sec: timeout.as_secs() as libc::time_t,
             // Below 10^9: fits `tv_nsec` (a `long`, or an `i64`) everywhere.
             tv_nsec: timeout.subsec_nanos() as _,
         };
+        let (buffer, capacity) = events.spare();
         // SAFETY: `epoll_pwait2(epfd, events, maxevents, timeout, sigmask, sigsetsize)`: the
         // buffer has room for `capacity` events and the kernel writes at most that many;
         // `ts` lives across the call and is a valid timespec; a null sigmask leaves the signal
@@ -280,7 +278,7 @@ impl Epoll {
             libc::syscall(
                 libc::SYS_epoll_pwait2,
                 self.epoll.as_raw_fd(),
-                list.as_mut_ptr(),
+                buffer,
                 capacity,
                 &raw const ts,
                 std::ptr::null::<libc::sigset_t>(),
@@ -296,23 +294,12 @@ impl Epoll {
         (!refused).then_some(rc as libc::c_int)
     }
 
-    /// `epoll_wait` with `timeout` rounded up to whole milliseconds.
-    fn wait_ms(
-        &self,
-        list: &mut Vec<libc::epoll_event>,
-        capacity: libc::c_int,
-        timeout: Option<Duration>,
-    ) -> libc::c_int {
+    /// `epoll_wait` for `ms` milliseconds (`-1`: no limit).
+    fn wait_ms(&self, events: &mut EpollEvents, ms: libc::c_int) -> libc::c_int {
+        let (buffer, capacity) = events.spare();
         // SAFETY: the buffer has room for `capacity` events and the kernel writes at most
         // that many; `self.epoll` is open.
-        unsafe {
-            libc::epoll_wait(
-                self.epoll.as_raw_fd(),
-                list.as_mut_ptr(),
-                capacity,
-                timeout_ms(timeout),
-            )
-        }
+        unsafe { libc::epoll_wait(self.epoll.as_raw_fd(), buffer, capacity, ms) }
     }
 
     /// Wakes a thread blocked in [`wait`](Self::wait), or the next wait.
@@ -368,18 +355,19 @@ mod tests {
     #[test]
     fn timed_waits_never_end_early_on_either_syscall() {
         let epoll = Epoll::new().unwrap();
-        let mut list = Vec::with_capacity(8);
+        let mut events = EpollEvents::new();
         for asked in [Duration::from_micros(300), Duration::from_micros(1_700)] {
+            let ms = timeout_ms(Some(asked));
             let start = std::time::Instant::now();
-            let rc = match epoll.pwait2(&mut list, 8, asked) {
+            let rc = match epoll.pwait2(&mut events, asked) {
                 Some(rc) => rc,
                 // A kernel without `epoll_pwait2`: only the fallback is left to check.
-                None => epoll.wait_ms(&mut list, 8, Some(asked)),
+                None => epoll.wait_ms(&mut events, ms),
             };
             assert_eq!(rc, 0, "nothing is registered, so the wait times out");
             assert!(start.elapsed() >= asked, "pwait2 ended before {asked:?}");
             let start = std::time::Instant::now();
-            assert_eq!(epoll.wait_ms(&mut list, 8, Some(asked)), 0);
+            assert_eq!(epoll.wait_ms(&mut events, ms), 0);
             assert!(
                 start.elapsed() >= asked,
                 "epoll_wait ended before {asked:?}"
