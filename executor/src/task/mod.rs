@@ -1,9 +1,11 @@
 //! Raw tasks: one allocation per spawned future, driven by reference-counted wakers.
 //!
-//! A task is a single heap block: a `Header` (the atomic state word holding flags and the
-//! reference count, a `&'static` vtable, the id, the name and the join-waker slot), then the
-//! scheduler handle, then the *stage* — the future while it runs, its output once it is done,
-//! in the same slot. Everything outside `raw.rs` works with untyped header pointers.
+//! A task is a single heap block: the *stage* (the future while it runs, its output once it
+//! is done, in the same slot), the scheduler handle, then a `Header` (the atomic state word
+//! holding flags and the reference count, a `&'static` vtable, the id, the name and the
+//! join-waker slot). Everything outside `raw.rs` works with untyped header pointers. Blocks
+//! come from a per-thread cache of task cells (`cell_cache.rs`), because the worker that
+//! frees a task is often not the one that spawned it.
 //!
 //! References are held by: the [`Task`] handle, every [`Waker`](std::task::Waker) clone, the
 //! one queue entry (`Notified`) that exists while the task is scheduled, and the runtime's
@@ -15,6 +17,7 @@
 
 mod abort;
 mod builder;
+mod cell_cache;
 mod current;
 mod error;
 mod header;

@@ -15,19 +15,24 @@
 //! that — a detached task, a cancelled task's discarded value — goes to the scheduler's
 //! panic report). A panicking join waker is reported the same way.
 //!
-//! **Pointers and borrows.** Every function here receives the pointer `allocate` made from
-//! the `Box`, which carries provenance over the whole cell; nothing rebuilds a task pointer
+//! The block comes from `cell_cache`, a per-thread cache in front of the global allocator
+//! (tasks are often freed on another worker than the one that spawned them).
+//!
+//! **Pointers and borrows.** Every function here receives the pointer `allocate` derived from
+//! the block's, which carries provenance over the whole cell; nothing rebuilds a task pointer
 //! from a `&Header`. A `&Cell` is only ever a local of a block that ends before the code
 //! that may free the cell runs, never a parameter of a function that frees it: a parameter
 //! reference must stay valid for the whole call (Stacked and Tree Borrows protect it), and
 //! the last reference may be released on another thread the moment ours is given up.
 
+use super::cell_cache;
 use super::error::JoinError;
 use super::header::{Header, TaskId, UNREGISTERED, Vtable};
 use super::state::{State, ToIdle, ToRunning};
 use super::waker::borrowed_waker;
 use super::{Notified, Schedule, TaskRef};
 use crate::loom::UnsafeCell;
+use std::alloc::Layout;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::mem;
@@ -98,7 +103,9 @@ where
         origin.spawned_at,
         S::KIND,
     );
-    let cell = Box::new(Cell {
+    let layout = Layout::new::<Cell<F, S>>();
+    let cell = cell_cache::allocate(layout).cast::<Cell<F, S>>();
+    let value = Cell {
         header: Header {
             state: State::new(),
             vtable: &VtableFor::<F, S>::VTABLE,
@@ -114,8 +121,9 @@ where
         },
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
-    });
-    let cell = NonNull::from(Box::leak(cell));
+    };
+    // SAFETY: a fresh block, ours alone, at least as large and as aligned as `Cell<F, S>`.
+    unsafe { cell.write(value) };
     // SAFETY: the header is a field of the cell, `HEADER` bytes in; the pointer is derived
     // from the whole allocation's, so it keeps provenance over all of it (`cell` and
     // `dealloc` step back by the same offset).
@@ -418,10 +426,21 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 }
 
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
+    /// Frees the block even if dropping what it holds unwinds, as a `Box` would.
+    struct Free(NonNull<u8>, Layout);
+    impl Drop for Free {
+        fn drop(&mut self) {
+            // SAFETY: `cell_cache::allocate` made the block with this layout, and the cell
+            // in it has been dropped.
+            unsafe { cell_cache::deallocate(self.0, self.1) };
+        }
+    }
     // SAFETY: called once, when the last reference is gone, on `allocate`'s header pointer:
-    // `cell_ptr` steps back to the pointer it leaked from a `Box<Cell<F, S>>`, and nobody
-    // can observe the cell any more.
-    drop(unsafe { Box::from_raw(cell_ptr::<F, S>(ptr).as_ptr()) });
+    // `cell_ptr` steps back to the cell `allocate` wrote.
+    let cell = unsafe { cell_ptr::<F, S>(ptr) };
+    let _free = Free(cell.cast(), Layout::new::<Cell<F, S>>());
+    // SAFETY: nobody can observe the cell any more; it is dropped once, here.
+    unsafe { cell.drop_in_place() };
 }
 
 unsafe fn read_output<F: Future, S>(ptr: NonNull<Header>, dst: *mut ()) {
