@@ -20,7 +20,10 @@ def load(group, rt):
     except FileNotFoundError:
         return None
     elements = (meta.get("throughput") or {}).get("Elements") or 1
-    return est["mean"]["point_estimate"] / elements  # ns per element
+    # The median of the samples, not the mean: on this VM one sample in ten of a disk-bound
+    # row (fs_copy) can take 5-8 times the others (host I/O stalls), and the mean then
+    # reports the stall, not the runtime.
+    return est["median"]["point_estimate"] / elements  # ns per element
 
 
 def machine():
@@ -84,8 +87,8 @@ def main():
         f"- Date: {datetime.date.today().isoformat()}",
         f"- Command: `{opts.get('--command', 'bash benches/run.sh')}`",
         "",
-        "Times are nanoseconds per operation (mean). Ratio columns: weft ÷ peer; the last column",
-        "is weft ÷ the faster peer (the target is ≤ 0.90).",
+        "Times are nanoseconds per operation (the median of criterion's samples). Ratio columns:",
+        "weft ÷ peer; the last column is weft ÷ the faster peer (the target is ≤ 0.90).",
         "",
         "![ratios](benches/ratios.svg)",
         "",
