@@ -30,11 +30,29 @@ fn cancelling_an_idle_task_drops_its_future_right_away() {
 
 #[test]
 fn cancel_is_idempotent_and_the_outcome_is_cancelled() {
-    let rt = Runtime::new().unwrap();
-    let task = rt.spawn(std::future::pending::<u8>());
-    assert!(task.cancel());
-    assert!(task.cancel());
-    assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    within(Duration::from_secs(30), || {
+        // One worker, held busy, so the cancelled task cannot finish between the two calls
+        // (asyncio: `cancel()` is true until the task is done, false after).
+        let rt = weft_executor::Builder::new()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let (busy_tx, busy_rx) = std::sync::mpsc::channel::<()>();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let blocker = rt.spawn(async move {
+            busy_tx.send(()).unwrap();
+            release_rx.recv().unwrap();
+        });
+        busy_rx.recv().unwrap();
+        let task = rt.spawn(std::future::pending::<u8>());
+        assert!(task.cancel());
+        assert!(task.cancel());
+        release_tx.send(()).unwrap();
+        rt.block_on(blocker).unwrap();
+        let abort = task.abort_handle();
+        assert!(rt.block_on(task).unwrap_err().is_cancelled());
+        assert!(!abort.cancel(), "cancelling a finished task reports false");
+    });
 }
 
 #[test]
