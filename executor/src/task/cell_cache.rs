@@ -21,8 +21,9 @@
 //!   depot (or back) when the thread exits. A thread holds at most two magazines per class.
 //!
 //! Larger cells, cells aligned to more than `GRANULE`, and every cell under `--cfg loom` or
-//! `--cfg weft_no_task_cache` (which CI's AddressSanitizer run sets, so that a use of a freed
-//! task still lands on poisoned memory) go straight to the global allocator.
+//! `--cfg weft_no_task_cache` go straight to the global allocator. CI's workspace-wide
+//! AddressSanitizer run sets the latter, so that a use of a freed task still lands on
+//! poisoned memory; a second run, of the executor alone, keeps the cache on to check it.
 
 use std::alloc::Layout;
 use std::ptr::NonNull;
