@@ -59,24 +59,26 @@ fn debug_mode_lists_every_task_with_name_parent_and_spawn_site() {
 
 #[test]
 fn without_debug_mode_only_waiting_tasks_are_listed() {
-    let rt = Builder::new().build().unwrap();
-    let quick = rt.spawn(async { 1 });
-    assert_eq!(rt.block_on(quick).unwrap(), 1);
-    let gate = Gate::new();
-    let g = gate.clone();
-    let waiting = rt.spawn(async move { g.wait().await });
-    let listed = loop {
-        let tasks = rt.handle().tasks();
-        if !tasks.is_empty() {
-            break tasks;
-        }
-        std::thread::yield_now();
-    };
-    assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].id(), waiting.id());
-    assert_eq!(listed[0].state(), TaskState::Idle);
-    gate.open();
-    rt.block_on(waiting).unwrap();
+    weft_test_support::within(Duration::from_secs(30), || {
+        let rt = Builder::new().build().unwrap();
+        let quick = rt.spawn(async { 1 });
+        assert_eq!(rt.block_on(quick).unwrap(), 1);
+        let gate = Gate::new();
+        let g = gate.clone();
+        let waiting = rt.spawn(async move { g.wait().await });
+        // A task joins the list as its first poll ends, while still `Running`: wait for `Idle`.
+        let listed = loop {
+            let tasks = rt.handle().tasks();
+            if tasks.iter().any(|t| t.state() == TaskState::Idle) {
+                break tasks;
+            }
+            std::thread::yield_now();
+        };
+        assert_eq!(listed.len(), 1, "the finished task is not listed");
+        assert_eq!(listed[0].id(), waiting.id());
+        gate.open();
+        rt.block_on(waiting).unwrap();
+    });
 }
 
 #[test]
