@@ -31,3 +31,23 @@ fn an_idle_runtime_uses_almost_no_cpu() {
     );
     timer.cancel();
 }
+
+#[test]
+fn a_worker_out_of_work_lingers_briefly_then_parks() {
+    weft_test_support::within(Duration::from_secs(30), || {
+        let rt = weft_executor::Builder::new()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let parks = || rt.handle().metrics().per_worker()[0].parks();
+        rt.block_on(async { weft_executor::spawn(async {}).await.unwrap() });
+        let before = parks();
+        // Work from outside: the worker runs it, lingers (spinning as a searcher), and
+        // must then park, which the counter shows. A linger that never ended would hang
+        // here (and `an_idle_runtime_uses_almost_no_cpu` would see the CPU it burns).
+        rt.spawn(async {});
+        while parks() == before {
+            std::thread::yield_now();
+        }
+    });
+}

@@ -2,7 +2,8 @@
 //!
 //! The loop: take the next task (the LIFO slot, the local deque, every so often the global
 //! injector first); run it and any tasks it hands to the slot, up to the cap; when nothing is
-//! left, search (steal), then park. All of a worker's local state lives in [`Core`], reached
+//! left, search (steal), linger a moment as a searcher (work handed over from another thread
+//! soon after is then found without waking anyone), then park. All of a worker's local state lives in [`Core`], reached
 //! by `schedule` through a thread-local so that a task waking another task on the same worker
 //! pushes locally without touching any shared lock or atomic beyond the deque's own.
 
@@ -14,6 +15,13 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How long a searcher out of work watches the queues before it parks.
+const LINGER: Duration = Duration::from_micros(50);
+/// How often a lingering worker offers its CPU to other threads and looks at the driver.
+const LINGER_YIELD_EVERY: Duration = Duration::from_micros(5);
+/// Spins between two looks at the queues while lingering.
+const LINGER_SPINS: u32 = 32;
 
 /// One worker's own state; only its thread touches it.
 pub(crate) struct Core {
@@ -179,6 +187,43 @@ impl Core {
         self.take_from_injector()
     }
 
+    /// A searcher out of work watches the queues for a moment before it parks: work that
+    /// comes back soon (a `block_on` thread's next round of spawns) is then found without a
+    /// futex wake, which on a VM costs the woken vCPU tens of microseconds. Only searchers
+    /// linger: notifiers skip waking a sleeper while one searches, so it must keep looking.
+    /// True when work showed up.
+    fn linger(&self) -> bool {
+        if !self.searching.get() {
+            return false;
+        }
+        let started = std::time::Instant::now();
+        let mut looked_around = Duration::ZERO;
+        // Every `LINGER_YIELD_EVERY`: offer this CPU to a thread woken onto it (a
+        // blocking-pool thread this worker just handed a job), which must not wait out the
+        // whole linger, and turn the driver without blocking, so I/O and timers due
+        // meanwhile are not held up by a worker that is not in it. (Yielding at once measured
+        // worse: `sync_bridge` lost most of its gain, as the woken caller then shared this
+        // CPU instead of running beside it.)
+        loop {
+            if self.shared.has_visible_work() {
+                return true;
+            }
+            let lingered = started.elapsed();
+            if self.shared.is_shutdown() || lingered >= LINGER {
+                return false;
+            }
+            if lingered - looked_around >= LINGER_YIELD_EVERY {
+                looked_around = lingered;
+                std::thread::yield_now();
+                self.shared.driver.poll_now();
+            } else {
+                for _ in 0..LINGER_SPINS {
+                    std::hint::spin_loop();
+                }
+            }
+        }
+    }
+
     fn stats(&self) -> &WorkerStats {
         &self.shared.stats[self.index]
     }
@@ -301,6 +346,9 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         }
         if let Some(task) = core.next_task().or_else(|| core.steal_work()) {
             core.run_task(task);
+            continue;
+        }
+        if core.linger() {
             continue;
         }
         core.park();
