@@ -76,6 +76,7 @@ fn without_debug_mode_only_waiting_tasks_are_listed() {
         };
         assert_eq!(listed.len(), 1, "the finished task is not listed");
         assert_eq!(listed[0].id(), waiting.id());
+        assert_eq!(listed[0].state(), TaskState::Idle);
         gate.open();
         rt.block_on(waiting).unwrap();
     });

@@ -3,9 +3,10 @@
 //! The loop: take the next task (the LIFO slot, the local deque, every so often the global
 //! injector first); run it and any tasks it hands to the slot, up to the cap; when nothing is
 //! left, search (steal), linger a moment as a searcher (work handed over from another thread
-//! soon after is then found without waking anyone), then park. All of a worker's local state lives in [`Core`], reached
-//! by `schedule` through a thread-local so that a task waking another task on the same worker
-//! pushes locally without touching any shared lock or atomic beyond the deque's own.
+//! soon after is then found without waking anyone), then park. All of a worker's local state
+//! lives in [`Core`], reached by `schedule` through a thread-local so that a task waking
+//! another task on the same worker pushes locally without touching any shared lock or atomic
+//! beyond the deque's own.
 
 use super::stats::WorkerStats;
 use super::{GLOBAL_QUEUE_INTERVAL, MAINTENANCE_INTERVAL, MAX_LIFO_POLLS, Shared};
