@@ -105,7 +105,7 @@ pub mod task {
 }
 
 /// Time: the runtime clock, sleeps, intervals and timeouts, driven by the reactor's timer
-/// wheel (100 µs resolution, never early). With feature `test-util`, the clock can be
+/// wheel (10 µs resolution, never early). With feature `test-util`, the clock can be
 /// paused for tests: `pause`, `resume`, `advance`, and `Builder::start_paused`.
 #[cfg(feature = "time")]
 #[cfg_attr(docsrs, doc(cfg(feature = "time")))]

@@ -51,8 +51,7 @@ use slab::Slab;
 
 use crate::source::Source;
 use crate::time::clock::{Clock, Tick};
-use crate::time::timers::{NOT_BLOCKED, TimerState, Timers};
-use crate::time::wheel::TimerKey;
+use crate::time::timers::{NOT_BLOCKED, TimerId, TimerState, Timers};
 
 /// Bits of a poller key that hold the slab index.
 #[cfg(target_pointer_width = "64")]
@@ -481,8 +480,7 @@ impl Reactor {
         true
     }
 
-    /// Timers held by the wheel (armed, or fired and not yet collected by their future). Zero
-    /// once every timer has completed or been dropped.
+    /// Timers armed and not yet fired. Zero once every timer has fired or been dropped.
     ///
     /// ```
     /// let reactor = weft_reactor::Reactor::new()?;
@@ -534,7 +532,7 @@ impl Reactor {
     /// Arms a timer for `deadline` that wakes `waker`. `None` if the deadline has already
     /// been processed (the timer is due: the caller completes it). Notifies a blocked turn
     /// that would otherwise sleep past the deadline.
-    pub(crate) fn insert_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerKey> {
+    pub(crate) fn insert_timer(&self, deadline: Instant, waker: &Waker) -> Option<TimerId> {
         let when = self.clock.deadline_tick(deadline);
         let waker = waker.clone();
         let (result, must_notify) = self.timers.insert(when, waker);
@@ -544,28 +542,34 @@ impl Reactor {
         result.ok()
     }
 
-    /// Moves timer `key` to `deadline` (earlier or later, armed or fired).
-    pub(crate) fn reset_timer(&self, key: TimerKey, deadline: Instant) {
+    /// Moves timer `id` to `deadline` (earlier or later). Returns its id now, or `None` when
+    /// it is gone: it had fired (the owner arms a new timer when it next waits), or the new
+    /// deadline has passed (its waker is woken here).
+    pub(crate) fn reset_timer(&self, id: TimerId, deadline: Instant) -> Option<TimerId> {
         let when = self.clock.deadline_tick(deadline);
-        let (result, must_notify) = self.timers.reset(key, when);
-        let due = result.err().flatten();
+        let (result, must_notify) = self.timers.reset(id, when);
         if must_notify {
             self.notify();
         }
-        if let Some(waker) = due {
-            weft_coop::catch("waker", || waker.wake());
+        match result {
+            Ok(id) => Some(id),
+            Err(due) => {
+                if let Some(waker) = due {
+                    weft_coop::catch("waker", || waker.wake());
+                }
+                None
+            }
         }
     }
 
-    /// Whether timer `key` fired (its node is then freed and the key void); if not, it
-    /// will wake `waker`.
-    pub(crate) fn poll_timer(&self, key: TimerKey, waker: &Waker) -> TimerState {
-        self.timers.poll(key, waker)
+    /// Whether timer `id` fired (the id is then void); if not, it will wake `waker`.
+    pub(crate) fn poll_timer(&self, id: TimerId, waker: &Waker) -> TimerState {
+        self.timers.poll(id, waker)
     }
 
-    /// Cancels or forgets timer `key`.
-    pub(crate) fn remove_timer(&self, key: TimerKey) {
-        let removed = self.timers.remove(key);
+    /// Cancels timer `id` unless it fired.
+    pub(crate) fn remove_timer(&self, id: TimerId) {
+        let removed = self.timers.remove(id);
         drop(removed);
     }
 

@@ -34,7 +34,7 @@
 //! # Timers
 //!
 //! [`sleep`], [`sleep_until`], [`timeout`], [`timeout_at`] and [`time::interval`] put nodes in
-//! a hierarchical timing wheel (eleven levels of 64 slots, 100 µs resolution, any `u64`
+//! a hierarchical timing wheel (eleven levels of 64 slots, 10 µs resolution, any `u64`
 //! deadline): O(1) insert and cancel under one short lock, nothing left behind by a cancelled
 //! timer, and never an early completion. A timer inserted from any thread with a deadline
 //! earlier than the one a blocked turn sleeps towards interrupts that turn. See [`time`].

@@ -8,13 +8,17 @@
 //!   while a turn chooses how long to sleep is never slept past: the turn's second look sees
 //!   it in its wheel, or the insert sees the turn's `blocked_until` and notifies through the
 //!   wait gate.
+//! - Fired timers (`time/timers.rs`): a timer's owner polling while a turn advances its
+//!   shard either learns that it fired (from the published tick or under the lock) and then
+//!   the turn fired it, or finds it armed with the owner's waker in place, which the turn
+//!   then fires: a poll never reports fired before the turn did, and never loses the wake.
 //! - The readiness cache (`readiness.rs`): a short read's clear never erases an event that
 //!   arrived after the read looked, and never clears a closed direction, whatever the
 //!   interleaving with the turn that reports the event.
 
 use crate::readiness::ReadinessCache;
 use crate::time::clock::Tick;
-use crate::time::timers::{NOT_BLOCKED, Timers};
+use crate::time::timers::{NOT_BLOCKED, TimerState, Timers};
 use crate::wait_gate::WaitGate;
 use loom::sync::{Arc, Condvar, Mutex};
 use loom::thread;
@@ -87,6 +91,41 @@ fn loom_a_timer_armed_during_a_turn_is_never_slept_past() {
         gate.end(true);
         timers.sleep_until(NOT_BLOCKED);
         inserter.join().unwrap();
+    });
+}
+
+#[test]
+fn loom_a_poll_racing_the_advance_that_fires_it_never_loses_the_wake() {
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    struct Count(AtomicUsize);
+    impl std::task::Wake for Count {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    loom::model(|| {
+        let timers = Arc::new(Timers::new(1));
+        let (armed, _) = timers.insert(5, Waker::noop().clone());
+        let timer = armed.unwrap();
+        let t = timers.clone();
+        let turn = thread::spawn(move || {
+            let mut fired = Vec::new();
+            t.advance(5, &mut fired);
+            assert_eq!(fired.len(), 1);
+            fired
+        });
+        // The owner, polled with a new waker of its own.
+        let count = std::sync::Arc::new(Count(AtomicUsize::new(0)));
+        let state = timers.poll(timer, &Waker::from(count.clone()));
+        let fired = turn.join().unwrap();
+        fired.into_iter().for_each(Waker::wake);
+        match state {
+            // Fired: the turn advanced past the deadline first.
+            TimerState::Fired => assert_eq!(count.0.load(SeqCst), 0),
+            // Armed: the owner's waker was in place when the turn fired it.
+            TimerState::Armed => assert_eq!(count.0.load(SeqCst), 1, "the wake was lost"),
+        }
+        assert_eq!(timers.len(), 0);
     });
 }
 

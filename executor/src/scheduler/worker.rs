@@ -330,6 +330,8 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     let _role = weft_coop::enter_worker_thread();
     // This worker arms its timers in a wheel of its own (shard 0 is everyone else's).
     weft_reactor::time::use_timer_shard(index + 1);
+    // It sleeps in the reactor towards the next timer: that sleep should end on time.
+    weft_reactor::time::wake_on_time_on_this_thread();
     struct Clear;
     impl Drop for Clear {
         fn drop(&mut self) {

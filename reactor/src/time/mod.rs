@@ -4,9 +4,11 @@
 //! keeps a wheel per worker, `timers.rs`): inserting and cancelling one takes one short,
 //! normally uncontended lock and allocates nothing but the slab slot. A timer is
 //! armed on its first poll (unless the clock says its deadline has passed), later polls ask
-//! its node whether the wheel fired it, and completion or drop removes the node. Timers
-//! resolve to 100 µs, deadlines rounded *up* and "now" *down*: they never complete before
-//! their deadline, and a 1 ms sleep takes about 1.15 ms (tokio's 1 ms ticks make it 2).
+//! whether the wheel fired it (firing frees the node; a published tick answers without the
+//! lock), and a drop before then cancels it. Timers resolve to 10 µs, deadlines rounded *up*
+//! and "now" *down*: they never complete before their deadline, and on an idle runtime a
+//! 1 ms sleep takes about 1.05 ms (worker threads ask the kernel for timed waits without
+//! slack, `slack.rs`; tokio's 1 ms ticks make it 2).
 //!
 //! **Instant.** [`Instant`] is a moment on the runtime clock (asyncio's `loop.time()` is
 //! `Instant::now()`): a `std::time::Instant` underneath, converting to and from it and
@@ -26,6 +28,7 @@
 pub(crate) mod clock;
 mod instant;
 mod interval;
+mod slack;
 mod sleep;
 #[cfg(feature = "test-util")]
 mod test_clock;
@@ -38,6 +41,7 @@ use std::time::Duration;
 
 pub use instant::Instant;
 pub use interval::{Interval, MISSED_TICK_TOLERANCE, MissedTickBehavior, interval, interval_at};
+pub use slack::wake_on_time_on_this_thread;
 pub use sleep::{Sleep, sleep, sleep_until};
 #[cfg(feature = "test-util")]
 pub use test_clock::{advance, pause, resume};

@@ -1,13 +1,14 @@
 //! `Sleep`: a future that completes at a deadline.
 //!
-//! A `Sleep` is `Unpin` and holds only its deadline, its reactor and the key of its wheel node
+//! A `Sleep` is `Unpin` and holds only its deadline, its reactor and the id of its wheel timer
 //! (once armed). The first poll reads the clock: a deadline already past completes at once,
-//! without touching the wheel. Once armed, the wheel alone decides: a poll asks the node
-//! (under its shard's lock) whether it fired, and hands over the waker if it changed. That is
-//! never early, because the wheel rounds deadlines up and "now" down, and it spares the
-//! second clock read a fired sleep would otherwise make (on a VM, reading the clock was 5% of
-//! `timer_fire`). Resetting moves the node while the sleep holds one (re-arming it if it
-//! fired); a sleep that completed has given its node back, and its next poll arms a new one.
+//! without touching the wheel. Once armed, the wheel alone decides: a poll asks whether the
+//! timer fired (the shard's published tick answers without a lock; see `timers.rs`), and
+//! hands over the waker if it changed. That is never early, because the wheel rounds
+//! deadlines up and "now" down, and it spares the second clock read a fired sleep would
+//! otherwise make (on a VM, reading the clock was 5% of `timer_fire`). Resetting moves the
+//! timer while it is armed; a sleep whose timer fired holds none, and its next poll arms a new
+//! one.
 //!
 //! A sleep made by [`sleep`] or [`sleep_until`] remembers its caller's location and records
 //! `sleep(duration)` there on `Pending`, for task dumps ([`weft_coop::record`]). The sleeps
@@ -25,12 +26,11 @@ use std::time::Duration;
 use super::Instant;
 
 use crate::Reactor;
-use crate::time::timers::TimerState;
-use crate::time::wheel::TimerKey;
+use crate::time::timers::{TimerId, TimerState};
 
 /// Waits until `duration` has elapsed (asyncio's `sleep`).
 ///
-/// The deadline is rounded up to the wheel's 100 µs ticks: the sleep never ends early.
+/// The deadline is rounded up to the wheel's 10 µs ticks: the sleep never ends early.
 /// `Duration::MAX` and other overflowing durations sleep until
 /// [`far_future`](crate::time::far_future).
 ///
@@ -93,8 +93,8 @@ pub struct Sleep {
     deadline: Instant,
     /// Resolved at creation when a reactor is current, else on the first poll.
     reactor: Option<Arc<Reactor>>,
-    /// The wheel node, while armed or fired-but-not-collected.
-    key: Option<TimerKey>,
+    /// The wheel timer, from the poll that armed it until it is seen to have fired.
+    timer: Option<TimerId>,
     /// Where the user asked for the sleep, and for how long: recorded on `Pending`.
     wait: Option<(&'static Location<'static>, Duration)>,
 }
@@ -105,7 +105,7 @@ impl Sleep {
         Sleep {
             deadline,
             reactor: crate::try_current(),
-            key: None,
+            timer: None,
             wait: None,
         }
     }
@@ -149,15 +149,15 @@ impl Sleep {
     pub fn reset(&mut self, deadline: impl Into<Instant>) {
         let deadline = deadline.into();
         self.deadline = deadline;
-        if let (Some(key), Some(reactor)) = (self.key, &self.reactor) {
-            reactor.reset_timer(key, deadline);
+        if let (Some(timer), Some(reactor)) = (self.timer, &self.reactor) {
+            self.timer = reactor.reset_timer(timer, deadline);
         }
     }
 
-    /// Frees the wheel node, if any.
+    /// Cancels the wheel timer, if any.
     fn disarm(&mut self) {
-        if let (Some(key), Some(reactor)) = (self.key.take(), &self.reactor) {
-            reactor.remove_timer(key);
+        if let (Some(timer), Some(reactor)) = (self.timer.take(), &self.reactor) {
+            reactor.remove_timer(timer);
         }
     }
 }
@@ -169,13 +169,13 @@ impl Future for Sleep {
         let this = self.get_mut();
         let reactor = this.reactor.get_or_insert_with(super::current_reactor);
         let progress = std::task::ready!(weft_coop::poll_proceed(cx));
-        let due = match this.key {
+        let due = match this.timer {
             // Not armed yet: the clock decides, so a deadline already past completes now.
             None => {
                 Instant::now() >= this.deadline
                     || match reactor.insert_timer(this.deadline, cx.waker()) {
-                        Some(key) => {
-                            this.key = Some(key);
+                        Some(timer) => {
+                            this.timer = Some(timer);
                             false
                         }
                         // The wheel already passed the deadline, so the clock has too.
@@ -183,9 +183,9 @@ impl Future for Sleep {
                     }
             }
             // Armed: the wheel decides, and it never fires before the deadline.
-            Some(key) => match reactor.poll_timer(key, cx.waker()) {
+            Some(timer) => match reactor.poll_timer(timer, cx.waker()) {
                 TimerState::Fired => {
-                    this.key = None;
+                    this.timer = None;
                     true
                 }
                 TimerState::Armed => false,
@@ -212,7 +212,7 @@ impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sleep")
             .field("deadline", &self.deadline)
-            .field("armed", &self.key.is_some())
+            .field("armed", &self.timer.is_some())
             .finish()
     }
 }

@@ -1,4 +1,4 @@
-//! The hierarchical timing wheel: O(1) insert and cancel, 100 µs ticks, any `u64` deadline.
+//! The hierarchical timing wheel: O(1) insert and cancel, 10 µs ticks, any `u64` deadline.
 //!
 //! Timers live in a [`Slab`] of nodes; each armed node is linked into one slot list of one
 //! level. Level `L` has 64 slots of `64^L` ticks each, so level 0 resolves single ticks
@@ -14,11 +14,14 @@
 //! * advancing processes occupied slots in time order: a level-0 slot fires all its timers;
 //!   a higher slot is re-filed ("cascaded") one or more levels down, relative to its start.
 //!
-//! Insert and cancel are a slab insert/remove plus a doubly-linked-list splice. A cancelled
-//! timer's node is removed outright, so cancelled timers leave nothing behind; a fired timer's
-//! node stays (unlinked, waker taken) until its owner removes it, which keeps keys stable
-//! without generations. The wheel holds no lock itself: the reactor keeps it behind one mutex
-//! and never wakes or drops a waker while holding it (the methods hand them back).
+//! Insert and cancel are a slab insert/remove plus a doubly-linked-list splice. A node lives
+//! exactly while its deadline is after `elapsed`: firing frees it, as cancelling does, so
+//! nothing is left behind either way. Its owner keeps the deadline tick beside the key and
+//! tells a fired timer from an armed one by comparing that tick with `elapsed`
+//! ([`Wheel::has_fired`]); a key is never used again after its timer fired, so a slot reused
+//! by a newer timer is never mistaken for the old one, and no generations are needed. The
+//! wheel holds no lock itself: the reactor keeps it behind a mutex and never wakes or drops a
+//! waker while holding it (the methods hand them back).
 
 use std::task::Waker;
 
@@ -37,7 +40,7 @@ const LEVELS: usize = 11;
 /// The "no node" link.
 const NIL: usize = usize::MAX;
 
-/// Identifies a timer in the wheel; valid until passed to [`Wheel::remove`].
+/// Identifies an armed timer's node in the wheel; void once the timer fired or was removed.
 pub(crate) type TimerKey = usize;
 
 /// One slot's list of nodes, in insertion order (so equal deadlines fire FIFO).
@@ -61,16 +64,16 @@ struct Place {
     slot: u8,
 }
 
-/// A timer.
+/// An armed timer.
 #[derive(Debug)]
 struct Node {
     /// The deadline tick.
     when: Tick,
-    /// Who to wake when the deadline passes; taken when the timer fires.
-    waker: Option<Waker>,
+    /// Who to wake when the deadline passes.
+    waker: Waker,
     prev: usize,
     next: usize,
-    /// `Some` while armed (linked into a slot list); `None` once fired.
+    /// The slot list holding the node (`None` only while it is being re-filed).
     place: Option<Place>,
 }
 
@@ -96,9 +99,20 @@ impl Wheel {
         }
     }
 
-    /// Timers held: armed ones plus fired ones whose owner has not removed them yet.
+    /// Armed timers.
     pub(crate) fn len(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Every tick up to this one has been processed: every timer due by then has fired.
+    pub(crate) fn elapsed(&self) -> Tick {
+        self.elapsed
+    }
+
+    /// Whether the timer due at `when` has fired (its node is gone), or was never armed
+    /// because its tick had passed already.
+    pub(crate) fn has_fired(&self, when: Tick) -> bool {
+        when <= self.elapsed
     }
 
     /// Adds a timer due at `when`.
@@ -106,54 +120,63 @@ impl Wheel {
     /// Returns `Err(waker)` without keeping anything when `when` has already been processed
     /// (the caller completes the timer itself).
     pub(crate) fn insert(&mut self, when: Tick, waker: Waker) -> Result<TimerKey, Waker> {
-        if when <= self.elapsed {
+        if self.has_fired(when) {
             return Err(waker);
         }
         let key = self.nodes.insert(Node {
             when,
-            waker: Some(waker),
+            waker,
             prev: NIL,
             next: NIL,
             place: None,
         });
-        let armed = self.link(key);
-        debug_assert!(armed, "a future deadline always has a slot");
+        self.link(key);
         Ok(key)
     }
 
-    /// Moves timer `key` to `when`, re-arming it if it had fired.
+    /// Moves the timer due at `old` (node `key`) to `when`.
     ///
-    /// Returns `Err(waker)` when `when` has already been processed: the timer is due now and
-    /// the caller wakes the returned waker (if it still had one).
-    pub(crate) fn reset(&mut self, key: TimerKey, when: Tick) -> Result<(), Option<Waker>> {
-        self.unlink(key);
-        self.nodes[key].when = when;
-        if self.link(key) {
-            Ok(())
-        } else {
-            Err(self.nodes[key].waker.take())
+    /// `Ok` when the node was re-filed (the key stays valid). Otherwise the node is gone and
+    /// the owner forgets the key: `Err(None)` if the timer had fired already (nothing to
+    /// move: the owner arms a new timer when it next waits), `Err(Some(waker))` if `when`
+    /// has already been processed (the timer is due: the caller wakes the returned waker).
+    pub(crate) fn reset(
+        &mut self,
+        key: TimerKey,
+        old: Tick,
+        when: Tick,
+    ) -> Result<(), Option<Waker>> {
+        if self.has_fired(old) {
+            return Err(None);
         }
+        self.unlink(key);
+        if self.has_fired(when) {
+            return Err(Some(self.nodes.remove(key).waker));
+        }
+        self.nodes[key].when = when;
+        self.link(key);
+        Ok(())
     }
 
-    /// Makes timer `key` wake `waker`; returns the waker it replaced so that the caller can
-    /// drop it after releasing its lock.
+    /// Makes armed timer `key` wake `waker`; returns the waker it replaced so that the caller
+    /// can drop it after releasing its lock.
     pub(crate) fn set_waker(&mut self, key: TimerKey, waker: &Waker) -> Option<Waker> {
         let slot = &mut self.nodes[key].waker;
-        match slot {
-            Some(current) if current.will_wake(waker) => None,
-            _ => slot.replace(waker.clone()),
+        if slot.will_wake(waker) {
+            None
+        } else {
+            Some(std::mem::replace(slot, waker.clone()))
         }
     }
 
-    /// Whether timer `key` is still armed (has not fired).
-    pub(crate) fn is_armed(&self, key: TimerKey) -> bool {
-        self.nodes[key].place.is_some()
-    }
-
-    /// Cancels (or forgets a fired) timer `key`; returns its waker for dropping outside the lock.
-    pub(crate) fn remove(&mut self, key: TimerKey) -> Option<Waker> {
+    /// Cancels the timer due at `when` (node `key`) unless it fired; returns its waker for
+    /// dropping outside the lock.
+    pub(crate) fn remove(&mut self, key: TimerKey, when: Tick) -> Option<Waker> {
+        if self.has_fired(when) {
+            return None;
+        }
         self.unlink(key);
-        self.nodes.remove(key).waker
+        Some(self.nodes.remove(key).waker)
     }
 
     /// The first tick at which the wheel has work (a timer to fire or a slot to cascade):
@@ -177,18 +200,13 @@ impl Wheel {
             while cursor != NIL {
                 let node = &mut self.nodes[cursor];
                 let next = node.next;
-                node.prev = NIL;
-                node.next = NIL;
-                node.place = None;
                 if node.when <= start {
-                    if let Some(waker) = node.waker.take() {
-                        fired.push(waker);
-                    }
+                    fired.push(self.nodes.remove(cursor).waker);
                 } else {
                     // Cascade: the deadline lies later inside this slot's span, so relative to
                     // the new `elapsed` it belongs to a lower level.
-                    let armed = self.link(cursor);
-                    debug_assert!(armed);
+                    node.place = None;
+                    self.link(cursor);
                 }
                 cursor = next;
             }
@@ -213,12 +231,10 @@ impl Wheel {
         Some((level, slot, prefix | ((slot as u64) << shift)))
     }
 
-    /// Files node `key` by its deadline; `false` (and nothing changes) if it is already due.
-    fn link(&mut self, key: TimerKey) -> bool {
+    /// Files node `key` (not in a list, due after `elapsed`) by its deadline.
+    fn link(&mut self, key: TimerKey) {
         let when = self.nodes[key].when;
-        if when <= self.elapsed {
-            return false;
-        }
+        debug_assert!(when > self.elapsed, "a due node is freed, not filed");
         let level = level_for(self.elapsed, when);
         let slot = ((when >> (SLOT_BITS * level)) & SLOT_MASK) as usize;
         let list = &mut self.slots[level][slot];
@@ -237,7 +253,6 @@ impl Wheel {
             level: level as u8,
             slot: slot as u8,
         });
-        true
     }
 
     /// Takes node `key` out of its slot list, if it is in one.
@@ -379,10 +394,10 @@ mod tests {
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut wheel = Wheel::new();
         let keys: Vec<_> = (1..=10_000u64)
-            .map(|i| wheel.insert(i * 37, tagged(i, &log)).unwrap())
+            .map(|i| (wheel.insert(i * 37, tagged(i, &log)).unwrap(), i * 37))
             .collect();
-        for key in keys {
-            drop(wheel.remove(key));
+        for (key, when) in keys {
+            assert!(wheel.remove(key, when).is_some());
         }
         assert_eq!(wheel.len(), 0);
         assert_eq!(wheel.occupied, [0; LEVELS]);
@@ -391,26 +406,39 @@ mod tests {
     }
 
     #[test]
-    fn reset_moves_both_ways_and_rearms_fired_timers() {
+    fn reset_moves_both_ways_until_the_timer_fires() {
         let log = Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut wheel = Wheel::new();
         let a = wheel.insert(1000, tagged(1, &log)).unwrap();
-        wheel.reset(a, 10).unwrap();
+        wheel.reset(a, 1000, 10).unwrap();
         assert_eq!(fire(&mut wheel, 9), 0);
         assert_eq!(fire(&mut wheel, 10), 1);
-        assert!(!wheel.is_armed(a));
-        // A fired timer can be re-armed later; its owner supplies a waker again.
-        wheel.reset(a, 5000).unwrap();
-        drop(wheel.set_waker(a, &tagged(2, &log)));
-        assert_eq!(fire(&mut wheel, 4999), 0);
-        assert_eq!(fire(&mut wheel, 5000), 1);
-        // Resetting into the past reports the timer as due and hands its waker back.
-        drop(wheel.set_waker(a, &tagged(3, &log)));
-        let due = wheel.reset(a, 3).unwrap_err();
-        assert!(due.is_some());
-        assert_eq!(*log.lock().unwrap(), vec![1, 2]);
-        drop(wheel.remove(a));
+        assert!(wheel.has_fired(10));
+        assert_eq!(wheel.len(), 0, "firing frees the node");
+        // A fired timer has nothing left to move or cancel: its owner arms a new one.
+        assert!(matches!(wheel.reset(a, 10, 5000), Err(None)));
+        assert!(wheel.remove(a, 10).is_none());
+        // Resetting into the past frees the node and hands its waker back to wake.
+        let b = wheel.insert(5000, tagged(2, &log)).unwrap();
+        let due = wheel.reset(b, 5000, 3).unwrap_err();
+        due.expect("the waker of a due timer").wake();
         assert_eq!(wheel.len(), 0);
+        assert_eq!(*log.lock().unwrap(), vec![1, 2]);
+    }
+
+    #[test]
+    fn a_fired_key_reused_by_a_new_timer_is_not_cancelled_by_the_old_owner() {
+        let log = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut wheel = Wheel::new();
+        let old = wheel.insert(5, tagged(1, &log)).unwrap();
+        assert_eq!(fire(&mut wheel, 5), 1);
+        let new = wheel.insert(50, tagged(2, &log)).unwrap();
+        assert_eq!(old, new, "the slab reuses the freed slot");
+        // The old owner, late, cancels what it holds: its deadline says it fired.
+        assert!(wheel.remove(old, 5).is_none());
+        assert!(matches!(wheel.reset(old, 5, 500), Err(None)));
+        assert_eq!(fire(&mut wheel, 50), 1, "the new timer is untouched");
+        assert_eq!(*log.lock().unwrap(), vec![1, 2]);
     }
 
     #[test]
@@ -459,8 +487,8 @@ mod tests {
                 2 if !model.is_empty() => {
                     let nth = (rand() as usize) % model.len();
                     let key = *model.keys().nth(nth).unwrap();
-                    model.remove(&key);
-                    drop(wheel.remove(key));
+                    let when = model.remove(&key).unwrap();
+                    assert!(wheel.remove(key, when).is_some());
                 }
                 _ => {
                     now += rand() % 5000;
@@ -473,9 +501,8 @@ mod tests {
                         .collect();
                     assert_eq!(fired.len(), due.len());
                     for key in due {
-                        model.remove(&key);
-                        assert!(!wheel.is_armed(key));
-                        drop(wheel.remove(key));
+                        let when = model.remove(&key).unwrap();
+                        assert!(wheel.has_fired(when));
                     }
                 }
             }

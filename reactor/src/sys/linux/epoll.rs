@@ -1,7 +1,7 @@
 //! The direct epoll backend: `epoll_wait` and nothing else on the hot path.
 //!
 //! * **One syscall per turn.** A timed wait is one `epoll_pwait2` (Linux 5.11), whose timeout
-//!   is a `timespec`: the timer wheel's ticks are 100 µs, and `epoll_wait`'s whole
+//!   is a `timespec`: the timer wheel's ticks are 10 µs, and `epoll_wait`'s whole
 //!   milliseconds, rounded up so as never to end early, made a 1 ms sleep take 2 ms on
 //!   average. Where the kernel or a seccomp filter refuses `epoll_pwait2` (`ENOSYS`,
 //!   `EPERM`), the backend falls back to `epoll_wait` for good. `polling`'s epoll backend
