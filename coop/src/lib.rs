@@ -76,9 +76,12 @@ mod wait;
 pub use budget::{
     BUDGET, Progress, poll_consume, poll_proceed, remaining, unconstrained, with_budget,
 };
-pub use offload::{Job, Offload, OffloadGuard, offload, set_offload};
+pub use offload::{
+    Job, Offload, OffloadGuard, clear_offload, offload, set_offload, set_offload_fallback,
+};
 pub use report::{
-    Reporter, ReporterGuard, catch, drop_payload, panic_message, report, set_reporter,
+    Reporter, ReporterGuard, catch, clear_reporter, drop_payload, panic_message, report,
+    set_reporter, set_reporter_fallback,
 };
 pub use role::{WorkerThreadGuard, enter_worker_thread, is_worker_thread};
 pub use wait::{

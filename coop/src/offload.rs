@@ -3,8 +3,10 @@
 //! The reactor resolves host names for `TcpStream::connect` and `lookup_host`, and the
 //! system resolver (`getaddrinfo`) blocks for as long as DNS takes. Run on a worker, that
 //! stalls every task queued behind it. The reactor cannot reach the executor's blocking pool
-//! (it sits below the executor), so the executor installs an [`Offload`] on each thread in a
-//! runtime's context ([`set_offload`]) that hands a job to the pool, and [`offload`] uses it.
+//! (it sits below the executor), so the executor installs a process-wide lookup
+//! ([`set_offload_fallback`]) that returns the [`Offload`] of the thread's current runtime,
+//! which hands a job to its pool, and [`offload`] uses it. An offload set on the thread by a
+//! guard ([`set_offload`]) comes first.
 //!
 //! With no offload installed (a plain thread, another executor, a reactor-only test) the job
 //! runs on a new short-lived thread: slower to start than a pool thread, but never on the
@@ -13,7 +15,7 @@
 //! outcome through a channel whose sender they own, so dropping one is how it says so.
 
 use std::cell::RefCell;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A blocking job: runs once, on some thread where blocking is fine.
 pub type Job = Box<dyn FnOnce() + Send>;
@@ -39,14 +41,50 @@ crate::local! {
 /// drop(guard);
 /// ```
 pub fn set_offload(offload: Offload) -> OffloadGuard {
-    let previous = OFFLOAD.with(|o| o.borrow_mut().replace(offload));
+    swap_offload(Some(offload))
+}
+
+/// Where threads with no offload of their own find one (see [`set_offload_fallback`]).
+static FALLBACK: OnceLock<fn() -> Option<Offload>> = OnceLock::new();
+
+/// Makes threads with no offload of their own use the one `lookup` returns. Set once per
+/// process (later calls are ignored): the executor's lookup returns the offload of the
+/// thread's current runtime.
+///
+/// ```
+/// fn no_offload() -> Option<weft_coop::Offload> {
+///     None
+/// }
+/// weft_coop::set_offload_fallback(no_offload);
+/// ```
+pub fn set_offload_fallback(lookup: fn() -> Option<Offload>) {
+    let _ = FALLBACK.set(lookup);
+}
+
+/// Takes this thread's offload away until the guard drops, so that jobs go where the
+/// fallback lookup ([`set_offload_fallback`]) says. The executor calls it when it enters a
+/// runtime, so that an offload set outside does not shadow the runtime's.
+///
+/// ```
+/// let outer = weft_coop::set_offload(std::sync::Arc::new(drop));
+/// let inner = weft_coop::clear_offload();
+/// drop(inner); // the outer offload is back
+/// # drop(outer);
+/// ```
+pub fn clear_offload() -> OffloadGuard {
+    swap_offload(None)
+}
+
+fn swap_offload(offload: Option<Offload>) -> OffloadGuard {
+    let previous = OFFLOAD.with(|o| std::mem::replace(&mut *o.borrow_mut(), offload));
     OffloadGuard {
         previous,
         _not_send: std::marker::PhantomData,
     }
 }
 
-/// Restores the previous offload when dropped; returned by [`set_offload`].
+/// Restores the previous offload when dropped; returned by [`set_offload`] and
+/// [`clear_offload`].
 ///
 /// ```
 /// let guard = weft_coop::set_offload(std::sync::Arc::new(drop));
@@ -83,7 +121,11 @@ impl Drop for OffloadGuard {
 /// ```
 pub fn offload(job: Job) {
     // Cloned out so the offload runs with no borrow held: it may offload again.
-    let installed = OFFLOAD.try_with(|o| o.borrow().clone()).ok().flatten();
+    let installed = OFFLOAD
+        .try_with(|o| o.borrow().clone())
+        .ok()
+        .flatten()
+        .or_else(|| FALLBACK.get().and_then(|lookup| lookup()));
     match installed {
         Some(offload) => offload(job),
         None => {

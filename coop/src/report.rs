@@ -7,16 +7,19 @@
 //! reactor turn half way, stranding every waker still in its batch. So every such call goes
 //! through [`catch`], and the panic is handed to [`report`] instead of being propagated.
 //!
-//! [`report`] gives the panic to the reporter of this thread, which the executor installs on
-//! each of its threads ([`set_reporter`]) and which forwards to the runtime's panic handler.
-//! With no reporter (a plain thread, another executor) it prints one line to stderr. A
+//! [`report`] gives the panic to the reporter of this thread: one set by a guard
+//! ([`set_reporter`]), else the one a process-wide lookup finds ([`set_reporter_fallback`]).
+//! The executor installs that lookup once: it returns the reporter of the thread's current
+//! runtime, which forwards to the runtime's panic handler. So entering a runtime (every
+//! `block_on`) costs no reporter swap. With neither (a plain thread, another executor) it
+//! prints one line to stderr. A
 //! reporter that panics in turn is reported on stderr too, and a payload whose own `Drop`
 //! panics is leaked rather than dropped: reporting never unwinds.
 
 use std::any::Any;
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Receives a panic from user code: what kind of code it was (`"waker"`, `"done-callback"`,
 /// ...) and the payload.
@@ -24,6 +27,23 @@ pub type Reporter = Arc<dyn Fn(&'static str, Box<dyn Any + Send>) + Send + Sync>
 
 crate::local! {
     static REPORTER: RefCell<Option<Reporter>> = RefCell::new(None);
+}
+
+/// Where threads with no reporter of their own find one (see [`set_reporter_fallback`]).
+static FALLBACK: OnceLock<fn() -> Option<Reporter>> = OnceLock::new();
+
+/// Makes threads with no reporter of their own report to the one `lookup` returns. Set once
+/// per process (later calls are ignored): the executor's lookup returns the reporter of the
+/// thread's current runtime.
+///
+/// ```
+/// fn no_reporter() -> Option<weft_coop::Reporter> {
+///     None
+/// }
+/// weft_coop::set_reporter_fallback(no_reporter);
+/// ```
+pub fn set_reporter_fallback(lookup: fn() -> Option<Reporter>) {
+    let _ = FALLBACK.set(lookup);
 }
 
 /// Makes `reporter` receive this thread's panic reports until the guard drops (the previous
@@ -41,14 +61,33 @@ crate::local! {
 /// assert_eq!(*seen.lock().unwrap(), [("done-callback", "oops".to_string())]);
 /// ```
 pub fn set_reporter(reporter: Reporter) -> ReporterGuard {
-    let previous = REPORTER.with(|r| r.borrow_mut().replace(reporter));
+    swap_reporter(Some(reporter))
+}
+
+/// Takes this thread's reporter away until the guard drops, so that reports go where the
+/// fallback lookup ([`set_reporter_fallback`]) says. The executor calls it when it enters a
+/// runtime, so that a reporter set outside does not shadow the runtime's.
+///
+/// ```
+/// let outer = weft_coop::set_reporter(std::sync::Arc::new(|_, _| {}));
+/// let inner = weft_coop::clear_reporter();
+/// drop(inner); // the outer reporter is back
+/// # drop(outer);
+/// ```
+pub fn clear_reporter() -> ReporterGuard {
+    swap_reporter(None)
+}
+
+fn swap_reporter(reporter: Option<Reporter>) -> ReporterGuard {
+    let previous = REPORTER.with(|r| std::mem::replace(&mut *r.borrow_mut(), reporter));
     ReporterGuard {
         previous,
         _not_send: std::marker::PhantomData,
     }
 }
 
-/// Restores the previous reporter when dropped; returned by [`set_reporter`].
+/// Restores the previous reporter when dropped; returned by [`set_reporter`] and
+/// [`clear_reporter`].
 ///
 /// ```
 /// let guard = weft_coop::set_reporter(std::sync::Arc::new(|_, _| {}));
@@ -84,7 +123,11 @@ impl Drop for ReporterGuard {
 /// ```
 pub fn report(what: &'static str, payload: Box<dyn Any + Send>) {
     // Cloned out so the reporter runs with no borrow held: it may report again.
-    let reporter = REPORTER.try_with(|r| r.borrow().clone()).ok().flatten();
+    let reporter = REPORTER
+        .try_with(|r| r.borrow().clone())
+        .ok()
+        .flatten()
+        .or_else(|| FALLBACK.get().and_then(|lookup| lookup()));
     let Some(reporter) = reporter else {
         eprintln!("weft: a {what} panicked: {}", panic_message(&*payload));
         drop_payload(payload);

@@ -325,6 +325,7 @@ impl Builder {
     /// assert!(err.to_string().contains("worker_threads"));
     /// ```
     pub fn build(self) -> io::Result<Runtime> {
+        super::context::install_lookups();
         let workers = match self.worker_threads {
             Some(0) => {
                 return Err(invalid(
