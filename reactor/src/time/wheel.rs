@@ -18,8 +18,8 @@
 //! exactly while its deadline is after `elapsed`: firing frees it, as cancelling does, so
 //! nothing is left behind either way. Its owner keeps the deadline tick beside the key and
 //! tells a fired timer from an armed one by comparing that tick with `elapsed`
-//! ([`Wheel::has_fired`]); a key is never used again after its timer fired, so a slot reused
-//! by a newer timer is never mistaken for the old one, and no generations are needed. The
+//! ([`Wheel::has_fired`]), and touches the key only while that says armed: a slab slot
+//! reused by a newer timer is never mistaken for the old one, and no generations are needed. The
 //! wheel holds no lock itself: the reactor keeps it behind a mutex and never wakes or drops a
 //! waker while holding it (the methods hand them back).
 
