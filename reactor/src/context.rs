@@ -1,41 +1,16 @@
 //! The current reactor of a thread.
 //!
-//! Timers and I/O sources find their reactor through a thread-local set by [`enter`], or, on a
-//! thread where no guard set one, through a process-wide lookup ([`set_current_fallback`]).
-//! The executor installs that lookup once: it finds the reactor of the thread's current
-//! runtime, so entering a runtime (every `block_on`) costs no reactor swap and no `Arc`
-//! clone. Keeping the lookup here, not in the executor, is what lets this crate stay below
-//! the executor in the dependency graph. Guards nest: each restores the reactor that was
-//! current before it.
+//! Timers and I/O sources find their reactor through a thread-local set by [`enter`], which
+//! the executor calls on each worker thread and inside `block_on`. Keeping the lookup here,
+//! not in the executor, is what lets this crate stay below the executor in the dependency
+//! graph. Guards nest: each restores the reactor that was current before it.
 
 use std::cell::RefCell;
 use std::fmt;
 use std::marker::PhantomData;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use crate::Reactor;
-
-/// Calls the closure it is given with the current reactor of the thread, as some outer layer
-/// (the executor) knows it; see [`set_current_fallback`].
-pub type CurrentLookup = fn(&mut dyn FnMut(Option<&Arc<Reactor>>));
-
-/// Where threads with no reactor entered by a guard find one.
-static FALLBACK: OnceLock<CurrentLookup> = OnceLock::new();
-
-/// Makes threads on which no [`enter`] guard is alive find their reactor with `lookup`. Set
-/// once per process (later calls are ignored): the executor's lookup gives the reactor of the
-/// thread's current runtime.
-///
-/// ```
-/// use std::sync::Arc;
-/// fn none(f: &mut dyn FnMut(Option<&Arc<weft_reactor::Reactor>>)) {
-///     f(None)
-/// }
-/// weft_reactor::set_current_fallback(none);
-/// ```
-pub fn set_current_fallback(lookup: CurrentLookup) {
-    let _ = FALLBACK.set(lookup);
-}
 
 thread_local! {
     static CURRENT: RefCell<Option<Arc<Reactor>>> = const { RefCell::new(None) };
@@ -60,74 +35,33 @@ thread_local! {
 /// # std::io::Result::Ok(())
 /// ```
 pub fn enter(reactor: Arc<Reactor>) -> EnterGuard {
-    swap(Some(reactor))
-}
-
-/// Makes no reactor current on this thread by a guard until the returned guard drops, so
-/// that the fallback lookup ([`set_current_fallback`]) answers. The executor calls it when
-/// it enters a runtime, so that a reactor entered outside does not shadow the runtime's.
-///
-/// ```
-/// use std::sync::Arc;
-/// let reactor = Arc::new(weft_reactor::Reactor::new()?);
-/// let _outer = weft_reactor::enter(reactor.clone());
-/// let inner = weft_reactor::clear_current();
-/// drop(inner);
-/// assert!(Arc::ptr_eq(&weft_reactor::try_current().unwrap(), &reactor));
-/// # std::io::Result::Ok(())
-/// ```
-pub fn clear_current() -> EnterGuard {
-    swap(None)
-}
-
-fn swap(reactor: Option<Arc<Reactor>>) -> EnterGuard {
-    let previous = CURRENT.with(|current| current.replace(reactor));
+    let previous = CURRENT.with(|current| current.replace(Some(reactor)));
     EnterGuard {
         previous,
         _not_send: PhantomData,
     }
 }
 
-/// The current reactor of this thread: the one a live guard from [`enter`] set, else the
-/// one the fallback lookup finds ([`set_current_fallback`]).
+/// The current reactor of this thread, if a guard from [`enter`] is alive.
 ///
 /// ```
 /// assert!(weft_reactor::try_current().is_none());
 /// ```
 pub fn try_current() -> Option<Arc<Reactor>> {
-    with_current_arc(|reactor| reactor.cloned())
+    CURRENT.with(|current| current.borrow().clone())
 }
 
 /// Runs `f` with the current reactor of this thread, without cloning the `Arc`. `f` must
-/// not enter or leave a reactor or a runtime (the slot is borrowed while it runs).
+/// not enter or leave a reactor (the slot is borrowed while it runs).
 #[cfg_attr(not(feature = "test-util"), allow(dead_code))]
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Reactor>) -> R) -> R {
-    with_current_arc(|reactor| f(reactor.map(|r| &**r)))
-}
-
-fn with_current_arc<R>(f: impl FnOnce(Option<&Arc<Reactor>>) -> R) -> R {
     let mut f = Some(f);
-    let outcome = CURRENT.try_with(|current| {
-        let current = current.borrow();
-        current
-            .as_ref()
-            .map(|reactor| (f.take().expect("called once"))(Some(reactor)))
-    });
-    if let Ok(Some(out)) = outcome {
-        return out;
-    }
-    // No guard on this thread (or its locals are being destroyed): ask the fallback.
-    let mut out = None;
-    if let Some(lookup) = FALLBACK.get() {
-        lookup(&mut |reactor| {
-            if let Some(f) = f.take() {
-                out = Some(f(reactor));
-            }
-        });
-    }
-    match out {
-        Some(out) => out,
-        None => (f.take().expect("called once"))(None),
+    let outcome =
+        CURRENT.try_with(|current| (f.take().expect("called once"))(current.borrow().as_deref()));
+    match outcome {
+        Ok(out) => out,
+        // The thread's locals are being destroyed: no reactor is current any more.
+        Err(_) => (f.take().expect("not called when the local is gone"))(None),
     }
 }
 

@@ -112,9 +112,7 @@ mod loom_model;
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use r#async::{Async, Readable, Readiness, Writable};
-pub use context::{
-    CurrentLookup, EnterGuard, clear_current, enter, set_current_fallback, try_current,
-};
+pub use context::{EnterGuard, enter, try_current};
 pub use driver::Reactor;
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]

@@ -1,19 +1,20 @@
 //! The thread-local "current runtime", which `spawn`, `Handle::current` and (through the
-//! enter hook) the reactor's timers and I/O read.
+//! reactor's own context) the reactor's timers and I/O read.
 //!
 //! Workers, blocking-pool threads and threads inside `block_on` all enter the context of
 //! their runtime for as long as they run its code; entering nests and restores.
 //!
-//! The crates below the executor find the runtime's parts through this one thread-local: the
-//! reactor its reactor (`weft_reactor::set_current_fallback`), `weft_coop` the panic reporter
-//! (so a panicking waker or done-callback run by the reactor or a sync primitive reaches the
-//! runtime's panic handler) and the blocking offload (so blocking work the reactor cannot
-//! avoid, a DNS lookup, goes to this runtime's blocking pool). Each keeps a thread-local of
-//! its own too, for code that sets one by hand; entering a runtime clears those (moving the
-//! values aside, restored on exit) so the runtime's parts are the ones found. Before, entering
-//! cloned the reactor, reporter and offload `Arc`s into those thread-locals and dropped them
-//! on exit: six atomic read-modify-writes per `block_on`, a sixth of a `block_on` around six
-//! semaphore acquires (`sync_semaphore_uncontended`: 180 → 150 ns per iteration).
+//! Entering also makes the runtime's reactor current for the reactor crate
+//! (`weft_reactor::enter`: an `Arc` clone, since timers and I/O look it up on every sleep and
+//! registration). `weft_coop` finds the runtime's panic reporter (so a panicking waker or
+//! done-callback run by the reactor or a sync primitive reaches the runtime's panic handler)
+//! and its blocking offload (so blocking work the reactor cannot avoid, a DNS lookup, goes to
+//! this runtime's blocking pool) through lookups the executor installs once, which read this
+//! thread-local: those two are needed only when something panics or blocks, so entering does
+//! not clone them. A reporter or offload the thread had set by hand is moved aside while the
+//! runtime is current and restored after. Cloning all three into `weft_coop`'s and the
+//! reactor's thread-locals, as entering did before, cost six atomic read-modify-writes per
+//! `block_on`; dropping the two rare ones saves four of them.
 
 use super::Handle;
 use std::cell::RefCell;
@@ -34,9 +35,10 @@ thread_local! {
 #[must_use = "the runtime is only current until the guard is dropped"]
 pub struct EnterGuard {
     previous: Option<Handle>,
-    // The lower crates' own thread-locals, cleared while this runtime is current.
+    // `weft_coop`'s own thread-locals, cleared while this runtime is current.
     _reporter: weft_coop::ReporterGuard,
     _offload: weft_coop::OffloadGuard,
+    // The reactor's own context, restored before `previous` is.
     _reactor: weft_reactor::EnterGuard,
     // The guard restores a thread-local, so it must stay on this thread.
     _not_send: std::marker::PhantomData<*const ()>,
@@ -49,7 +51,7 @@ impl std::fmt::Debug for EnterGuard {
 }
 
 pub(crate) fn enter(handle: &Handle) -> EnterGuard {
-    let reactor = weft_reactor::clear_current();
+    let reactor = weft_reactor::enter(handle.inner.reactor.clone());
     let previous = CURRENT.with(|c| c.borrow_mut().replace(handle.clone()));
     EnterGuard {
         previous,
@@ -60,10 +62,9 @@ pub(crate) fn enter(handle: &Handle) -> EnterGuard {
     }
 }
 
-/// Points the lower crates' lookups at this thread-local (see the module docs). Called for
-/// every runtime built; only the first call in a process does anything.
+/// Points `weft_coop`'s reporter and offload lookups at this thread-local (see the module
+/// docs). Called for every runtime built; only the first call in a process does anything.
 pub(crate) fn install_lookups() {
-    weft_reactor::set_current_fallback(|f| with_current(|h| f(h.map(|h| &h.inner.reactor))));
     weft_coop::set_reporter_fallback(|| with_current(|h| h.map(|h| h.inner.reporter.clone())));
     weft_coop::set_offload_fallback(|| with_current(|h| h.map(|h| h.inner.offload.clone())));
 }
