@@ -11,10 +11,9 @@
 //! ([`set_reporter`]), else the one a process-wide lookup finds ([`set_reporter_fallback`]).
 //! The executor installs that lookup once: it returns the reporter of the thread's current
 //! runtime, which forwards to the runtime's panic handler. So entering a runtime (every
-//! `block_on`) costs no reporter swap. With neither (a plain thread, another executor) it
-//! prints one line to stderr. A
-//! reporter that panics in turn is reported on stderr too, and a payload whose own `Drop`
-//! panics is leaked rather than dropped: reporting never unwinds.
+//! `block_on`) clones no reporter. With neither (a plain thread, another executor) it prints
+//! one line to stderr. A reporter that panics in turn is reported on stderr too, and a
+//! payload whose own `Drop` panics is leaked rather than dropped: reporting never unwinds.
 
 use std::any::Any;
 use std::cell::RefCell;

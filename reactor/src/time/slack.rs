@@ -19,10 +19,18 @@ pub fn wake_on_time_on_this_thread() {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: PR_SET_TIMERSLACK takes its value as the second argument and reads no
-        // memory; it changes only the calling thread's slack. It cannot fail for a non-zero
+        // memory; it changes only the calling thread's slack. `prctl` is variadic and the
+        // kernel reads every argument as an `unsigned long`, so each is passed as one. It cannot fail for a non-zero
         // value, and a failure would leave the default slack, which is harmless.
         unsafe {
-            libc::prctl(libc::PR_SET_TIMERSLACK, 1 as libc::c_ulong, 0, 0, 0);
+            let unused: libc::c_ulong = 0;
+            libc::prctl(
+                libc::PR_SET_TIMERSLACK,
+                1 as libc::c_ulong,
+                unused,
+                unused,
+                unused,
+            );
         }
     }
 }
@@ -33,8 +41,11 @@ mod tests {
     fn the_thread_asks_for_the_smallest_slack() {
         std::thread::spawn(|| {
             super::wake_on_time_on_this_thread();
-            // SAFETY: PR_GET_TIMERSLACK reads no memory and returns the slack.
-            let slack = unsafe { libc::prctl(libc::PR_GET_TIMERSLACK, 0, 0, 0, 0) };
+            let unused: libc::c_ulong = 0;
+            // SAFETY: PR_GET_TIMERSLACK reads no memory and returns the slack; the unused
+            // arguments are `unsigned long`s, as the kernel reads them.
+            let slack =
+                unsafe { libc::prctl(libc::PR_GET_TIMERSLACK, unused, unused, unused, unused) };
             assert_eq!(slack, 1);
         })
         .join()

@@ -342,12 +342,24 @@ mod tests {
         timers.advance(10, &mut fired);
         assert_eq!(fired.len(), 1);
         // Hold the lock as a turn advancing the shard would: the fired timer's owner is
-        // answered (and may cancel) without waiting for it.
+        // answered (and may cancel) without waiting for it. Asked from another thread, so a
+        // regression fails on the timeout instead of deadlocking the test.
         let held = timers.shards[0].wheel.lock();
-        assert_eq!(timers.poll(armed, Waker::noop()), TimerState::Fired);
-        assert!(timers.remove(armed).is_none());
-        assert!(matches!(timers.reset(armed, 30).0, Err(None)));
-        drop(held);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let polled = timers.poll(armed, Waker::noop());
+                let removed = timers.remove(armed).is_none();
+                let reset = matches!(timers.reset(armed, 30).0, Err(None));
+                tx.send((polled, removed, reset)).unwrap();
+            });
+            let answer = rx.recv_timeout(std::time::Duration::from_secs(10));
+            drop(held);
+            assert_eq!(
+                answer.expect("the owner waited for the shard's lock"),
+                (TimerState::Fired, true, true)
+            );
+        });
         // The published tick never says fired early.
         assert_eq!(timers.poll(later, Waker::noop()), TimerState::Armed);
     }
