@@ -78,6 +78,16 @@ pub use weft_reactor::{sleep, sleep_until, timeout, timeout_at};
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use weft_macros::{main, test};
 
+#[cfg(feature = "macros")]
+mod test_timeout;
+
+/// What `#[weft::test]` expands to; not an API.
+#[cfg(feature = "macros")]
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::test_timeout::run_with_timeout;
+}
+
 #[cfg(feature = "fs")]
 #[cfg_attr(docsrs, doc(cfg(feature = "fs")))]
 pub mod fs;

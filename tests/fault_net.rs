@@ -229,3 +229,26 @@ fn a_server_handler_sees_a_reset_client_as_an_error() {
     let outcome = rx.recv_timeout(Duration::from_secs(30)).unwrap();
     assert!(outcome.contains("Err"), "{outcome}");
 }
+
+#[test]
+fn a_stream_used_after_its_runtime_was_dropped_fails_with_a_message_instead_of_hanging() {
+    use std::io::Write;
+    let _g = HangGuard::new("stream of a dropped runtime", 60);
+    let first = weft::Runtime::new().unwrap();
+    let (server, mut peer) = first.block_on(async {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let peer = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        (server, peer)
+    });
+    drop(first);
+    // The peer sends data, but the reactor that would report it is gone: from a new
+    // runtime or from another executor, the read says so instead of waiting forever.
+    peer.write_all(b"hello").unwrap();
+    let mut buf = [0u8; 8];
+    let second = weft::Runtime::new().unwrap();
+    let err = second.block_on(server.read(&mut buf)).unwrap_err();
+    assert!(err.to_string().contains("shut down"), "{err}");
+    let err = futures_lite::future::block_on(server.read(&mut buf)).unwrap_err();
+    assert!(err.to_string().contains("shut down"), "{err}");
+}

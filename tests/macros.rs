@@ -28,3 +28,18 @@ async fn main_like() -> u32 {
 fn main_turns_the_async_fn_into_a_plain_one() {
     assert_eq!(main_like(), 7);
 }
+
+#[weft::test(timeout = "300ms")]
+#[should_panic(expected = "stuck-on-event [Idle]")]
+async fn an_overrunning_test_fails_with_the_task_dump() {
+    let event = std::sync::Arc::new(weft::sync::Event::new());
+    let stuck = weft::task::Builder::new()
+        .name("stuck-on-event")
+        .spawn(async move { event.wait().await });
+    stuck.await.unwrap(); // never set: the watchdog fails the test with the dump
+}
+
+#[weft::test(timeout = "30s")]
+async fn a_test_within_its_timeout_passes() {
+    assert_eq!(weft::spawn(async { 2 }).await.unwrap(), 2);
+}

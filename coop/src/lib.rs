@@ -68,6 +68,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod budget;
+mod installed;
 mod offload;
 mod report;
 mod role;
@@ -76,17 +77,15 @@ mod wait;
 pub use budget::{
     BUDGET, Progress, poll_consume, poll_proceed, remaining, unconstrained, with_budget,
 };
-pub use offload::{
-    Job, Offload, OffloadGuard, clear_offload, offload, set_offload, set_offload_fallback,
-};
+pub use offload::{Job, Offload, OffloadGuard, offload, set_offload, set_offload_lookup};
 pub use report::{
-    Reporter, ReporterGuard, catch, clear_reporter, drop_payload, panic_message, report,
-    set_reporter, set_reporter_fallback,
+    Reporter, ReporterGuard, catch, drop_payload, panic_message, report, set_reporter,
+    set_reporter_lookup,
 };
 pub use role::{WorkerThreadGuard, enter_worker_thread, is_worker_thread};
 pub use wait::{
-    IoOp, IoResource, WaitCell, WaitKind, Waited, WaitingAs, note_pending, record, recording,
-    refresh_clock, signal_name, waiting_as, waiting_at,
+    IoOp, IoResource, WaitCell, WaitKind, Waited, WaitingAs, coarse_elapsed, coarse_now_ms,
+    note_pending, record, recording, refresh_clock, signal_name, waiting_as, waiting_at,
 };
 
 /// A thread-local that is loom's under `--cfg loom`, so models that run several loom threads

@@ -3,10 +3,10 @@
 //! The reactor resolves host names for `TcpStream::connect` and `lookup_host`, and the
 //! system resolver (`getaddrinfo`) blocks for as long as DNS takes. Run on a worker, that
 //! stalls every task queued behind it. The reactor cannot reach the executor's blocking pool
-//! (it sits below the executor), so the executor installs a process-wide lookup
-//! ([`set_offload_fallback`]) that returns the [`Offload`] of the thread's current runtime,
-//! which hands a job to its pool, and [`offload`] uses it. An offload set on the thread by a
-//! guard ([`set_offload`]) comes first.
+//! (it sits below the executor), so entering a runtime installs a lookup on the thread
+//! ([`set_offload_lookup`], a function pointer: nothing process-wide) that returns the
+//! [`Offload`] of the thread's current runtime, which hands a job to its pool, and
+//! [`offload`] uses it. Outside a runtime an offload set by a guard ([`set_offload`]) serves.
 //!
 //! With no offload installed (a plain thread, another executor, a reactor-only test) the job
 //! runs on a new short-lived thread: slower to start than a pool thread, but never on the
@@ -15,7 +15,9 @@
 //! outcome through a channel whose sender they own, so dropping one is how it says so.
 
 use std::cell::RefCell;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+
+use crate::installed::Installed;
 
 /// A blocking job: runs once, on some thread where blocking is fine.
 pub type Job = Box<dyn FnOnce() + Send>;
@@ -24,7 +26,7 @@ pub type Job = Box<dyn FnOnce() + Send>;
 pub type Offload = Arc<dyn Fn(Job) + Send + Sync>;
 
 crate::local! {
-    static OFFLOAD: RefCell<Option<Offload>> = RefCell::new(None);
+    static OFFLOAD: RefCell<Option<Installed<Offload>>> = RefCell::new(None);
 }
 
 /// Makes [`offload`] hand jobs to `offload` on this thread until the guard drops (the
@@ -41,41 +43,27 @@ crate::local! {
 /// drop(guard);
 /// ```
 pub fn set_offload(offload: Offload) -> OffloadGuard {
-    swap_offload(Some(offload))
+    swap_offload(Some(Installed::Own(offload)))
 }
 
-/// Where threads with no offload of their own find one (see [`set_offload_fallback`]).
-static FALLBACK: OnceLock<fn() -> Option<Offload>> = OnceLock::new();
-
-/// Makes threads with no offload of their own use the one `lookup` returns. Set once per
-/// process (later calls are ignored): the executor's lookup returns the offload of the
-/// thread's current runtime.
+/// Makes [`offload`] on this thread use the offload `lookup` returns at that moment (none:
+/// a new thread), until the guard drops. The executor installs its lookup when it enters a
+/// runtime, so that an offload set outside does not shadow the runtime's.
 ///
 /// ```
 /// fn no_offload() -> Option<weft_coop::Offload> {
 ///     None
 /// }
-/// weft_coop::set_offload_fallback(no_offload);
-/// ```
-pub fn set_offload_fallback(lookup: fn() -> Option<Offload>) {
-    let _ = FALLBACK.set(lookup);
-}
-
-/// Takes this thread's offload away until the guard drops, so that jobs go where the
-/// fallback lookup ([`set_offload_fallback`]) says. The executor calls it when it enters a
-/// runtime, so that an offload set outside does not shadow the runtime's.
-///
-/// ```
 /// let outer = weft_coop::set_offload(std::sync::Arc::new(drop));
-/// let inner = weft_coop::clear_offload();
+/// let inner = weft_coop::set_offload_lookup(no_offload);
 /// drop(inner); // the outer offload is back
 /// # drop(outer);
 /// ```
-pub fn clear_offload() -> OffloadGuard {
-    swap_offload(None)
+pub fn set_offload_lookup(lookup: fn() -> Option<Offload>) -> OffloadGuard {
+    swap_offload(Some(Installed::Lookup(lookup)))
 }
 
-fn swap_offload(offload: Option<Offload>) -> OffloadGuard {
+fn swap_offload(offload: Option<Installed<Offload>>) -> OffloadGuard {
     let previous = OFFLOAD.with(|o| std::mem::replace(&mut *o.borrow_mut(), offload));
     OffloadGuard {
         previous,
@@ -84,7 +72,7 @@ fn swap_offload(offload: Option<Offload>) -> OffloadGuard {
 }
 
 /// Restores the previous offload when dropped; returned by [`set_offload`] and
-/// [`clear_offload`].
+/// [`set_offload_lookup`].
 ///
 /// ```
 /// let guard = weft_coop::set_offload(std::sync::Arc::new(drop));
@@ -92,7 +80,7 @@ fn swap_offload(offload: Option<Offload>) -> OffloadGuard {
 /// ```
 #[must_use = "the offload is only installed until the guard is dropped"]
 pub struct OffloadGuard {
-    previous: Option<Offload>,
+    previous: Option<Installed<Offload>>,
     // Restores a thread-local, so it must stay on the thread that made it.
     _not_send: std::marker::PhantomData<*const ()>,
 }
@@ -125,7 +113,7 @@ pub fn offload(job: Job) {
         .try_with(|o| o.borrow().clone())
         .ok()
         .flatten()
-        .or_else(|| FALLBACK.get().and_then(|lookup| lookup()));
+        .and_then(Installed::resolve);
     match installed {
         Some(offload) => offload(job),
         None => {

@@ -8,41 +8,28 @@
 //! through [`catch`], and the panic is handed to [`report`] instead of being propagated.
 //!
 //! [`report`] gives the panic to the reporter of this thread: one set by a guard
-//! ([`set_reporter`]), else the one a process-wide lookup finds ([`set_reporter_fallback`]).
-//! The executor installs that lookup once: it returns the reporter of the thread's current
-//! runtime, which forwards to the runtime's panic handler. So entering a runtime (every
-//! `block_on`) clones no reporter. With neither (a plain thread, another executor) it prints
-//! one line to stderr. A reporter that panics in turn is reported on stderr too, and a
+//! ([`set_reporter`]), or the one a lookup installed by a guard finds
+//! ([`set_reporter_lookup`]). Entering a runtime installs the executor's lookup, a plain
+//! function pointer that returns the reporter of the thread's current runtime (which
+//! forwards to that runtime's panic handler): so entering (every `block_on`) clones no
+//! reporter, and nothing is process-wide — no library can take panic reports away from a
+//! runtime it did not enter. With neither (a plain thread, another executor) it prints one
+//! line to stderr. A reporter that panics in turn is reported on stderr too, and a
 //! payload whose own `Drop` panics is leaked rather than dropped: reporting never unwinds.
 
 use std::any::Any;
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
+
+use crate::installed::Installed;
 
 /// Receives a panic from user code: what kind of code it was (`"waker"`, `"done-callback"`,
 /// ...) and the payload.
 pub type Reporter = Arc<dyn Fn(&'static str, Box<dyn Any + Send>) + Send + Sync>;
 
 crate::local! {
-    static REPORTER: RefCell<Option<Reporter>> = RefCell::new(None);
-}
-
-/// Where threads with no reporter of their own find one (see [`set_reporter_fallback`]).
-static FALLBACK: OnceLock<fn() -> Option<Reporter>> = OnceLock::new();
-
-/// Makes threads with no reporter of their own report to the one `lookup` returns. Set once
-/// per process (later calls are ignored): the executor's lookup returns the reporter of the
-/// thread's current runtime.
-///
-/// ```
-/// fn no_reporter() -> Option<weft_coop::Reporter> {
-///     None
-/// }
-/// weft_coop::set_reporter_fallback(no_reporter);
-/// ```
-pub fn set_reporter_fallback(lookup: fn() -> Option<Reporter>) {
-    let _ = FALLBACK.set(lookup);
+    static REPORTER: RefCell<Option<Installed<Reporter>>> = RefCell::new(None);
 }
 
 /// Makes `reporter` receive this thread's panic reports until the guard drops (the previous
@@ -60,24 +47,32 @@ pub fn set_reporter_fallback(lookup: fn() -> Option<Reporter>) {
 /// assert_eq!(*seen.lock().unwrap(), [("done-callback", "oops".to_string())]);
 /// ```
 pub fn set_reporter(reporter: Reporter) -> ReporterGuard {
-    swap_reporter(Some(reporter))
+    swap_reporter(Some(Installed::Own(reporter)))
 }
 
-/// Takes this thread's reporter away until the guard drops, so that reports go where the
-/// fallback lookup ([`set_reporter_fallback`]) says. The executor calls it when it enters a
-/// runtime, so that a reporter set outside does not shadow the runtime's.
+/// Makes this thread's reports go to the reporter `lookup` returns when a panic is reported
+/// (none: stderr), until the guard drops. The executor installs its lookup when it enters a
+/// runtime, so that a reporter set outside does not shadow the runtime's, at the cost of a
+/// pointer store rather than a reporter clone.
 ///
 /// ```
-/// let outer = weft_coop::set_reporter(std::sync::Arc::new(|_, _| {}));
-/// let inner = weft_coop::clear_reporter();
+/// use std::sync::{Arc, Mutex};
+/// static SEEN: Mutex<Vec<&'static str>> = Mutex::new(Vec::new());
+/// fn lookup() -> Option<weft_coop::Reporter> {
+///     Some(Arc::new(|what, _| SEEN.lock().unwrap().push(what)))
+/// }
+/// let outer = weft_coop::set_reporter(Arc::new(|_, _| unreachable!("shadowed")));
+/// let inner = weft_coop::set_reporter_lookup(lookup);
+/// weft_coop::catch("waker", || panic!("oops"));
 /// drop(inner); // the outer reporter is back
 /// # drop(outer);
+/// assert_eq!(*SEEN.lock().unwrap(), ["waker"]);
 /// ```
-pub fn clear_reporter() -> ReporterGuard {
-    swap_reporter(None)
+pub fn set_reporter_lookup(lookup: fn() -> Option<Reporter>) -> ReporterGuard {
+    swap_reporter(Some(Installed::Lookup(lookup)))
 }
 
-fn swap_reporter(reporter: Option<Reporter>) -> ReporterGuard {
+fn swap_reporter(reporter: Option<Installed<Reporter>>) -> ReporterGuard {
     let previous = REPORTER.with(|r| std::mem::replace(&mut *r.borrow_mut(), reporter));
     ReporterGuard {
         previous,
@@ -86,7 +81,7 @@ fn swap_reporter(reporter: Option<Reporter>) -> ReporterGuard {
 }
 
 /// Restores the previous reporter when dropped; returned by [`set_reporter`] and
-/// [`clear_reporter`].
+/// [`set_reporter_lookup`].
 ///
 /// ```
 /// let guard = weft_coop::set_reporter(std::sync::Arc::new(|_, _| {}));
@@ -94,7 +89,7 @@ fn swap_reporter(reporter: Option<Reporter>) -> ReporterGuard {
 /// ```
 #[must_use = "the reporter is only installed until the guard is dropped"]
 pub struct ReporterGuard {
-    previous: Option<Reporter>,
+    previous: Option<Installed<Reporter>>,
     // Restores a thread-local, so it must stay on the thread that made it.
     _not_send: std::marker::PhantomData<*const ()>,
 }
@@ -126,7 +121,7 @@ pub fn report(what: &'static str, payload: Box<dyn Any + Send>) {
         .try_with(|r| r.borrow().clone())
         .ok()
         .flatten()
-        .or_else(|| FALLBACK.get().and_then(|lookup| lookup()));
+        .and_then(Installed::resolve);
     let Some(reporter) = reporter else {
         eprintln!("weft: a {what} panicked: {}", panic_message(&*payload));
         drop_payload(payload);

@@ -93,6 +93,30 @@ pub enum WaitKind {
     Signal(i32),
     /// A child process's exit.
     ChildExit,
+    /// `mpsc::Receiver::recv` (or the unbounded one's).
+    MpscRecv,
+    /// `mpsc::Sender::send` or `reserve` (the channel is full).
+    MpscSend,
+    /// Awaiting a `oneshot::Receiver`.
+    OneshotRecv,
+    /// `oneshot::Sender::closed`.
+    OneshotClosed,
+    /// `broadcast::Receiver::recv`.
+    BroadcastRecv,
+    /// `watch::Receiver::changed` (or `wait_for`).
+    WatchChanged,
+    /// `Notify::notified`.
+    Notify,
+    /// `RwLock::read`.
+    RwLockRead,
+    /// `RwLock::write`.
+    RwLockWrite,
+    /// `OnceCell::get_or_init` waiting for another initialiser.
+    OnceCell,
+    /// `CancellationToken::cancelled`.
+    Cancelled,
+    /// `JoinSet::join_next`.
+    JoinSet,
 }
 
 /// The I/O object a [`WaitKind::Io`] waits on.
@@ -241,6 +265,18 @@ impl fmt::Display for WaitKind {
                 None => write!(f, "signal {signum}"),
             },
             WaitKind::ChildExit => f.write_str("Child::wait"),
+            WaitKind::MpscRecv => f.write_str("mpsc::recv"),
+            WaitKind::MpscSend => f.write_str("mpsc::send"),
+            WaitKind::OneshotRecv => f.write_str("oneshot::recv"),
+            WaitKind::OneshotClosed => f.write_str("oneshot::closed"),
+            WaitKind::BroadcastRecv => f.write_str("broadcast::recv"),
+            WaitKind::WatchChanged => f.write_str("watch::changed"),
+            WaitKind::Notify => f.write_str("Notify"),
+            WaitKind::RwLockRead => f.write_str("RwLock::read"),
+            WaitKind::RwLockWrite => f.write_str("RwLock::write"),
+            WaitKind::OnceCell => f.write_str("OnceCell::get_or_init"),
+            WaitKind::Cancelled => f.write_str("CancellationToken::cancelled"),
+            WaitKind::JoinSet => f.write_str("JoinSet::join_next"),
         }
     }
 }
@@ -312,6 +348,18 @@ impl WaitKind {
             WaitKind::Io(resource, op) => (19, (resource as u64) << 8 | op as u64),
             WaitKind::Signal(signum) => (20, u64::from(signum as u32)),
             WaitKind::ChildExit => (21, 0),
+            WaitKind::MpscRecv => (22, 0),
+            WaitKind::MpscSend => (23, 0),
+            WaitKind::OneshotRecv => (24, 0),
+            WaitKind::OneshotClosed => (25, 0),
+            WaitKind::BroadcastRecv => (26, 0),
+            WaitKind::WatchChanged => (27, 0),
+            WaitKind::Notify => (28, 0),
+            WaitKind::RwLockRead => (29, 0),
+            WaitKind::RwLockWrite => (30, 0),
+            WaitKind::OnceCell => (31, 0),
+            WaitKind::Cancelled => (32, 0),
+            WaitKind::JoinSet => (33, 0),
         };
         tag << PAYLOAD_BITS | payload
     }
@@ -344,6 +392,18 @@ impl WaitKind {
             ),
             20 => WaitKind::Signal(payload as u32 as i32),
             21 => WaitKind::ChildExit,
+            22 => WaitKind::MpscRecv,
+            23 => WaitKind::MpscSend,
+            24 => WaitKind::OneshotRecv,
+            25 => WaitKind::OneshotClosed,
+            26 => WaitKind::BroadcastRecv,
+            27 => WaitKind::WatchChanged,
+            28 => WaitKind::Notify,
+            29 => WaitKind::RwLockRead,
+            30 => WaitKind::RwLockWrite,
+            31 => WaitKind::OnceCell,
+            32 => WaitKind::Cancelled,
+            33 => WaitKind::JoinSet,
             _ => return None,
         })
     }
@@ -595,6 +655,29 @@ pub fn refresh_clock() {
     if COARSE_MS.load(Ordering::Relaxed) != ms {
         COARSE_MS.store(ms, Ordering::Relaxed);
     }
+}
+
+/// The coarse clock now: milliseconds since a process-wide epoch as of the last
+/// [`refresh_clock`] (wrapping every 49 days). One relaxed load: for stamping hot paths.
+///
+/// ```
+/// let stamp = weft_coop::coarse_now_ms();
+/// assert!(weft_coop::coarse_elapsed(stamp) < std::time::Duration::from_secs(60));
+/// ```
+#[inline]
+pub fn coarse_now_ms() -> u32 {
+    COARSE_MS.load(Ordering::Relaxed)
+}
+
+/// Real time since a [`coarse_now_ms`] stamp, read from the real clock (so it keeps growing
+/// while nobody refreshes the coarse one, as when every worker is blocked).
+///
+/// ```
+/// assert!(weft_coop::coarse_elapsed(weft_coop::coarse_now_ms()) < std::time::Duration::from_secs(60));
+/// ```
+pub fn coarse_elapsed(stamp: u32) -> Duration {
+    let now_ms = epoch().elapsed().as_millis() as u32;
+    Duration::from_millis(u64::from(now_ms.wrapping_sub(stamp)))
 }
 
 /// Where one task waits, as last published by its poller ([`WaitCell::publish`]) and read by

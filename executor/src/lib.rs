@@ -95,7 +95,9 @@ where
     spawn_at(future, std::panic::Location::caller())
 }
 
-/// `spawn` with an explicit spawn location (combinators pass their caller's).
+/// `spawn` with an explicit spawn location (combinators pass their caller's). Outside a
+/// runtime it panics at its caller's site (`spawn`'s caller, through `#[track_caller]`).
+#[track_caller]
 pub(crate) fn spawn_at<F>(
     future: F,
     location: &'static std::panic::Location<'static>,
@@ -105,10 +107,13 @@ where
     F::Output: Send + 'static,
 {
     // Borrow the current handle instead of cloning it: spawning is a hot path.
-    runtime::context::with_current(|handle| match handle {
-        Some(handle) => handle.spawn_with(future, task::Origin::at(location)),
+    let spawned = runtime::context::with_current(|handle| {
+        handle.map(|handle| handle.spawn_with(future, task::Origin::at(location)))
+    });
+    match spawned {
+        Some(task) => task,
         None => panic!("{}", runtime::handle::NO_RUNTIME),
-    })
+    }
 }
 
 /// Runs a blocking closure on the current runtime's blocking pool and returns a handle to its
@@ -131,14 +136,19 @@ where
     R: Send + 'static,
 {
     let location = std::panic::Location::caller();
-    runtime::context::with_current(|handle| match handle {
-        Some(handle) => handle
-            .inner
-            .shared
-            .blocking
-            .spawn(f, task::Origin::at(location)),
+    let spawned = runtime::context::with_current(|handle| {
+        handle.map(|handle| {
+            handle
+                .inner
+                .shared
+                .blocking
+                .spawn(f, task::Origin::at(location))
+        })
+    });
+    match spawned {
+        Some(task) => task,
         None => panic!("{}", runtime::handle::NO_RUNTIME),
-    })
+    }
 }
 
 /// asyncio's name for [`spawn_blocking`].

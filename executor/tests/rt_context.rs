@@ -78,3 +78,58 @@ fn blocking_work_offloaded_inside_a_runtime_runs_on_its_pool() {
         );
     });
 }
+
+#[test]
+#[should_panic(expected = "dropped out of order")]
+fn enter_guards_dropped_out_of_order_panic_instead_of_leaving_a_stale_runtime() {
+    let a = Builder::new().worker_threads(1).build().unwrap();
+    let b = Builder::new().worker_threads(1).build().unwrap();
+    let first = a.handle().enter();
+    let second = b.handle().enter();
+    // Dropping `first` now would make nothing current while `second` still claims `b` is.
+    drop(first);
+    drop(second);
+}
+
+#[test]
+fn enter_guards_dropped_in_order_restore_each_runtime() {
+    let a = Builder::new().worker_threads(1).build().unwrap();
+    let b = Builder::new().worker_threads(1).build().unwrap();
+    let first = a.handle().enter();
+    let second = b.handle().enter();
+    drop(second);
+    assert!(
+        weft_executor::Handle::try_current().is_some(),
+        "the outer runtime came back"
+    );
+    drop(first);
+    assert!(weft_executor::Handle::try_current().is_none());
+}
+
+#[test]
+fn a_local_task_reports_to_its_block_ons_runtime_even_spawned_under_another() {
+    within(Duration::from_secs(30), || {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (s1, s2) = (seen.clone(), seen.clone());
+        let own = Builder::new()
+            .worker_threads(1)
+            .on_task_panic(move |_| s1.lock().unwrap().push("block_on's runtime"))
+            .build()
+            .unwrap();
+        let other = Builder::new()
+            .worker_threads(1)
+            .on_task_panic(move |_| s2.lock().unwrap().push("the other runtime"))
+            .build()
+            .unwrap();
+        own.block_on(async {
+            let guard = other.handle().enter();
+            // The first local task makes the set's queue while `other` is current.
+            drop(weft_executor::spawn_local(async {
+                panic!("detached local panic")
+            }));
+            drop(guard);
+            weft_executor::yield_now().await;
+        });
+        assert_eq!(*seen.lock().unwrap(), ["block_on's runtime"]);
+    });
+}

@@ -5,7 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 use weft_executor::Builder;
 use weft_executor::runtime::TaskState;
-use weft_test_support::Gate;
+use weft_test_support::{Gate, within};
+
+/// A hang guard for the tests that block a worker on purpose.
+const LIMIT: Duration = Duration::from_secs(60);
 
 #[test]
 fn debug_mode_lists_every_task_with_name_parent_and_spawn_site() {
@@ -89,8 +92,11 @@ fn slow_polls_are_reported_with_the_task_and_duration() {
     let rt = Builder::new()
         .slow_poll_threshold(Duration::from_millis(10))
         .on_slow_poll(move |slow| {
-            r.lock()
-                .push((slow.task().name().to_owned(), slow.took(), slow.to_string()))
+            // The watchdog may also report the hog while it still runs; count finished polls.
+            if !slow.is_still_running() {
+                r.lock()
+                    .push((slow.task().name().to_owned(), slow.took(), slow.to_string()))
+            }
         })
         .build()
         .unwrap();
@@ -135,4 +141,71 @@ fn metrics_count_workers_and_registered_tasks() {
         assert!(rt.block_on(t).unwrap_err().is_cancelled());
     }
     assert_eq!(rt.handle().metrics().registered_tasks(), 0);
+}
+
+#[test]
+fn a_task_blocking_its_worker_in_its_first_poll_is_listed_without_debug_mode() {
+    within(LIMIT, || {
+        let rt = weft_executor::Builder::new()
+            .worker_threads(2)
+            .build()
+            .unwrap();
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let hog =
+            weft_executor::task::Builder::new()
+                .name("hog")
+                .spawn_on(rt.handle(), async move {
+                    blocked.recv().unwrap(); // blocks its worker; never idle, never registered
+                });
+        let listed = loop {
+            let tasks = rt.handle().tasks();
+            if let Some(t) = tasks.into_iter().find(|t| t.id() == hog.id()) {
+                break t;
+            }
+            std::thread::yield_now();
+        };
+        assert_eq!(listed.state(), weft_executor::runtime::TaskState::Running);
+        assert!(listed.running_for().is_some());
+        assert!(listed.spawned_at().file().ends_with("rt_introspect.rs"));
+        let dump = rt.handle().dump_tasks();
+        assert!(dump.contains("polled for"), "{dump}");
+        release.send(()).unwrap();
+        let id = hog.id();
+        rt.block_on(hog).unwrap();
+        assert!(rt.handle().tasks().iter().all(|t| t.id() != id));
+    });
+}
+
+#[test]
+fn a_poll_that_never_ends_is_reported_while_it_is_still_running() {
+    within(LIMIT, || {
+        let (reports, seen) = std::sync::mpsc::channel();
+        let rt = weft_executor::Builder::new()
+            .worker_threads(1)
+            .slow_poll_threshold(Duration::from_millis(20))
+            .on_slow_poll(move |slow| {
+                let _ = reports.send((slow.is_still_running(), slow.task().name().to_owned()));
+            })
+            .build()
+            .unwrap();
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let stuck = weft_executor::task::Builder::new()
+            .name("stuck")
+            .spawn_on(rt.handle(), async move { blocked.recv().unwrap() });
+        // Reported while the poll still blocks (the release comes only after the report).
+        let (still_running, name) = seen.recv().unwrap();
+        assert!(
+            still_running,
+            "the first report should come while the poll runs"
+        );
+        assert!(
+            name.contains(&stuck.id().as_u64().to_string()) || name == "stuck",
+            "{name}"
+        );
+        release.send(()).unwrap();
+        rt.block_on(stuck).unwrap();
+        // And once more when it ends, with its full time.
+        let (still_running, _) = seen.recv().unwrap();
+        assert!(!still_running);
+    });
 }

@@ -139,3 +139,88 @@ fn block_on_inside_block_on_is_refused_instead_of_nesting() {
     // Outside any runtime it still works.
     assert_eq!(inner.block_on(async { 2 }), 2);
 }
+
+/// Pending until woken through the waker it parks in its slot (from any thread).
+struct ParkedIn(Arc<Mutex<Option<std::task::Waker>>>);
+
+impl std::future::Future for ParkedIn {
+    type Output = ();
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        *self.0.lock().unwrap() = Some(cx.waker().clone());
+        std::task::Poll::Pending
+    }
+}
+
+#[test]
+fn local_tasks_woken_or_aborted_from_another_thread_while_block_on_returns_are_cancelled() {
+    // A remote wake marks its task NOTIFIED before it queues it, and an AbortHandle's cancel
+    // claims the task before it queues the cancellation: a set that closes in between must
+    // still drop every future on its own thread, never leave one in a queue nobody drains.
+    // Run by hand with `taskset -c 0` and more rounds (WEFT_LOCAL_RACE_ROUNDS=20000).
+    const TASKS: usize = 8;
+    let rounds: usize = std::env::var("WEFT_LOCAL_RACE_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2_000);
+    within(Duration::from_secs(120), move || {
+        let rt = Runtime::new().unwrap();
+        for round in 0..rounds {
+            let drops = weft_test_support::DropCounter::new();
+            let barrier = Arc::new(std::sync::Barrier::new(2));
+            let handed = Arc::new(Mutex::new((Vec::new(), Vec::new())));
+            let (b, h) = (barrier.clone(), handed.clone());
+            let remote = std::thread::spawn(move || {
+                b.wait();
+                let (slots, aborts) = std::mem::take(&mut *h.lock().unwrap());
+                for slot in slots {
+                    let slot: Arc<Mutex<Option<std::task::Waker>>> = slot;
+                    let waker = slot.lock().unwrap().take();
+                    if let Some(waker) = waker {
+                        waker.wake();
+                    }
+                }
+                for abort in aborts {
+                    let abort: weft_executor::AbortHandle = abort;
+                    abort.cancel();
+                }
+            });
+            let tasks = rt.block_on(async {
+                let mut tasks = Vec::new();
+                {
+                    let mut handed = handed.lock().unwrap();
+                    for i in 0..TASKS {
+                        let slot = Arc::new(Mutex::new(None));
+                        let tracked = drops.track();
+                        let parked = ParkedIn(slot.clone());
+                        let task = spawn_local(async move {
+                            let _tracked = tracked;
+                            parked.await;
+                        });
+                        if i % 2 == 0 {
+                            handed.0.push(slot);
+                        } else {
+                            handed.1.push(task.abort_handle());
+                        }
+                        tasks.push(task);
+                    }
+                }
+                // Let every local task run to its first wait.
+                weft_executor::yield_now().await;
+                weft_executor::yield_now().await;
+                // Then return while the other thread wakes and aborts them.
+                barrier.wait();
+                tasks
+            });
+            remote.join().unwrap();
+            assert_eq!(
+                drops.get(),
+                TASKS,
+                "round {round}: a local future was never dropped"
+            );
+            assert!(tasks.iter().all(|t| t.is_finished()), "round {round}");
+        }
+    });
+}

@@ -42,6 +42,18 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// `start_paused = true` runs the test on the paused clock (`weft::time::pause`), so its
 /// sleeps and timeouts take no real time (needs weft's `test-util` feature).
 ///
+/// `timeout = "10s"` (also `"500ms"`, `"2m"`) fails a test that runs longer, in real time,
+/// with the runtime's task dump: every task, what it waits on and where, and any poll still
+/// running.
+///
+/// ```
+/// #[weft::test(timeout = "30s")]
+/// async fn finishes_in_time() {
+///     weft::sleep(std::time::Duration::from_millis(1)).await;
+/// }
+/// # fn main() {}
+/// ```
+///
 /// ```
 /// #[weft::test(worker_threads = 1)]
 /// async fn spawns_and_joins() {
@@ -74,6 +86,8 @@ impl Kind {
 struct Options {
     worker_threads: Option<Expr>,
     start_paused: Option<bool>,
+    /// `#[weft::test]` only: the real-time limit, in milliseconds.
+    timeout_ms: Option<u64>,
 }
 
 fn expand(kind: Kind, args: TokenStream2, item: TokenStream2) -> TokenStream2 {
@@ -128,14 +142,35 @@ fn options(kind: Kind, args: TokenStream2) -> syn::Result<Options> {
                     ));
                 }
             },
+            "timeout" if kind == Kind::Test => {
+                let Expr::Lit(ExprLit {
+                    lit: Lit::Str(text),
+                    ..
+                }) = &pair.value
+                else {
+                    return Err(syn::Error::new(
+                        pair.value.span(),
+                        "`timeout` takes a string such as \"10s\", \"500ms\" or \"2m\"",
+                    ));
+                };
+                options.timeout_ms = Some(
+                    parse_duration_ms(&text.value())
+                        .map_err(|why| syn::Error::new(text.span(), why))?,
+                );
+            }
             _ => {
                 let shown = pair.path.to_token_stream().to_string();
                 return Err(syn::Error::new(
                     pair.path.span(),
                     format!(
-                        "unknown option `{shown}` for {}: the options are `worker_threads = N` \
-                         and `start_paused = true`",
-                        kind.name()
+                        "unknown option `{shown}` for {}: the options are `worker_threads = N`, \
+                         `start_paused = true`{}",
+                        kind.name(),
+                        if kind == Kind::Test {
+                            " and `timeout = \"10s\"`"
+                        } else {
+                            ""
+                        }
                     ),
                 ));
             }
@@ -172,6 +207,22 @@ fn generate(kind: Kind, options: Options, function: ItemFn) -> syn::Result<Token
     let builder = builder(&options, sig.ident.span());
     let test_attr = (kind == Kind::Test).then(|| quote!(#[::core::prelude::v1::test]));
     let what = kind.name();
+    if let Some(ms) = options.timeout_ms {
+        let name = sig.ident.to_string();
+        return Ok(quote! {
+            #test_attr
+            #(#attrs)*
+            #vis #plain {
+                let body = async move #block;
+                ::weft::__private::run_with_timeout(
+                    #builder,
+                    body,
+                    ::core::time::Duration::from_millis(#ms),
+                    ::core::concat!(::core::module_path!(), "::", #name),
+                )
+            }
+        });
+    }
     Ok(quote! {
         #test_attr
         #(#attrs)*
@@ -183,6 +234,33 @@ fn generate(kind: Kind, options: Options, function: ItemFn) -> syn::Result<Token
                 .block_on(body)
         }
     })
+}
+
+/// Milliseconds in a duration written as a whole number with a unit: `"10s"`, `"500ms"`,
+/// `"2m"`.
+fn parse_duration_ms(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let bad = || {
+        format!(
+            "cannot read `{text}` as a duration: write a whole number and a unit, such as \
+             \"10s\", \"500ms\" or \"2m\""
+        )
+    };
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let scale = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" | "min" => 60_000,
+        _ => return Err(bad()),
+    };
+    if n == 0 {
+        return Err("a test timeout must be longer than zero".to_owned());
+    }
+    n.checked_mul(scale).ok_or_else(bad)
 }
 
 fn builder(options: &Options, span: Span) -> TokenStream2 {
@@ -235,6 +313,28 @@ mod tests {
         );
         assert!(err.contains("unknown option `flavor`"), "{err}");
         assert!(err.contains("`worker_threads = N`"), "{err}");
+    }
+
+    #[::core::prelude::v1::test]
+    fn timeouts_read_whole_numbers_with_units() {
+        assert_eq!(parse_duration_ms("10s"), Ok(10_000));
+        assert_eq!(parse_duration_ms("500ms"), Ok(500));
+        assert_eq!(parse_duration_ms("2m"), Ok(120_000));
+        assert!(parse_duration_ms("10").unwrap_err().contains("\"10s\""));
+        assert!(parse_duration_ms("1.5s").is_err());
+        assert!(parse_duration_ms("0s").is_err());
+    }
+
+    #[::core::prelude::v1::test]
+    fn a_timeout_on_main_is_refused() {
+        let err = error_of(
+            Kind::Main,
+            quote!(timeout = "10s"),
+            quote!(
+                async fn main() {}
+            ),
+        );
+        assert!(err.contains("unknown option `timeout`"), "{err}");
     }
 
     #[::core::prelude::v1::test]

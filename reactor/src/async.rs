@@ -396,48 +396,22 @@ impl<T: AsFd> Async<T> {
         record_pending(IoResource::Async, IoOp::Write, polled)
     }
 
-    /// [`poll_read_with`](Async::poll_read_with) for a byte-stream read into a buffer of
-    /// `len` bytes: a read that returns fewer (and more than none) drained the socket, so,
-    /// where the poller reports closing, the readiness is cleared without the `WouldBlock`
-    /// of another read (see `readiness.rs`). Only for stream sockets and pipes, where a short
-    /// read does mean "nothing more right now".
-    pub(crate) fn poll_read_stream(
+    /// A byte-stream read, poll-style, without recording a wait point (the stream type
+    /// records its own).
+    pub(crate) fn poll_read_stream<R>(
         &self,
         cx: &mut Context<'_>,
-        len: usize,
-        mut op: impl FnMut(&T) -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
-        let poller = self.reactor.poller();
-        self.source.poll_io_drains(
-            poller,
-            Direction::Read,
-            cx,
-            WaitSlot::Shared,
-            || op(self.get_ref()),
-            |&n| n > 0 && n < len,
-        )
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_with(Direction::Read, cx, op)
     }
 
-    /// [`read_with`](Async::read_with) for a byte-stream read; see
-    /// [`poll_read_stream`](Async::poll_read_stream).
-    pub(crate) async fn read_stream(
+    /// A byte-stream read in an own waiter slot, without recording a wait point.
+    pub(crate) async fn read_stream<R>(
         &self,
-        len: usize,
-        mut op: impl FnMut(&T) -> io::Result<usize>,
-    ) -> io::Result<usize> {
-        let mut waiter = OwnWaiter::new(&self.source, Direction::Read);
-        std::future::poll_fn(|cx| {
-            let slot = WaitSlot::Own(&mut waiter.id);
-            self.source.poll_io_drains(
-                self.reactor.poller(),
-                Direction::Read,
-                cx,
-                slot,
-                || op(self.get_ref()),
-                |&n| n > 0 && n < len,
-            )
-        })
-        .await
+        op: impl FnMut(&T) -> io::Result<R>,
+    ) -> io::Result<R> {
+        self.op_with(Direction::Read, op).await
     }
 
     /// Tries `op`, and on `WouldBlock` waits in the shared poll-style slot of `dir`.

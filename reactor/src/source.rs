@@ -11,10 +11,8 @@
 //! a readiness event can never slip between "not ready" and "waker stored".
 //!
 //! With edge-triggered polling the source is registered once for both directions and never
-//! re-armed: a `WouldBlock` clears the cached bit and the next edge sets it. Where the poller
-//! reports closing (`EPOLLRDHUP`), a stream read that comes back short clears the read bit
-//! too, saving the read that would answer `WouldBlock` (see `readiness.rs` for why that is
-//! safe only there). In the oneshot
+//! re-armed: a `WouldBlock` clears the cached bit and the next edge sets it (and nothing
+//! else does: `readiness.rs` lists the shortcuts not taken, and why). In the oneshot
 //! fallback every event disarms the fd, so a direction is re-armed (one `modify` syscall) when
 //! a waiter needs it, and the reactor re-arms the other direction after an event when it
 //! still has waiters. `registered` (also under the mutex) turns false before the reactor
@@ -118,9 +116,9 @@ pub(crate) struct Source {
     key: usize,
     /// Edge-triggered (`true`) or oneshot with re-arm (`false`).
     edge: bool,
-    /// Edge-triggered on a poller that reports closing: short reads may clear readiness.
-    short_reads_clear: bool,
     readiness: [ReadinessCache; 2],
+    /// The reactor shut down: every operation fails (see `Reactor::shut_down`).
+    defunct: std::sync::atomic::AtomicBool,
     /// Per direction, the readiness tick last reported by `readable()`/`writable()`, so that
     /// reporting the same tick twice is double-checked (see [`Source::poll_ready`]).
     reported: [AtomicUsize; 2],
@@ -128,15 +126,14 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    /// A source for `fd`, registered under `key`; `reports_closed` when the poller's events
-    /// carry [`Event::read_closed`].
-    pub(crate) fn new(fd: RawFd, key: usize, edge: bool, reports_closed: bool) -> Source {
+    /// A source for `fd`, registered under `key`.
+    pub(crate) fn new(fd: RawFd, key: usize, edge: bool) -> Source {
         Source {
             fd,
             key,
             edge,
-            short_reads_clear: edge && reports_closed,
             readiness: [ReadinessCache::new_ready(), ReadinessCache::new_ready()],
+            defunct: std::sync::atomic::AtomicBool::new(false),
             // The initial "ready" is a guess, not an event: count it as already reported so
             // that `readable()` checks it before trusting it.
             reported: [AtomicUsize::new(0), AtomicUsize::new(0)],
@@ -183,12 +180,12 @@ impl Source {
             return;
         }
         let hits = [
-            (Direction::Read, event.readable, event.read_closed),
-            (Direction::Write, event.writable, false),
+            (Direction::Read, event.readable),
+            (Direction::Write, event.writable),
         ];
-        for (dir, hit, closed) in hits {
+        for (dir, hit) in hits {
             if hit {
-                self.readiness[dir as usize].mark_ready(closed);
+                self.readiness[dir as usize].mark_ready();
                 state.waiters[dir as usize].take_all(wakers);
             }
         }
@@ -210,6 +207,22 @@ impl Source {
                 }
             }
         }
+    }
+
+    /// The reactor shut down: fails every later operation and moves every waiter's waker
+    /// to `wakers`, so they poll again and see the error.
+    pub(crate) fn shut_down(&self, wakers: &mut Vec<Waker>) {
+        let mut state = self.state.lock();
+        self.defunct.store(true, Ordering::Release);
+        state.waiters[0].take_all(wakers);
+        state.waiters[1].take_all(wakers);
+    }
+
+    /// The error for an operation on a shut-down reactor's source, if it is one.
+    fn defunct_error(&self) -> Option<io::Error> {
+        self.defunct
+            .load(Ordering::Acquire)
+            .then(|| io::Error::other(crate::driver::RUNTIME_GONE))
     }
 
     /// Deletes the fd from `poller` and drops every waiter. After this no event is applied
@@ -248,6 +261,9 @@ impl Source {
         cx: &mut Context<'_>,
         mut slot: WaitSlot<'_>,
     ) -> Poll<io::Result<()>> {
+        if let Some(err) = self.defunct_error() {
+            return Poll::Ready(Err(err));
+        }
         let progress = std::task::ready!(weft_coop::poll_proceed(cx));
         let d = dir as usize;
         loop {
@@ -287,26 +303,12 @@ impl Source {
         poller: &Poller,
         dir: Direction,
         cx: &mut Context<'_>,
-        slot: WaitSlot<'_>,
-        op: impl FnMut() -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        self.poll_io_drains(poller, dir, cx, slot, op, |_| false)
-    }
-
-    /// [`poll_io`](Self::poll_io) for a stream read whose result may prove that it drained
-    /// the socket: `drained(&result)` is true for a read that returned fewer bytes than its
-    /// buffer holds and more than zero. Then, where the poller reports closing, the read
-    /// readiness is cleared at once (see `readiness.rs`) instead of by the `WouldBlock` of
-    /// one more read.
-    pub(crate) fn poll_io_drains<R>(
-        &self,
-        poller: &Poller,
-        dir: Direction,
-        cx: &mut Context<'_>,
         mut slot: WaitSlot<'_>,
         mut op: impl FnMut() -> io::Result<R>,
-        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
+        if let Some(err) = self.defunct_error() {
+            return Poll::Ready(Err(err));
+        }
         let progress = std::task::ready!(weft_coop::poll_proceed(cx));
         let d = dir as usize;
         loop {
@@ -315,9 +317,6 @@ impl Source {
                 match op() {
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                     result => {
-                        if self.short_reads_clear && result.as_ref().is_ok_and(&drained) {
-                            self.readiness[d].clear_after_short_read(seen);
-                        }
                         progress.made_progress();
                         return Poll::Ready(result);
                     }
@@ -348,6 +347,10 @@ impl Source {
         let mut state = self.state.lock();
         if self.readiness[d].snapshot().is_ready() {
             return Ok(false);
+        }
+        // Under the lock `shut_down` takes: a waker stored after its sweep would never fire.
+        if let Some(err) = self.defunct_error() {
+            return Err(err);
         }
         let replaced = state.waiters[d].store(slot, cx.waker());
         if !self.edge && state.registered && !state.armed[d] {

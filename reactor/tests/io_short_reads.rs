@@ -1,16 +1,20 @@
-//! Stream reads that come back short clear the readiness cache on pollers that report
-//! closing (`EPOLLRDHUP`), so the next read waits for an event instead of asking the socket
-//! for an `EAGAIN`. These tests prove that the end of stream is never slept through, on
-//! every backend and in both orders: the FIN arriving with the data, and after it.
+//! A read that comes back short proves nothing about what is still queued (see the list of
+//! readiness shortcuts in `reactor/src/readiness.rs`): Linux ends a stream read early at TCP's
+//! urgent mark and at a Unix message that carried ancillary data, a datagram read returns one
+//! datagram, a packet-mode pipe one packet. These tests queue bytes behind each such boundary
+//! before the first read and prove the bytes behind it are read without a new event, on
+//! every backend; and that the end of stream is never slept through, in both orders: the FIN
+//! arriving with the data, and after it.
 
 mod common;
 
 use std::io::Write;
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
 use common::{HangGuard, block_on};
-use weft_reactor::net::{TcpListener, TcpStream, UnixStream};
-use weft_reactor::{IoBackend, Reactor};
+use weft_reactor::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
+use weft_reactor::{Async, IoBackend, Reactor};
 
 /// Every backend this platform has, edge-triggered, plus the oneshot fallback.
 fn reactors() -> Vec<Arc<Reactor>> {
@@ -123,6 +127,160 @@ fn a_blocking_peer_thread_writing_later_wakes_the_reader() {
             assert_eq!(total, 40, "{:?}", r.io_backend());
         });
         writer.join().unwrap();
+    }
+}
+
+#[test]
+fn a_read_after_tcp_urgent_data_returns_the_bytes_queued_behind_the_mark() {
+    let _g = HangGuard::new("bytes behind the urgent mark", 60);
+    for r in reactors() {
+        block_on(&r, async {
+            let (client, server) = tcp_pair().await;
+            // The reader waits first, so one reactor turn takes the edges of all three sends
+            // at once and no later edge will come.
+            let writer = async {
+                client.write_all(b"a").await.unwrap();
+                // SAFETY: `send(2)` on the client's open socket with a valid one-byte buffer.
+                let sent = unsafe {
+                    libc::send(client.as_raw_fd(), b"!".as_ptr().cast(), 1, libc::MSG_OOB)
+                };
+                assert_eq!(sent, 1);
+                client.write_all(b"cd").await.unwrap();
+            };
+            // The first read stops at the urgent mark ("a"); "cd" is already queued.
+            let (got, ()) = join(read_at_least(&server, 3), writer).await;
+            // The urgent byte itself is out of band (no SO_OOBINLINE).
+            assert_eq!(got, b"acd", "{:?}", r.io_backend());
+        });
+    }
+}
+
+/// Reads from `stream` until at least `n` bytes came.
+async fn read_at_least<S: StreamRead>(stream: &S, n: usize) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    while got.len() < n {
+        let k = stream.read_some(&mut buf).await;
+        assert_ne!(k, 0, "early end of stream");
+        got.extend_from_slice(&buf[..k]);
+    }
+    got
+}
+
+/// The one read both stream types offer, for [`read_at_least`].
+trait StreamRead {
+    async fn read_some(&self, buf: &mut [u8]) -> usize;
+}
+
+impl StreamRead for TcpStream {
+    async fn read_some(&self, buf: &mut [u8]) -> usize {
+        self.read(buf).await.unwrap()
+    }
+}
+
+impl StreamRead for UnixStream {
+    async fn read_some(&self, buf: &mut [u8]) -> usize {
+        self.read(buf).await.unwrap()
+    }
+}
+
+/// Sends `data` on `fd` with one descriptor (`pass`) attached as `SCM_RIGHTS`.
+fn send_with_fd(fd: std::os::fd::RawFd, data: &[u8], pass: std::os::fd::RawFd) {
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut _,
+        iov_len: data.len(),
+    };
+    // SAFETY: CMSG_SPACE is a pure computation.
+    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<libc::c_int>() as u32) } as usize;
+    let mut control = vec![0u8; space];
+    // SAFETY: an all-zero msghdr is valid; the pointers set below outlive the `sendmsg`.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    msg.msg_controllen = space as _;
+    // SAFETY: `msg` has a control buffer of CMSG_SPACE(int) bytes, so the first header and
+    // its data (one int) fit in it; `sendmsg` only reads the buffers `msg` points to.
+    unsafe {
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<libc::c_int>() as u32) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>(), pass);
+        assert_eq!(libc::sendmsg(fd, &msg, 0), data.len() as isize);
+    }
+}
+
+#[test]
+fn a_read_after_a_message_with_scm_rights_returns_the_bytes_queued_behind_it() {
+    let _g = HangGuard::new("bytes behind SCM_RIGHTS", 60);
+    for r in reactors() {
+        block_on(&r, async {
+            let (a, b) = UnixStream::pair().unwrap();
+            let passed = std::fs::File::open("/dev/null").unwrap();
+            let writer = async {
+                a.write_all(b"a").await.unwrap();
+                send_with_fd(a.as_raw_fd(), b"b", passed.as_raw_fd());
+                a.write_all(b"cd").await.unwrap();
+            };
+            // The first read ends after the message that carried the descriptor ("ab").
+            let (got, ()) = join(read_at_least(&b, 4), writer).await;
+            assert_eq!(got, b"abcd", "{:?}", r.io_backend());
+        });
+    }
+}
+
+#[test]
+fn a_second_queued_datagram_is_read_without_a_new_event() {
+    let _g = HangGuard::new("second datagram", 60);
+    for r in reactors() {
+        block_on(&r, async {
+            let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            a.connect(b.local_addr().unwrap()).await.unwrap();
+            a.send(b"one").await.unwrap();
+            a.send(b"two").await.unwrap();
+            let mut buf = [0u8; 64];
+            let (n, _) = b.recv_from(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"one");
+            let (n, _) = b.recv_from(&mut buf).await.unwrap();
+            assert_eq!(&buf[..n], b"two", "{:?}", r.io_backend());
+        });
+    }
+}
+
+#[test]
+fn a_second_packet_in_a_packet_mode_pipe_is_read_without_a_new_event() {
+    let _g = HangGuard::new("second pipe packet", 60);
+    for r in reactors() {
+        let mut fds = [0; 2];
+        // SAFETY: `pipe2` writes two descriptors into `fds`, which we then own.
+        let rc = unsafe {
+            libc::pipe2(
+                fds.as_mut_ptr(),
+                libc::O_DIRECT | libc::O_NONBLOCK | libc::O_CLOEXEC,
+            )
+        };
+        assert_eq!(rc, 0, "{}", std::io::Error::last_os_error());
+        // SAFETY: both descriptors were just created and are owned by nobody else.
+        let (reader, mut writer) = unsafe {
+            use std::os::fd::FromRawFd;
+            (
+                std::fs::File::from_raw_fd(fds[0]),
+                std::fs::File::from_raw_fd(fds[1]),
+            )
+        };
+        writer.write_all(b"one").unwrap();
+        writer.write_all(b"two").unwrap();
+        block_on(&r, async {
+            use std::io::Read;
+            let reader = Async::new(reader).unwrap();
+            let mut buf = [0u8; 64];
+            let n = reader.read_with(|mut f| f.read(&mut buf)).await.unwrap();
+            assert_eq!(&buf[..n], b"one");
+            let n = reader.read_with(|mut f| f.read(&mut buf)).await.unwrap();
+            assert_eq!(&buf[..n], b"two", "{:?}", r.io_backend());
+        });
     }
 }
 

@@ -4,6 +4,14 @@
 //! waker is a flag plus `Thread::unpark`; the flag makes spurious unparks (from other code
 //! using `thread::park`) harmless. One waker is cached per thread, so repeated `block_on`
 //! calls allocate nothing.
+//!
+//! With a paused test clock (feature `test-util`) a root future must count as busy not only
+//! while its thread polls it but from the moment it is *woken*: a worker that parks between
+//! the wake and the root thread's first instruction would otherwise find the runtime idle
+//! and jump the clock while the root is runnable. So [`block_on_counted`] gives the root a
+//! waker of its own that adds to the runtime's busy-root count *before* it raises its flag;
+//! the thread takes that unit over when it wakes, and gives one back when it goes to sleep or
+//! consumes a wake while it was still counted as running (see [`CountedWaker`]).
 
 use std::future::Future;
 use std::pin::pin;
@@ -43,6 +51,23 @@ thread_local! {
     };
 }
 
+/// What the driving loop needs from a waker: take a pending wake, and hear when the thread
+/// falls asleep or consumes a wake while awake.
+trait WakeFlag {
+    /// Consumes a pending wake; true if there was one.
+    fn take(&self) -> bool;
+    /// The thread is about to sleep (it was counted as running until now).
+    fn sleeping(&self) {}
+    /// The thread consumed a wake without having slept.
+    fn woke_awake(&self) {}
+}
+
+impl WakeFlag for ThreadWaker {
+    fn take(&self) -> bool {
+        self.notified.swap(false, Ordering::Acquire)
+    }
+}
+
 /// Polls `future` on this thread until it completes, sleeping while it is pending.
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     block_on_until(future, None).expect("no deadline")
@@ -50,22 +75,6 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
 
 /// Like [`block_on`], but gives up at `deadline` (returning `None`; the future is dropped).
 pub(crate) fn block_on_until<F: Future>(future: F, deadline: Option<Instant>) -> Option<F::Output> {
-    drive(future, deadline, |_| {})
-}
-
-/// [`block_on`], telling `sleeping` when the thread goes to sleep (`true`) and when it wakes
-/// (`false`): a runtime with a paused clock counts a sleeping root future as idle.
-#[cfg_attr(not(feature = "test-util"), allow(dead_code))]
-pub(crate) fn block_on_observed<F: Future>(future: F, sleeping: impl FnMut(bool)) -> F::Output {
-    drive(future, None, sleeping).expect("no deadline")
-}
-
-fn drive<F: Future>(
-    future: F,
-    deadline: Option<Instant>,
-    mut sleeping: impl FnMut(bool),
-) -> Option<F::Output> {
-    let mut future = pin!(future);
     WAKER.with(|(inner, waker)| {
         // A nested `block_on` (inside the outer future's poll) shares this thread's waker and
         // may consume a wake meant for the outer one; re-arm it so the outer future re-polls.
@@ -76,32 +85,146 @@ fn drive<F: Future>(
             }
         }
         let _rearm = Rearm(inner);
-        let mut cx = Context::from_waker(waker);
-        loop {
-            if let Poll::Ready(out) = weft_coop::with_budget(|| future.as_mut().poll(&mut cx)) {
-                return Some(out);
+        drive(future, deadline, &**inner, waker)
+    })
+}
+
+fn drive<F: Future>(
+    future: F,
+    deadline: Option<Instant>,
+    flag: &impl WakeFlag,
+    waker: &Waker,
+) -> Option<F::Output> {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(waker);
+    loop {
+        if let Poll::Ready(out) = weft_coop::with_budget(|| future.as_mut().poll(&mut cx)) {
+            return Some(out);
+        }
+        let mut spins = 0u32;
+        let mut asleep = false;
+        while !flag.take() {
+            if spins < SPINS {
+                spins += 1;
+                std::hint::spin_loop();
+                continue;
             }
-            let mut spins = 0u32;
-            while !inner.notified.swap(false, Ordering::Acquire) {
-                if spins < SPINS {
-                    spins += 1;
-                    std::hint::spin_loop();
-                    continue;
-                }
-                sleeping(true);
-                match deadline {
-                    None => std::thread::park(),
-                    Some(deadline) => {
-                        let now = Instant::now();
-                        if now >= deadline {
-                            sleeping(false);
-                            return None;
-                        }
-                        std::thread::park_timeout(deadline - now);
+            if !asleep {
+                flag.sleeping();
+                asleep = true;
+            }
+            match deadline {
+                None => std::thread::park(),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        return None;
                     }
+                    std::thread::park_timeout(deadline - now);
                 }
-                sleeping(false);
             }
         }
-    })
+        if !asleep {
+            flag.woke_awake();
+        }
+    }
+}
+
+/// A root future's waker that keeps a paused runtime's busy-root count (module docs).
+///
+/// The count holds one unit per root that is running *or* has a wake pending. The state
+/// word has `NOTIFIED` (a wake is pending) and `DONE` (the `block_on` returned: later wakes
+/// count nothing). A wake adds its unit before it raises `NOTIFIED`, and takes it back if
+/// the flag was already up or the root is done, so by the time `wake` returns the root is
+/// counted: the count may run high for a moment, never low.
+#[cfg(feature = "test-util")]
+pub(crate) struct CountedWaker {
+    state: std::sync::atomic::AtomicU8,
+    thread: Thread,
+    busy: Arc<std::sync::atomic::AtomicUsize>,
+    /// Tells a paused driver to look again whether the runtime went idle.
+    nudge: Box<dyn Fn() + Send + Sync>,
+}
+
+#[cfg(feature = "test-util")]
+const NOTIFIED: u8 = 1;
+#[cfg(feature = "test-util")]
+const DONE: u8 = 2;
+
+#[cfg(feature = "test-util")]
+impl CountedWaker {
+    /// A waker for a root on this thread, counting in `busy` (where the caller has already
+    /// counted the root as running).
+    pub(crate) fn new(
+        busy: Arc<std::sync::atomic::AtomicUsize>,
+        nudge: Box<dyn Fn() + Send + Sync>,
+    ) -> Arc<CountedWaker> {
+        Arc::new(CountedWaker {
+            state: std::sync::atomic::AtomicU8::new(0),
+            thread: std::thread::current(),
+            busy,
+            nudge,
+        })
+    }
+
+    /// The `block_on` is over: a pending wake's unit is given back, and later wakes count
+    /// nothing.
+    fn finish(&self) {
+        if self.state.fetch_or(DONE, Ordering::SeqCst) & NOTIFIED != 0 {
+            self.busy.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+#[cfg(feature = "test-util")]
+impl Wake for CountedWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if self.state.load(Ordering::Acquire) != 0 {
+            return; // already pending, or done
+        }
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        if self.state.fetch_or(NOTIFIED, Ordering::SeqCst) != 0 {
+            // Another wake's unit (or none, once done) stands for this one.
+            self.busy.fetch_sub(1, Ordering::SeqCst);
+            return;
+        }
+        self.thread.unpark();
+    }
+}
+
+#[cfg(feature = "test-util")]
+impl WakeFlag for CountedWaker {
+    fn take(&self) -> bool {
+        self.state.fetch_and(!NOTIFIED, Ordering::SeqCst) & NOTIFIED != 0
+    }
+
+    fn sleeping(&self) {
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+        (self.nudge)();
+    }
+
+    fn woke_awake(&self) {
+        // The wake's unit and the running unit are both counted: keep one.
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// [`block_on`] for a root future of a runtime whose clock may be paused: the root counts
+/// in `waker`'s busy count while it runs or has a wake pending (module docs). The caller
+/// counted it as running before the call and takes that unit back after it.
+#[cfg(feature = "test-util")]
+pub(crate) fn block_on_counted<F: Future>(future: F, waker: Arc<CountedWaker>) -> F::Output {
+    struct Finish<'a>(&'a CountedWaker);
+    impl Drop for Finish<'_> {
+        fn drop(&mut self) {
+            self.0.finish();
+        }
+    }
+    let _finish = Finish(&waker);
+    let std_waker = Waker::from(waker.clone());
+    drive(future, None, &*waker, &std_waker).expect("no deadline")
 }

@@ -325,7 +325,6 @@ impl Builder {
     /// assert!(err.to_string().contains("worker_threads"));
     /// ```
     pub fn build(self) -> io::Result<Runtime> {
-        super::context::install_lookups();
         let workers = match self.worker_threads {
             Some(0) => {
                 return Err(invalid(
@@ -419,6 +418,13 @@ impl Builder {
             rt.dump = Some(super::introspect::dump_signal::DumpThread::start(
                 signal, runtime,
             )?);
+        }
+        if let Some((threshold, handler)) = &rt.handle.inner.shared.slow_poll {
+            super::introspect::start_watchdog(
+                Arc::downgrade(&rt.handle.inner.shared),
+                *threshold,
+                handler.clone(),
+            )?;
         }
         for (index, local) in locals.into_iter().enumerate() {
             let handle = rt.handle.clone();

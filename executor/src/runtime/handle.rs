@@ -62,7 +62,10 @@ impl Handle {
     /// ```
     #[track_caller]
     pub fn current() -> Handle {
-        context::current().unwrap_or_else(|| panic!("{}", NO_RUNTIME))
+        match context::current() {
+            Some(handle) => handle,
+            None => panic!("{NO_RUNTIME}"),
+        }
     }
 
     /// The runtime running on this thread, or `None` outside one.
@@ -157,7 +160,9 @@ impl Handle {
         }
         let _enter = context::enter(self);
         // Dropped after the root future: local tasks left over are cancelled here.
-        let locals = local::LocalSet::enter();
+        // SAFETY: `self` owns the runtime's handler and is borrowed for this whole call,
+        // longer than `locals` lives.
+        let locals = unsafe { local::LocalSet::enter(&self.inner.shared.panic_handler) };
         let future = std::pin::pin!(future);
         let root = Root {
             future,
@@ -166,19 +171,23 @@ impl Handle {
         #[cfg(not(feature = "test-util"))]
         return block_on::block_on(root);
         // With a paused clock the runtime is idle only while this thread sleeps too: the
-        // root counts as busy from here until it parks, and again from when it wakes.
+        // root counts as busy from here until it parks, and again from when it is woken.
         #[cfg(feature = "test-util")]
         {
             let shared = &self.inner.shared;
             let _busy = RootBusy::enter(shared);
-            block_on::block_on_observed(root, |sleeping| {
-                if sleeping {
-                    shared.roots_polling.fetch_sub(1, SeqCst);
-                    shared.nudge_paused_driver();
-                } else {
-                    shared.roots_polling.fetch_add(1, SeqCst);
-                }
-            })
+            // Weak: a stale clone of the waker left in some wait list must not keep the
+            // runtime alive.
+            let nudge = {
+                let shared = std::sync::Arc::downgrade(shared);
+                Box::new(move || {
+                    if let Some(shared) = shared.upgrade() {
+                        shared.nudge_paused_driver();
+                    }
+                })
+            };
+            let waker = block_on::CountedWaker::new(shared.roots_busy.clone(), nudge);
+            block_on::block_on_counted(root, waker)
         }
     }
 
@@ -257,7 +266,7 @@ struct RootBusy<'a>(&'a crate::scheduler::Shared);
 #[cfg(feature = "test-util")]
 impl<'a> RootBusy<'a> {
     fn enter(shared: &'a crate::scheduler::Shared) -> RootBusy<'a> {
-        shared.roots_polling.fetch_add(1, SeqCst);
+        shared.roots_busy.fetch_add(1, SeqCst);
         RootBusy(shared)
     }
 }
@@ -265,7 +274,7 @@ impl<'a> RootBusy<'a> {
 #[cfg(feature = "test-util")]
 impl Drop for RootBusy<'_> {
     fn drop(&mut self) {
-        self.0.roots_polling.fetch_sub(1, SeqCst);
+        self.0.roots_busy.fetch_sub(1, SeqCst);
         self.0.nudge_paused_driver();
     }
 }

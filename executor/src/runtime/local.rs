@@ -15,16 +15,27 @@
 //! When `block_on` returns (or unwinds), the set closes: every local task still alive is
 //! cancelled and its future dropped on this thread, and whatever that wakes or spawns is
 //! dropped as well, until nothing is left — asyncio's `run()` epilogue, for local tasks.
+//!
+//! "Until nothing is left" is counted, not guessed: the queue counts its live tasks (spawned
+//! and not yet completed). A wake on another thread marks its task `NOTIFIED` *before* it
+//! pushes the entry, so at the moment the set closes an entry may be in flight: neither in
+//! the registry (the task is not idle) nor in the queue yet. The close therefore drains the
+//! queue and, while tasks are still live, waits on a condvar that every push signals once
+//! the set is closing, then drains again. Each live task is idle (taken from the registry
+//! and cancelled here), queued, or about to be queued by a thread already inside `push`; so
+//! the wait ends, and every future is dropped on this thread. An `AbortHandle`'s deferred
+//! cancel travels the same way.
 
 use crate::scheduler::PanicHandler;
 use crate::scheduler::registry::Registry;
 use crate::task::{self, Notified, Origin, Schedule, Task, TaskRef};
-use parking_lot::Mutex;
+use parking_lot::{Condvar, Mutex};
 use std::cell::{OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Waker;
 use std::thread::ThreadId;
 
@@ -32,9 +43,18 @@ use std::thread::ThreadId;
 /// again, so a busy set cannot starve the root.
 const RUN_PER_VISIT: usize = 61;
 
-/// The local set of the `block_on` running on this thread: `Some(None)` until its first
-/// local task.
-type Frame = Option<Option<Arc<LocalQueue>>>;
+/// The local set of the `block_on` running on this thread: `None` outside one.
+type Frame = Option<LocalFrame>;
+
+/// One `block_on`'s local set, as the thread-local holds it.
+struct LocalFrame {
+    /// Made by the first local task.
+    queue: Option<Arc<LocalQueue>>,
+    /// The panic handler of the `block_on`'s runtime, for the queue: not of whatever runtime
+    /// is current when the first local task is spawned (the root may have entered another).
+    /// A pointer, so entering clones nothing.
+    panic_handler: std::ptr::NonNull<PanicHandler>,
+}
 
 crate::loom::local! {
     /// The local set of the `block_on` running on this thread, if any.
@@ -57,7 +77,11 @@ unsafe impl Send for Entry {}
 /// The scheduler of one `block_on`'s local tasks.
 pub(crate) struct LocalQueue {
     owner: ThreadId,
-    entries: Mutex<VecDeque<Entry>>,
+    entries: Mutex<Entries>,
+    /// Signalled by every push once the set is closing (see the module docs).
+    pushed: Condvar,
+    /// Local tasks spawned and not yet completed.
+    live: AtomicUsize,
     /// Wakes the `block_on` thread: the root future's current waker.
     root_waker: Mutex<Option<Waker>>,
     /// Idle local tasks, so closing can cancel the ones nothing will wake.
@@ -65,13 +89,70 @@ pub(crate) struct LocalQueue {
     panic_handler: PanicHandler,
 }
 
+/// The queue proper, and whether the set is closing.
+#[derive(Default)]
+struct Entries {
+    queue: VecDeque<Entry>,
+    closing: bool,
+}
+
 impl LocalQueue {
+    fn new(panic_handler: PanicHandler) -> LocalQueue {
+        LocalQueue {
+            owner: std::thread::current().id(),
+            entries: Mutex::new(Entries::default()),
+            pushed: Condvar::new(),
+            live: AtomicUsize::new(0),
+            root_waker: Mutex::new(None),
+            registry: Registry::new(1),
+            panic_handler,
+        }
+    }
+
     fn push(&self, entry: Entry) {
-        self.entries.lock().push_back(entry);
+        let mut entries = self.entries.lock();
+        entries.queue.push_back(entry);
+        if entries.closing {
+            // The owner is draining and may be waiting for exactly this entry.
+            drop(entries);
+            self.pushed.notify_one();
+            return;
+        }
+        drop(entries);
         let waker = self.root_waker.lock().clone();
         if let Some(waker) = waker {
             weft_coop::catch("waker", || waker.wake());
         }
+    }
+
+    /// Closes the set on the owner thread: cancels the idle tasks, then runs (cancelled)
+    /// every entry queued or still on its way, until no local task is live.
+    fn close(&self) {
+        debug_assert_eq!(std::thread::current().id(), self.owner);
+        self.entries.lock().closing = true;
+        // A local task that goes idle or is spawned from now on is cancelled at once (its
+        // registration is refused).
+        for idle in self.registry.close_and_take() {
+            idle.cancel_and_release();
+        }
+        loop {
+            while let Some(entry) = self.pop() {
+                match entry {
+                    Entry::Run(task) => task.cancel_and_run(),
+                    cancel @ Entry::Cancel(_) => run(cancel),
+                }
+            }
+            let mut entries = self.entries.lock();
+            // Under the lock: a push between the drain and here is seen, and one after it
+            // signals the condvar, which this wait is already on.
+            while entries.queue.is_empty() && self.live.load(Ordering::Acquire) > 0 {
+                self.pushed.wait(&mut entries);
+            }
+            if entries.queue.is_empty() {
+                break;
+            }
+        }
+        *self.root_waker.lock() = None;
     }
 
     /// Makes local wakes wake `root_waker` (the root future's current waker).
@@ -83,7 +164,7 @@ impl LocalQueue {
     }
 
     fn pop(&self) -> Option<Entry> {
-        self.entries.lock().pop_front()
+        self.entries.lock().queue.pop_front()
     }
 
     /// Runs up to `max` queued entries on the owner thread; true when more are queued.
@@ -95,7 +176,7 @@ impl LocalQueue {
                 None => return false,
             }
         }
-        !self.entries.lock().is_empty()
+        !self.entries.lock().queue.is_empty()
     }
 }
 
@@ -126,6 +207,9 @@ impl Schedule for LocalScheduler {
     }
 
     fn release(&self, task: TaskRef) -> bool {
+        // Completions happen on the owner thread only (it alone polls and drops local
+        // futures), so a closing owner that reads zero has dropped every future itself.
+        self.0.live.fetch_sub(1, Ordering::Release);
         self.0.registry.release(task)
     }
 
@@ -151,9 +235,19 @@ pub(crate) struct LocalSet {
 }
 
 impl LocalSet {
-    /// Makes a new (empty, queue-less) local set current on this thread.
-    pub(crate) fn enter() -> LocalSet {
-        let previous = CURRENT.with(|c| c.replace(Some(None)));
+    /// Makes a new (empty, queue-less) local set current on this thread, for a `block_on` of
+    /// the runtime whose panic handler this is.
+    ///
+    /// # Safety
+    ///
+    /// `panic_handler` must outlive the returned set (`block_on` borrows the runtime's handle,
+    /// which owns it, for longer than the set lives).
+    pub(crate) unsafe fn enter(panic_handler: &PanicHandler) -> LocalSet {
+        let frame = LocalFrame {
+            queue: None,
+            panic_handler: std::ptr::NonNull::from(panic_handler),
+        };
+        let previous = CURRENT.with(|c| c.replace(Some(frame)));
         LocalSet {
             previous,
             queue: OnceCell::new(),
@@ -189,7 +283,7 @@ impl LocalSet {
         };
         queue.set_root_waker(root_waker);
         // After publishing the waker: a push that missed it queued its entry before.
-        !queue.entries.lock().is_empty()
+        !queue.entries.lock().queue.is_empty()
     }
 }
 
@@ -199,18 +293,7 @@ impl Drop for LocalSet {
         // the closed queue and is cancelled at once. The thread-local is asked again, for a
         // queue the root never saw (made by its last poll, or by its drop).
         if let Some(queue) = made_queue() {
-            // Close first: a local task that goes idle or is spawned from now on is
-            // cancelled at once (its registration is refused).
-            for idle in queue.registry.close_and_take() {
-                idle.cancel_and_release();
-            }
-            while let Some(entry) = queue.pop() {
-                match entry {
-                    Entry::Run(task) => task.cancel_and_run(),
-                    cancel @ Entry::Cancel(_) => run(cancel),
-                }
-            }
-            *queue.root_waker.lock() = None;
+            queue.close();
         }
         let previous = self.previous.take();
         let _ = CURRENT.try_with(|c| c.replace(previous));
@@ -221,7 +304,7 @@ impl Drop for LocalSet {
 /// the thread's locals are being destroyed).
 fn made_queue() -> Option<Arc<LocalQueue>> {
     CURRENT
-        .try_with(|c| c.borrow().as_ref().and_then(Option::clone))
+        .try_with(|c| c.borrow().as_ref().and_then(|f| f.queue.clone()))
         .ok()
         .flatten()
 }
@@ -235,22 +318,16 @@ pub(crate) fn in_block_on() -> bool {
 fn current_queue() -> Option<Arc<LocalQueue>> {
     CURRENT.with(|c| {
         let mut frame = c.borrow_mut();
-        let queue = frame.as_mut()?;
+        let frame = frame.as_mut()?;
+        let handler = frame.panic_handler;
         Some(
-            queue
+            frame
+                .queue
                 .get_or_insert_with(|| {
-                    // `block_on` entered its runtime's context before its local set.
-                    let handler = super::context::with_current(|h| {
-                        h.map(|h| h.inner.shared.panic_handler.clone())
-                    })
-                    .expect("block_on makes its runtime current");
-                    Arc::new(LocalQueue {
-                        owner: std::thread::current().id(),
-                        entries: Mutex::new(VecDeque::new()),
-                        root_waker: Mutex::new(None),
-                        registry: Registry::new(1),
-                        panic_handler: handler,
-                    })
+                    // SAFETY: the frame is current only while its `LocalSet` lives, which
+                    // `LocalSet::enter`'s caller guarantees the handler outlives.
+                    let handler = unsafe { handler.as_ref() }.clone();
+                    Arc::new(LocalQueue::new(handler))
                 })
                 .clone(),
         )
@@ -302,6 +379,7 @@ where
     let (task, entry) = unsafe {
         task::new_unsend_task(future, LocalScheduler(queue.clone()), Origin::at(location))
     };
+    queue.live.fetch_add(1, Ordering::Relaxed);
     queue.push(Entry::Run(entry));
     task
 }

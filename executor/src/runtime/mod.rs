@@ -247,6 +247,9 @@ impl Runtime {
         }
         shared.cancel_injected();
         shared.blocking.shutdown(blocking_timeout);
+        // Nothing turns the reactor any more: I/O objects and timers that outlive the
+        // runtime fail with a message instead of waiting forever.
+        self.handle.inner.reactor.shut_down();
     }
 }
 

@@ -94,3 +94,54 @@ fn loom_a_sleeping_worker_is_never_left_behind_by_a_push() {
         assert!(picked.contains(&0), "worker 0 sleeps while work is queued");
     });
 }
+
+/// A paused-clock driver: a zero-timeout turn consumes a pending notify (as the reactor's
+/// wait gate does), a blocking turn waits for one, and the clock has no timer to jump to.
+#[cfg(feature = "test-util")]
+#[derive(Default)]
+struct PausedDriver {
+    notified: loom::sync::Mutex<bool>,
+    cv: loom::sync::Condvar,
+}
+
+#[cfg(feature = "test-util")]
+impl Driver for PausedDriver {
+    fn turn(&self, timeout: Option<Duration>) -> usize {
+        let mut notified = self.notified.lock().unwrap();
+        if timeout == Some(Duration::ZERO) {
+            *notified = false;
+            return 0;
+        }
+        while !*notified {
+            notified = self.cv.wait(notified).unwrap();
+        }
+        *notified = false;
+        0
+    }
+    fn notify(&self) {
+        *self.notified.lock().unwrap() = true;
+        self.cv.notify_one();
+    }
+    fn clock_paused(&self) -> bool {
+        true
+    }
+    fn auto_advance(&self) -> bool {
+        false
+    }
+}
+
+/// A worker parks in the driver of a paused, idle runtime while another thread unparks it
+/// (a plain thread waking a task). The idle look's zero-timeout turn may swallow the
+/// driver notify; the worker must still see the unpark and not block for good.
+#[test]
+#[cfg(feature = "test-util")]
+fn loom_an_unpark_during_the_paused_idle_look_is_never_lost() {
+    loom::model(|| {
+        let driver: Arc<dyn Driver> = Arc::new(PausedDriver::default());
+        let parker = LoomArc::new(Parker::new(Arc::new(DriverSlot::new(Some(driver)))));
+        let p = parker.clone();
+        let waker = thread::spawn(move || p.unpark());
+        parker.park_or_advance(&|| true);
+        waker.join().unwrap();
+    });
+}

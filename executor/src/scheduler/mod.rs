@@ -20,6 +20,7 @@
 pub(crate) mod idle;
 pub(crate) mod park;
 pub(crate) mod registry;
+pub(crate) mod running;
 pub(crate) mod stats;
 mod task_slab;
 pub(crate) mod worker;
@@ -65,10 +66,11 @@ pub(crate) struct Shared {
     /// When the runtime was built: the origin of the workers' busy-time stamps.
     pub(crate) started: std::time::Instant,
     shutdown: AtomicBool,
-    /// Root futures (`block_on`) being polled right now: while any is, the runtime is not
-    /// idle, and a paused clock must not auto-advance.
+    /// Root futures (`block_on`) running or woken and about to run: while any is, the
+    /// runtime is not idle, and a paused clock must not auto-advance. Shared with each root's
+    /// waker, which counts the root in before its thread wakes (`runtime/block_on.rs`).
     #[cfg(feature = "test-util")]
-    pub(crate) roots_polling: std::sync::atomic::AtomicUsize,
+    pub(crate) roots_busy: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// Receives reports of polls that took longer than the threshold.
@@ -127,7 +129,7 @@ impl Shared {
             started: std::time::Instant::now(),
             shutdown: AtomicBool::new(false),
             #[cfg(feature = "test-util")]
-            roots_polling: std::sync::atomic::AtomicUsize::new(0),
+            roots_busy: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
         }
     }
 
@@ -196,14 +198,17 @@ impl Shared {
         }
     }
 
-    /// Whether nothing in the runtime can make progress without time passing: every worker
-    /// asleep, no queued task, no root future being polled, no blocking job running. Then a
-    /// paused clock may auto-advance (feature `test-util`).
+    /// The paused clock's one idle rule: nothing in the runtime can make progress without
+    /// time passing. Every worker asleep, no queued task, no root future running or woken
+    /// (a root counts from its wake on, and runs its local tasks itself, so a queued local
+    /// task keeps its root woken), no blocking job running. Only then may a paused clock
+    /// auto-advance (feature `test-util`); the worker asking holds the driver, and
+    /// [`Parker::park_or_advance`] re-checks its own wake after the look.
     #[cfg(feature = "test-util")]
     pub(crate) fn runtime_is_idle(&self) -> bool {
         self.idle.all_parked()
             && !self.has_visible_work()
-            && self.roots_polling.load(SeqCst) == 0
+            && self.roots_busy.load(SeqCst) == 0
             && self.blocking.busy_threads() == 0
     }
 
@@ -258,6 +263,7 @@ impl Schedule for Scheduler {
         let report = crate::runtime::SlowPoll {
             task: crate::runtime::TaskInfo::of(task),
             took,
+            still_running: false,
         };
         if let Err(payload) = catch_unwind(AssertUnwindSafe(|| handler(&report))) {
             let name = format!("{} (in the on_slow_poll handler)", task.name());
@@ -267,6 +273,7 @@ impl Schedule for Scheduler {
     }
 
     fn release(&self, task: TaskRef) -> bool {
+        worker::completing(&self.0);
         self.0.registry.release(task)
     }
 }

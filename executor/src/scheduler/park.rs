@@ -172,13 +172,21 @@ impl Parker {
             return;
         }
         #[cfg(feature = "test-util")]
-        if lease.driver.clock_paused()
-            && runtime_idle()
-            && (lease.driver.turn(Some(Duration::ZERO)) > 0 || lease.driver.auto_advance())
-        {
-            // Ready I/O or a jump of the clock woke tasks: back to the run loop.
-            self.state.store(EMPTY, SeqCst);
-            return;
+        if lease.driver.clock_paused() && runtime_idle() {
+            if lease.driver.turn(Some(Duration::ZERO)) > 0 || lease.driver.auto_advance() {
+                // Ready I/O or a jump of the clock woke tasks: back to the run loop.
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
+            // The zero-timeout turn consumed any driver notify that came since we published
+            // PARKED_DRIVER, so an unpark that landed meanwhile is visible only here, in the
+            // state word (`unpark` swaps NOTIFIED in before it notifies the driver). Blocking
+            // now would sleep through it, with every later unpark finding NOTIFIED and
+            // returning; an unpark after this look notifies the driver afresh.
+            if self.state.load(SeqCst) == NOTIFIED {
+                self.state.store(EMPTY, SeqCst);
+                return;
+            }
         }
         #[cfg(not(feature = "test-util"))]
         let _ = runtime_idle;

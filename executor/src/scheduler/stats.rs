@@ -40,6 +40,8 @@ pub(crate) struct WorkerStats {
     /// (`Shared::started`), plus one; `0` while parked.
     pub(crate) awake_since: Counter,
     pub(crate) poll_times: [Counter; BUCKETS],
+    /// The poll in progress, for dumps and the slow-poll watchdog.
+    pub(crate) running: super::running::RunningCell,
 }
 
 impl WorkerStats {

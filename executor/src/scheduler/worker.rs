@@ -66,6 +66,18 @@ pub(crate) fn schedule(shared: &Arc<Shared>, task: Notified, is_yield: bool) {
     }
 }
 
+/// The task this worker is polling is completing: it leaves the worker's running cell
+/// before anyone can see it complete, so a dump taken after a join never lists it.
+pub(crate) fn completing(shared: &Arc<Shared>) {
+    let _ = CORE.try_with(|c| {
+        if let Some(core) = &*c.borrow()
+            && Arc::ptr_eq(&core.shared, shared)
+        {
+            core.stats().running.leave();
+        }
+    });
+}
+
 /// Adds a timed poll to the histogram of the worker that ran it. Polls on other threads
 /// (local tasks run by `block_on`) do not run through a worker and are not timed.
 pub(crate) fn record_poll_time(shared: &Arc<Shared>, took: Duration) {
@@ -145,15 +157,15 @@ impl Core {
             self.shared.notify_parked();
         }
         // Counted as they start: whoever sees a task's result then also sees its poll.
-        let polls = &self.stats().polls;
+        let stats = self.stats();
         self.polling.set(true);
-        polls.bump();
-        task.run();
+        stats.polls.bump();
+        run_shown(&stats.running, task);
         for _ in 0..MAX_LIFO_POLLS {
             match self.lifo.take() {
                 Some(next) => {
-                    polls.bump();
-                    next.run();
+                    stats.polls.bump();
+                    run_shown(&stats.running, next);
                 }
                 None => break,
             }
@@ -443,4 +455,13 @@ mod tests {
         );
         assert!(idle_task.is_finished());
     }
+}
+
+/// Runs `task`, showing it in the worker's `running` cell for the length of the poll.
+#[inline]
+fn run_shown(running: &super::running::RunningCell, task: Notified) {
+    let header = task.header();
+    running.enter(header.id.as_u64(), header.spawned_at);
+    task.run();
+    running.leave();
 }

@@ -123,6 +123,12 @@ impl TaskId {
     pub fn as_u64(self) -> u64 {
         self.0.get()
     }
+
+    /// The id whose [`as_u64`](TaskId::as_u64) is `id` (non-zero: running cells use 0 for
+    /// "none" and never hand it out).
+    pub(crate) fn from_u64(id: u64) -> TaskId {
+        TaskId(NonZeroU64::new(id).expect("task ids are never zero"))
+    }
 }
 
 impl std::fmt::Display for TaskId {

@@ -3,8 +3,7 @@
 //! Poll-style functions (`poll_*`) use the source's shared waiter slot and back the
 //! `futures_io` impls; the `async fn`s wait in their own slot so several tasks can wait on one
 //! stream. Both go through `Async`, hence through the readiness cache and the cooperative
-//! budget. Reads tell the source how big their buffer is, so that a short read can clear
-//! the readiness where that is safe (see `readiness.rs`).
+//! budget.
 
 use std::io::{self, IoSlice, Read, Write};
 use std::mem::MaybeUninit;
@@ -23,8 +22,7 @@ where
     T: AsFd,
     for<'a> &'a T: Read,
 {
-    let len = buf.len();
-    io.poll_read_stream(cx, len, |s| (&*s).read(buf))
+    io.poll_read_stream(cx, |s| (&*s).read(buf))
 }
 
 /// One `read(2)` straight into possibly uninitialised memory: no zero-filling first, which
@@ -81,8 +79,7 @@ where
     T: AsFd,
     for<'a> &'a T: Read,
 {
-    let len = buf.len();
-    io.read_stream(len, |s| (&*s).read(buf)).await
+    io.read_stream(|s| (&*s).read(buf)).await
 }
 
 /// One write from `buf`, waiting in an own slot.

@@ -6,18 +6,13 @@
 //! The interface is what the reactor needs and no more: add a descriptor under a key
 //! (edge-triggered, or oneshot with the wanted directions), modify, delete, wait with a
 //! timeout into an event buffer, and notify a waiting thread. An event says which directions
-//! are ready and whether the read direction is closed (the peer shut down or hung up; only
-//! backends that can tell, see [`Poller::reports_read_closed`]). It is an enum, not a trait
-//! object: two variants, matched on a hot path, inline.
+//! are ready. It is an enum, not a trait object: two variants, matched on a hot path, inline.
 //!
 //! # Why a direct backend, with the numbers
 //!
 //! `polling`'s epoll backend (3.11) surrounds every `epoll_wait` with a `timerfd_settime` and
 //! an `epoll_ctl` to arm its timeout, and an eventfd `read` and another `epoll_ctl` to re-arm
-//! its notifier: five syscalls per turn, even for a zero timeout. It also does not report
-//! `EPOLLRDHUP`, so a reactor on it cannot clear read readiness after a short read without
-//! risking sleeping through a FIN that came with the data: every message then costs one extra
-//! `read` that answers `EAGAIN`. `strace -c -f` on `tcp_echo` (16 connections × 2,000 round
+//! its notifier: five syscalls per turn, even for a zero timeout. `strace -c -f` on `tcp_echo` (16 connections × 2,000 round
 //! trips × 64 B, 2 workers; `BENCH_ONCE=weft cargo bench --bench net`), per round trip:
 //!
 //! | backend | syscalls | `recvfrom` (`EAGAIN`) | `epoll_ctl` | `timerfd_settime` | eventfd `read` | `futex` |
@@ -26,13 +21,15 @@
 //! | direct epoll | 5.25 | 3.0 (1.0) | 0.00 | 0 | 0 | 0.09 |
 //! | tokio, same machine | 5.23 | 3.0 (1.0) | 0.00 | 0 | 0 | 0.08 |
 //!
-//! On hyper "hello" under `wrk -t1 -c64`, per request: 3.19 syscalls on `polling` (one
-//! `EAGAIN` read each), 2.07 on direct epoll, 2.07 on tokio. Time per echo round trip went
+//! (Those direct-epoll figures were taken while a short read still cleared read readiness;
+//! that shortcut was dropped as unsound, see `readiness.rs`, and each message now costs the
+//! `EAGAIN` read on both backends.) On hyper "hello" under `wrk -t1 -c64`, per request: 3.19
+//! syscalls on `polling`, 2.07 on direct epoll, 2.07 on tokio. Time per echo round trip went
 //! from 1.07 × tokio to level with it (0.97 – 1.03 × in interleaved runs; what remains is the
 //! kernel's loopback TCP, ~82% of the profile for both runtimes).
 //!
 //! So the direct backend is one wait syscall per turn (`epoll_pwait2` when timed, for its
-//! nanosecond timeout; `epoll_wait` otherwise), registers with `EPOLLRDHUP`, and
+//! nanosecond timeout; `epoll_wait` otherwise) and
 //! notifies through an eventfd it never reads (`sys/linux/epoll.rs`). `polling` stays for
 //! kqueue and IOCP, as the portable fallback, and tested on Linux: CI runs the network tests
 //! a second time with `WEFT_IO_BACKEND=polling`.
@@ -147,9 +144,6 @@ pub(crate) struct Event {
     pub(crate) key: usize,
     pub(crate) readable: bool,
     pub(crate) writable: bool,
-    /// The peer will send nothing more (`EPOLLRDHUP`, a hang-up or an error): reads will
-    /// not block again. Only set by backends that [report it](Poller::reports_read_closed).
-    pub(crate) read_closed: bool,
 }
 
 /// The OS poller behind a reactor (see the module docs).
@@ -207,16 +201,6 @@ impl Poller {
             #[cfg(target_os = "linux")]
             Poller::Epoll(_) => true,
             Poller::Polling(p) => p.supports_edge(),
-        }
-    }
-
-    /// Whether events carry [`Event::read_closed`]. Without it a short read proves nothing
-    /// (a FIN may have come with the data), so readiness is only cleared by `WouldBlock`.
-    pub(crate) fn reports_read_closed(&self) -> bool {
-        match self {
-            #[cfg(target_os = "linux")]
-            Poller::Epoll(_) => true,
-            Poller::Polling(_) => false,
         }
     }
 

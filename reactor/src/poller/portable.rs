@@ -1,7 +1,4 @@
 //! The portable backend: the `polling` crate (epoll, kqueue, event ports, IOCP).
-//!
-//! It reports no "read closed" state, so sources on it clear read readiness only when a read
-//! answers `WouldBlock` (see [`Poller::reports_read_closed`](super::Poller::reports_read_closed)).
 
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};
@@ -33,7 +30,6 @@ pub(crate) fn event_of(event: polling::Event) -> Event {
         key: event.key,
         readable: event.readable,
         writable: event.writable,
-        read_closed: false,
     }
 }
 

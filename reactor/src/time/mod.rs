@@ -54,10 +54,23 @@ use crate::Reactor;
 const NO_RUNTIME: &str = "weft timers need a running weft runtime: call this inside \
     weft::run / Runtime::block_on or a spawned task";
 
-/// The current reactor, or the plain panic that timers need one.
+/// The current reactor, or the plain panic that timers need one, at the caller's site.
+#[cfg(feature = "test-util")]
 #[track_caller]
 fn current_reactor() -> Arc<Reactor> {
-    crate::try_current().unwrap_or_else(|| panic!("{NO_RUNTIME}"))
+    match crate::try_current() {
+        Some(reactor) => reactor,
+        None => panic!("{NO_RUNTIME}"),
+    }
+}
+
+/// The current reactor for a timer made at `made_at` and first polled now: a poll cannot
+/// carry its caller's site, so the panic names where the timer was made.
+fn current_reactor_for(made_at: &'static std::panic::Location<'static>) -> Arc<Reactor> {
+    match crate::try_current() {
+        Some(reactor) => reactor,
+        None => panic!("{NO_RUNTIME} (this timer was made at {made_at} and polled outside one)"),
+    }
 }
 
 /// About a century in seconds: where overflowing deadlines saturate.

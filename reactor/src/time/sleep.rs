@@ -49,7 +49,7 @@ use crate::time::timers::{TimerId, TimerState};
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     let mut sleep = Sleep::unrecorded(super::saturating_add(Instant::now(), duration));
-    sleep.wait = Some((Location::caller(), duration));
+    sleep.wait = Some(duration);
     sleep
 }
 
@@ -72,7 +72,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 pub fn sleep_until(deadline: impl Into<Instant>) -> Sleep {
     let mut sleep = Sleep::unrecorded(deadline.into());
     let asked = sleep.deadline.saturating_duration_since(Instant::now());
-    sleep.wait = Some((Location::caller(), asked));
+    sleep.wait = Some(asked);
     sleep
 }
 
@@ -95,17 +95,23 @@ pub struct Sleep {
     reactor: Option<Arc<Reactor>>,
     /// The wheel timer, from the poll that armed it until it is seen to have fired.
     timer: Option<TimerId>,
-    /// Where the user asked for the sleep, and for how long: recorded on `Pending`.
-    wait: Option<(&'static Location<'static>, Duration)>,
+    /// Where it was made: named when it is polled outside any runtime.
+    made_at: &'static Location<'static>,
+    /// For how long the user asked: recorded on `Pending` (not by the sleeps inside
+    /// `Timeout` and `Interval`, whose own leaves say what the task waits on).
+    wait: Option<Duration>,
 }
 
 impl Sleep {
-    /// A sleep that records no wait point (a building block of another leaf).
+    /// A sleep that records no wait point (a building block of another leaf), made at its
+    /// caller's site.
+    #[track_caller]
     pub(crate) fn unrecorded(deadline: Instant) -> Sleep {
         Sleep {
             deadline,
             reactor: crate::try_current(),
             timer: None,
+            made_at: Location::caller(),
             wait: None,
         }
     }
@@ -129,7 +135,8 @@ impl Sleep {
     /// assert!(!weft_reactor::sleep(Duration::from_secs(60)).is_elapsed());
     /// ```
     pub fn is_elapsed(&self) -> bool {
-        Instant::now() >= self.deadline
+        let now = self.reactor.as_ref().map_or_else(Instant::now, |r| r.now());
+        now >= self.deadline
     }
 
     /// Moves the deadline, earlier or later, even after the sleep completed (it then
@@ -167,12 +174,18 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
-        let reactor = this.reactor.get_or_insert_with(super::current_reactor);
+        let made_at = this.made_at;
+        let reactor = this
+            .reactor
+            .get_or_insert_with(|| super::current_reactor_for(made_at));
+        reactor.assert_running_for_timers();
         let progress = std::task::ready!(weft_coop::poll_proceed(cx));
         let due = match this.timer {
-            // Not armed yet: the clock decides, so a deadline already past completes now.
+            // Not armed yet: the clock decides (this sleep's own reactor's, which may be
+            // paused, whatever runtime is current here), so a deadline already past
+            // completes now.
             None => {
-                Instant::now() >= this.deadline
+                reactor.now() >= this.deadline
                     || match reactor.insert_timer(this.deadline, cx.waker()) {
                         Some(timer) => {
                             this.timer = Some(timer);
@@ -195,8 +208,8 @@ impl Future for Sleep {
             progress.made_progress();
             return Poll::Ready(());
         }
-        if let Some((site, asked)) = this.wait {
-            weft_coop::record(weft_coop::WaitKind::Sleep(asked), site);
+        if let Some(asked) = this.wait {
+            weft_coop::record(weft_coop::WaitKind::Sleep(asked), this.made_at);
         }
         Poll::Pending
     }

@@ -6,7 +6,10 @@
 //! words in its header, and where it waits ([`wait_point`]), at the cost of one store per
 //! `Pending`. The list comes from the runtime's registry, which holds every task that has
 //! gone idle at least once — and, in debug mode ([`Builder::debug`]), every task from the
-//! moment it is spawned.
+//! moment it is spawned — plus the task each worker is polling right now
+//! (`scheduler/running.rs`), so a task that blocks its worker in its first poll is listed
+//! too, with how long that poll has run. With a slow-poll threshold, a watchdog thread
+//! (`slow_poll.rs`) reports a poll that passes the threshold while it is still running.
 //!
 //! [`Builder::debug`]: super::Builder::debug
 
@@ -18,6 +21,7 @@ mod wait_point;
 
 pub use metrics::{PollTimeHistogram, RuntimeMetrics, WorkerMetrics};
 pub use slow_poll::SlowPoll;
+pub(crate) use slow_poll::start_watchdog;
 pub use wait_point::{IoOp, IoResource, WaitKind, WaitPoint};
 
 use super::Handle;
@@ -64,6 +68,7 @@ pub struct TaskInfo {
     spawned_at: &'static Location<'static>,
     state: TaskState,
     waiting_on: Option<WaitPoint>,
+    running_for: Option<std::time::Duration>,
 }
 
 impl TaskInfo {
@@ -88,7 +93,44 @@ impl TaskInfo {
                 .then(|| WaitPoint::of(&header.wait))
                 .flatten(),
             state,
+            running_for: None,
         }
+    }
+
+    /// A task known only from a worker's running cell: it never went idle, so it is not in
+    /// the registry, and its header may not be read from here.
+    pub(crate) fn running(running: &crate::scheduler::running::Running) -> TaskInfo {
+        let id = TaskId::from_u64(running.task);
+        TaskInfo {
+            id,
+            name: format!("Task-{}", running.task),
+            parent: None,
+            spawned_at: running.spawned_at,
+            state: TaskState::Running,
+            waiting_on: None,
+            running_for: Some(running.elapsed()),
+        }
+    }
+
+    /// For a task being polled right now: how long the current poll has run (to the coarse
+    /// clock's millisecond). `None` when it is not running.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// let (tx, rx) = std::sync::mpsc::channel::<()>();
+    /// let hog = rt.spawn(async move { rx.recv().unwrap() }); // blocks its worker
+    /// let listed = loop {
+    ///     let tasks = rt.handle().tasks();
+    ///     if let Some(t) = tasks.into_iter().find(|t| t.id() == hog.id()) {
+    ///         break t;
+    ///     }
+    ///     std::thread::yield_now();
+    /// };
+    /// assert!(listed.running_for().is_some());
+    /// tx.send(()).unwrap();
+    /// ```
+    pub fn running_for(&self) -> Option<std::time::Duration> {
+        self.running_for
     }
 
     /// The task's id.
@@ -183,13 +225,17 @@ impl fmt::Display for TaskInfo {
         if let Some(wait) = &self.waiting_on {
             write!(f, ", {wait} ({:.1}s)", wait.since().elapsed().as_secs_f64())?;
         }
+        if let Some(running) = self.running_for {
+            write!(f, ", polled for {:.3}s so far", running.as_secs_f64())?;
+        }
         Ok(())
     }
 }
 
 impl Handle {
     /// The runtime's live tasks (asyncio's `all_tasks()`): every one in debug mode, and
-    /// otherwise every task that is waiting for something (has gone idle at least once).
+    /// otherwise every task that is waiting for something (has gone idle at least once) or
+    /// is being polled right now (with [`TaskInfo::running_for`]).
     ///
     /// ```
     /// let rt = weft_executor::Builder::new().debug(true).build().unwrap();
@@ -199,10 +245,21 @@ impl Handle {
     /// ```
     pub fn tasks(&self) -> Vec<TaskInfo> {
         let mut out = Vec::new();
-        self.inner
-            .shared
+        let shared = &self.inner.shared;
+        shared
             .registry
             .for_each(|task| out.push(TaskInfo::of(task)));
+        for running in shared.stats.iter().filter_map(|s| s.running.load()) {
+            let id = TaskId::from_u64(running.task);
+            match out.iter_mut().find(|t| t.id == id) {
+                Some(listed) => {
+                    listed.state = TaskState::Running;
+                    listed.waiting_on = None;
+                    listed.running_for = Some(running.elapsed());
+                }
+                None => out.push(TaskInfo::running(&running)),
+            }
+        }
         out.sort_by_key(|t| t.id);
         out
     }

@@ -1,5 +1,11 @@
 //! Slow-poll reports: a poll that took longer than the configured threshold blocked its
 //! worker (asyncio debug mode's "Executing <Task ...> took 0.123 seconds").
+//!
+//! A poll is reported when it ends, with how long it took; and a watchdog thread, started
+//! with the runtime when a threshold is set, looks at every worker's running cell a few times
+//! per threshold and reports a poll that has passed it while it is *still running*, once per
+//! poll. Without the watchdog a poll that never ends (a deadlock on a `std::sync::Mutex`, a
+//! `thread::sleep` in a loop) would never be reported at all.
 
 use super::TaskInfo;
 use std::fmt;
@@ -22,6 +28,7 @@ use std::time::Duration;
 pub struct SlowPoll {
     pub(crate) task: TaskInfo,
     pub(crate) took: Duration,
+    pub(crate) still_running: bool,
 }
 
 impl SlowPoll {
@@ -55,10 +62,102 @@ impl SlowPoll {
     pub fn took(&self) -> Duration {
         self.took
     }
+
+    /// True for the watchdog's report of a poll that has passed the threshold and has not
+    /// ended yet ([`took`](Self::took) is then how long it has run so far); false for the
+    /// report made when a slow poll ends.
+    ///
+    /// ```
+    /// # let slow = None::<weft_executor::runtime::SlowPoll>;
+    /// if let Some(slow) = slow {
+    ///     if slow.is_still_running() { eprintln!("stuck: {slow}"); }
+    /// }
+    /// ```
+    pub fn is_still_running(&self) -> bool {
+        self.still_running
+    }
+}
+
+/// Starts the watchdog thread of a runtime with a slow-poll threshold (see the module docs).
+/// It holds the runtime weakly and ends when the runtime shuts down or is dropped.
+pub(crate) fn start_watchdog(
+    shared: std::sync::Weak<crate::scheduler::Shared>,
+    threshold: Duration,
+    handler: crate::scheduler::SlowPollHandler,
+) -> std::io::Result<()> {
+    // A few looks per threshold, but never busier than every millisecond.
+    let period = (threshold / 4).clamp(Duration::from_millis(1), Duration::from_millis(250));
+    std::thread::Builder::new()
+        .name("weft-slow-poll-watchdog".into())
+        .spawn(move || {
+            // Per worker, the poll last reported (task id and start stamp), so each stuck
+            // poll is reported once.
+            let mut reported: Vec<Option<(u64, u32)>> = Vec::new();
+            loop {
+                std::thread::sleep(period);
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                if shared.is_shutdown() {
+                    return;
+                }
+                reported.resize(shared.stats.len(), None);
+                for (stats, last) in shared.stats.iter().zip(reported.iter_mut()) {
+                    let Some(running) = stats.running.load() else {
+                        continue;
+                    };
+                    let took = running.elapsed();
+                    let this = Some((running.task, running.since_ms));
+                    if took < threshold || *last == this {
+                        continue;
+                    }
+                    *last = this;
+                    let report = SlowPoll {
+                        task: running_task(&shared, &running),
+                        took,
+                        still_running: true,
+                    };
+                    if let Err(payload) =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&report)))
+                    {
+                        weft_coop::report("slow-poll handler", payload);
+                    }
+                }
+            }
+        })
+        .map(|_| ())
+}
+
+/// The registry's view of the running task when it has one (its name), else what the
+/// running cell says.
+fn running_task(
+    shared: &crate::scheduler::Shared,
+    running: &crate::scheduler::running::Running,
+) -> TaskInfo {
+    let id = crate::task::TaskId::from_u64(running.task);
+    let mut found = None;
+    shared.registry.for_each(|task| {
+        if task.id == id {
+            found = Some(TaskInfo::of(task));
+        }
+    });
+    let mut info = found.unwrap_or_else(|| TaskInfo::running(running));
+    info.running_for = Some(running.elapsed());
+    info
 }
 
 impl fmt::Display for SlowPoll {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.still_running {
+            return write!(
+                f,
+                "{} (spawned at {}) has been in one poll for {:.3} seconds and is still \
+                 running: something in it blocks the worker",
+                self.task.name(),
+                self.task.spawned_at(),
+                self.took.as_secs_f64()
+            );
+        }
         write!(
             f,
             "executing {} (spawned at {}) took {:.3} seconds: something in it blocks the worker",

@@ -11,10 +11,6 @@
 //!   eventfd; every write to an eventfd wakes its waiters, so with `EPOLLET` each write is a
 //!   fresh edge whatever the counter holds. The counter is only drained in the (theoretical)
 //!   case that a write finds it full (`EAGAIN` after 2^64 − 2 notifies), as mio does.
-//! * **`EPOLLRDHUP`.** Sources are registered for `EPOLLIN | EPOLLOUT | EPOLLRDHUP` so that a
-//!   peer's shutdown is reported as "read closed". That is what makes it safe to clear read
-//!   readiness after a short read (see `readiness.rs`): a FIN that came with the data leaves
-//!   the closed bit set, so the end of stream is never slept through.
 //!
 //! Sources are registered edge-triggered (`EPOLLET`) or, for the oneshot path, with
 //! `EPOLLONESHOT` and only the wanted directions.
@@ -86,17 +82,15 @@ impl EpollEvents {
 }
 
 /// Translates epoll bits into a weft event. An error or hang-up makes both directions ready
-/// (the next operation reports it); a hang-up or `EPOLLRDHUP` closes the read direction.
+/// (the next operation reports it).
 fn event_of(key: usize, bits: u32) -> Event {
     const ERR_HUP: u32 = (libc::EPOLLERR | libc::EPOLLHUP) as u32;
     const READ: u32 = (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLRDHUP) as u32 | ERR_HUP;
-    const READ_CLOSED: u32 = libc::EPOLLRDHUP as u32 | ERR_HUP;
     const WRITE: u32 = libc::EPOLLOUT as u32 | ERR_HUP;
     Event {
         key,
         readable: bits & READ != 0,
         writable: bits & WRITE != 0,
-        read_closed: bits & READ_CLOSED != 0,
     }
 }
 
@@ -113,7 +107,7 @@ fn check(rc: libc::c_int) -> io::Result<libc::c_int> {
 fn bits(interest: Interest, mode: Mode) -> u32 {
     let mut bits = 0;
     if interest.readable {
-        bits |= (libc::EPOLLIN | libc::EPOLLRDHUP) as u32;
+        bits |= libc::EPOLLIN as u32;
     }
     if interest.writable {
         bits |= libc::EPOLLOUT as u32;
@@ -124,14 +118,19 @@ fn bits(interest: Interest, mode: Mode) -> u32 {
     }
 }
 
+/// The longest wait one syscall asks for: an `int` of milliseconds (24.8 days). A longer
+/// timeout is cut to this; the reactor's caller loops, so a far timer still fires on time.
+const MAX_WAIT: Duration = Duration::from_millis(libc::c_int::MAX as u64);
+
 /// The `epoll_wait` timeout for `timeout`: whole milliseconds rounded up (never early), `-1`
-/// for no limit, and no limit for a wait too long for an `int` of milliseconds (24 days).
+/// for no limit, and a wait too long for an `int` of milliseconds clamped to [`MAX_WAIT`] —
+/// never `-1`, which would turn a timer 25 days away into a wait with no limit at all.
 pub(crate) fn timeout_ms(timeout: Option<Duration>) -> libc::c_int {
     match timeout {
         None => -1,
         Some(t) => {
             let ms = t.as_nanos().div_ceil(1_000_000);
-            libc::c_int::try_from(ms).unwrap_or(-1)
+            libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX)
         }
     }
 }
@@ -252,7 +251,7 @@ impl Epoll {
             && let Some(t) = timeout
             && PWAIT2.load(Relaxed)
         {
-            match self.pwait2(events, t) {
+            match self.pwait2(events, t.min(MAX_WAIT)) {
                 Some(rc) => return rc,
                 None => PWAIT2.store(false, Relaxed),
             }
@@ -349,7 +348,15 @@ mod tests {
         assert_eq!(timeout_ms(Some(Duration::from_nanos(1))), 1);
         assert_eq!(timeout_ms(Some(Duration::from_micros(1_001))), 2);
         assert_eq!(timeout_ms(Some(Duration::from_millis(7))), 7);
-        assert_eq!(timeout_ms(Some(Duration::from_secs(u64::MAX))), -1);
+    }
+
+    #[test]
+    fn a_timer_25_days_away_bounds_the_wait_instead_of_lifting_the_limit() {
+        // 2^31 ms is 24.8 days: anything past it once became -1, "wait forever".
+        let far = Duration::from_secs(25 * 24 * 3600);
+        assert_eq!(timeout_ms(Some(far)), libc::c_int::MAX);
+        assert_eq!(timeout_ms(Some(Duration::MAX)), libc::c_int::MAX);
+        assert_eq!(far.min(MAX_WAIT), MAX_WAIT);
     }
 
     #[test]
@@ -376,15 +383,17 @@ mod tests {
     }
 
     #[test]
-    fn hang_ups_and_rdhup_close_the_read_direction() {
+    fn hang_ups_and_errors_make_both_directions_ready() {
         let e = event_of(3, libc::EPOLLIN as u32);
-        assert!(e.readable && !e.writable && !e.read_closed);
-        let e = event_of(3, (libc::EPOLLIN | libc::EPOLLRDHUP) as u32);
-        assert!(e.readable && e.read_closed);
+        assert!(e.readable && !e.writable);
+        let e = event_of(3, libc::EPOLLPRI as u32);
+        assert!(e.readable && !e.writable);
         let e = event_of(3, libc::EPOLLHUP as u32);
-        assert!(e.readable && e.writable && e.read_closed);
+        assert!(e.readable && e.writable);
+        let e = event_of(3, libc::EPOLLERR as u32);
+        assert!(e.readable && e.writable);
         let e = event_of(3, libc::EPOLLOUT as u32);
-        assert!(!e.readable && e.writable && !e.read_closed);
+        assert!(!e.readable && e.writable);
     }
 
     #[test]
@@ -433,26 +442,6 @@ mod tests {
         epoll.modify(b.as_fd(), 7, readable, Mode::Oneshot).unwrap();
         epoll.wait(&mut events, zero).unwrap();
         assert_eq!(events.iter().count(), 1);
-        epoll.delete(b.as_fd()).unwrap();
-    }
-
-    #[test]
-    fn a_peer_shutdown_is_reported_as_read_closed() {
-        use std::os::fd::AsFd;
-        let epoll = Epoll::new().unwrap();
-        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
-        let both = Interest {
-            readable: true,
-            writable: true,
-        };
-        // SAFETY: `b` outlives the registration (deleted below).
-        unsafe { epoll.add(b.as_raw_fd(), 1, both, Mode::Edge).unwrap() };
-        let mut events = EpollEvents::new();
-        epoll.wait(&mut events, Some(Duration::ZERO)).unwrap();
-        assert!(events.iter().all(|e| !e.read_closed));
-        a.shutdown(std::net::Shutdown::Write).unwrap();
-        epoll.wait(&mut events, Some(Duration::ZERO)).unwrap();
-        assert!(events.iter().any(|e| e.readable && e.read_closed));
         epoll.delete(b.as_fd()).unwrap();
     }
 }
