@@ -225,7 +225,7 @@ fn run_one(client: &weft::Runtime, runtime: &'static str, conns: usize, seconds:
         let tasks = (0..conns).map(|_| {
             let gate = gate.clone();
             async move {
-                let _permit = gate.acquire().await;
+                let _permit = gate.acquire().await.expect("the gate is never closed");
                 let stream = weft::net::TcpStream::connect(addr).await.unwrap();
                 stream.set_nodelay(true).unwrap();
                 stream.write_all(&[1u8; MESSAGE]).await.unwrap();

@@ -88,7 +88,7 @@ impl SyncKit for Weft {
         weft::sync::Semaphore::new(permits)
     }
     async fn acquire_release(s: &Self::Semaphore) {
-        drop(s.acquire().await)
+        drop(s.acquire().await.expect("open"))
     }
     fn bounded(capacity: usize, producers: usize) -> (Self::Tx, Self::Rx) {
         let queue = weft::sync::Queue::bounded(capacity);

@@ -12,7 +12,8 @@
 //! ```
 //!
 //! How weft differs: `acquire().await` returns a `Permit` that gives the slot back when it
-//! is dropped (the end of "`async with`"). The fetches run in parallel on every worker
+//! is dropped (the end of "`async with`"); it is a `Result`, an error only once someone
+//! `close()`s the semaphore. The fetches run in parallel on every worker
 //! thread, so the limit is real parallelism, not just interleaving; the example counts how
 //! many are inside at once with atomics and checks the semaphore never lets a fourth in.
 //! Waiters are served first come, first served.
@@ -34,7 +35,7 @@ pub fn demo(scale: f64) {
         weft::gather((0..8).map(|i| {
             let (sem, inside, most_inside) = (sem.clone(), inside.clone(), most_inside.clone());
             async move {
-                let _permit = sem.acquire().await;
+                let _permit = sem.acquire().await.expect("the semaphore is never closed");
                 let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                 most_inside.fetch_max(now, Ordering::SeqCst);
                 println!("start {i}");

@@ -90,7 +90,7 @@ fn lock_semaphore_event_condition_barrier() {
     let semaphore = Arc::new(weft::sync::Semaphore::new(0));
     let s = semaphore.clone();
     let acquirer = rt.spawn(async move {
-        drop(s.acquire().await); // wait-point: semaphore
+        drop(s.acquire().await.unwrap()); // wait-point: semaphore
     });
     assert_waits(rt.handle(), acquirer.id(), WaitKind::Semaphore, "semaphore");
 

@@ -80,27 +80,47 @@ macro_rules! doc_block_on {
 
 mod barrier;
 mod block_on;
+pub mod broadcast;
+mod cancellation_token;
 mod condition;
 mod event;
 mod lock;
 mod loom;
+pub mod mpsc;
+mod notify;
+mod once_cell;
+pub mod oneshot;
 mod permits;
 mod promise;
 mod queue;
+mod rwlock;
 mod semaphore;
 mod waitlist;
 mod wake_batch;
+pub mod watch;
 
 #[cfg(all(test, loom))]
 mod loom_model;
 
 pub use barrier::{Barrier, BarrierWait, BrokenBarrierError, ZeroPartiesError};
+pub use cancellation_token::{
+    CancellationToken, DropGuard, WaitForCancellationFuture, WaitForCancellationFutureOwned,
+};
 pub use condition::{Condition, ConditionWait};
 pub use event::{Event, EventWait};
-pub use lock::{Lock, LockFuture, LockGuard};
+pub use lock::{Lock, LockFuture, LockGuard, OwnedLockFuture, OwnedLockGuard};
+pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
 pub use promise::{CallbackId, Cancelled, InvalidStateError, Promise, PromiseError, PromiseWait};
 pub use queue::{
     Get, GetNowaitError, GetTimeoutError, Join, LifoQueue, PriorityQueue, Put, PutNowaitError,
     PutTimeoutError, Queue, QueueEmpty, QueueFull, QueueShutDown, QueueStream, TaskDoneError,
 };
-pub use semaphore::{Acquire, BoundedSemaphore, OverReleaseError, Permit, Semaphore};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    TryLockError,
+};
+pub use semaphore::{
+    Acquire, AcquireError, AcquireOwned, BoundedSemaphore, OverReleaseError, OwnedPermit, Permit,
+    Semaphore, TryAcquireError,
+};

@@ -20,9 +20,11 @@ use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::panic::Location;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use crate::permits::PermitCore;
+use crate::semaphore::AcquireError;
 use crate::waitlist::WaiterKey;
 use weft_coop::WaitKind;
 
@@ -113,7 +115,47 @@ impl<T> Lock<T> {
     /// assert!(lock.try_lock().is_some());
     /// ```
     pub fn try_lock(&self) -> Option<LockGuard<'_, T>> {
-        self.permits.try_acquire().then(|| LockGuard { lock: self })
+        self.permits
+            .try_acquire(1)
+            .ok()
+            .map(|()| LockGuard { lock: self })
+    }
+
+    /// [`lock`](Lock::lock) on a shared lock, yielding a guard that owns a reference to it,
+    /// so it can move into another task or thread. Cancel-safe like `lock`.
+    ///
+    /// ```
+    #[doc = doc_block_on!()]
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(weft_sync::Lock::new(0));
+    /// let mut guard = block_on(lock.clone().lock_owned());
+    /// std::thread::spawn(move || *guard += 1).join().unwrap(); // unlocked there
+    /// assert_eq!(*lock.try_lock().unwrap(), 1);
+    /// ```
+    #[track_caller]
+    pub fn lock_owned(self: Arc<Self>) -> OwnedLockFuture<T> {
+        OwnedLockFuture {
+            lock: Some(self),
+            waiter: None,
+            site: Location::caller(),
+        }
+    }
+
+    /// [`try_lock`](Lock::try_lock) on a shared lock, yielding an [`OwnedLockGuard`].
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(weft_sync::Lock::new(1));
+    /// let guard = lock.clone().try_lock_owned().expect("nobody holds it");
+    /// assert!(lock.clone().try_lock_owned().is_none());
+    /// drop(guard);
+    /// assert!(lock.try_lock_owned().is_some());
+    /// ```
+    pub fn try_lock_owned(self: Arc<Self>) -> Option<OwnedLockGuard<T>> {
+        self.permits
+            .try_acquire(1)
+            .ok()
+            .map(|()| OwnedLockGuard { lock: self })
     }
 
     /// Whether the lock is held (or has been handed to a waiter that has not run yet).
@@ -212,8 +254,18 @@ impl<'a, T> Future for LockFuture<'a, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<LockGuard<'a, T>> {
         let this = self.get_mut();
         let lock = this.lock;
-        let polled = lock.permits.poll_acquire(&mut this.waiter, cx);
+        let polled = lock
+            .permits
+            .poll_acquire(1, &mut this.waiter, cx)
+            .map(never_closed);
         weft_coop::note_pending(WaitKind::Lock, this.site, polled).map(|()| LockGuard { lock })
+    }
+}
+
+/// A lock's permit counter is never closed, so its acquisitions cannot fail.
+fn never_closed(acquired: Result<(), AcquireError>) {
+    if acquired.is_err() {
+        unreachable!("a Lock's permit counter is never closed");
     }
 }
 
@@ -282,7 +334,7 @@ impl<T> Drop for LockGuard<'_, T> {
     fn drop(&mut self) {
         // The guard took the lock's only permit, so the count is 0 and returning the permit
         // cannot exceed the bound of 1: the result is always `Ok`.
-        let _ = self.lock.permits.release();
+        let _ = self.lock.permits.release(1);
     }
 }
 
@@ -293,6 +345,138 @@ impl<T: fmt::Debug> fmt::Debug for LockGuard<'_, T> {
 }
 
 impl<T: fmt::Display> fmt::Display for LockGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+/// The future returned by [`Lock::lock_owned`]; resolves to an [`OwnedLockGuard`].
+///
+/// Dropping it before it completes is always safe: see [`Lock::lock`].
+///
+/// ```
+/// use std::future::Future;
+/// use std::sync::Arc;
+/// use std::task::{Context, Poll, Waker};
+///
+/// let lock = Arc::new(weft_sync::Lock::new(()));
+/// let held = lock.try_lock().unwrap();
+/// let mut waiting = Box::pin(lock.clone().lock_owned());
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert!(waiting.as_mut().poll(&mut cx).is_pending());
+/// drop(held);
+/// assert!(matches!(waiting.as_mut().poll(&mut cx), Poll::Ready(_)));
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct OwnedLockFuture<T> {
+    /// Moved into the guard on completion.
+    lock: Option<Arc<Lock<T>>>,
+    waiter: Option<WaiterKey>,
+    /// The caller of `lock_owned`: the wait point while queued.
+    site: &'static Location<'static>,
+}
+
+impl<T> Future for OwnedLockFuture<T> {
+    type Output = OwnedLockGuard<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<OwnedLockGuard<T>> {
+        let this = self.get_mut();
+        let Some(lock) = &this.lock else {
+            panic!("OwnedLockFuture polled after it completed");
+        };
+        let polled = lock
+            .permits
+            .poll_acquire(1, &mut this.waiter, cx)
+            .map(never_closed);
+        weft_coop::note_pending(WaitKind::Lock, this.site, polled).map(|()| OwnedLockGuard {
+            // Present: checked above, and only taken here, on completion.
+            lock: this.lock.take().expect("checked above"),
+        })
+    }
+}
+
+impl<T> Drop for OwnedLockFuture<T> {
+    fn drop(&mut self) {
+        if let (Some(lock), Some(key)) = (&self.lock, self.waiter.take()) {
+            lock.permits.cancel_acquire(key);
+        }
+    }
+}
+
+impl<T> fmt::Debug for OwnedLockFuture<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedLockFuture")
+            .field("queued", &self.waiter.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Proof of holding a shared [`Lock`], keeping it alive: dereferences to the value and
+/// unlocks when dropped. Unlike [`LockGuard`] it borrows nothing, so it can be moved into a
+/// spawned task or thread.
+///
+/// ```
+/// use std::sync::Arc;
+/// let lock = Arc::new(weft_sync::Lock::new(vec![1]));
+/// let mut guard: weft_sync::OwnedLockGuard<Vec<i32>> = lock.clone().try_lock_owned().unwrap();
+/// guard.push(2);
+/// drop(guard);
+/// assert_eq!(*lock.try_lock().unwrap(), [1, 2]);
+/// ```
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct OwnedLockGuard<T> {
+    lock: Arc<Lock<T>>,
+}
+
+// SAFETY: as for `LockGuard`: a shared `&OwnedLockGuard` only gives out `&T`.
+unsafe impl<T: Sync> Sync for OwnedLockGuard<T> {}
+
+impl<T> OwnedLockGuard<T> {
+    /// The lock this guard holds.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// let lock = Arc::new(weft_sync::Lock::new(()));
+    /// let guard = lock.clone().try_lock_owned().unwrap();
+    /// assert!(Arc::ptr_eq(weft_sync::OwnedLockGuard::lock(&guard), &lock));
+    /// ```
+    pub fn lock(guard: &Self) -> &Arc<Lock<T>> {
+        &guard.lock
+    }
+}
+
+impl<T> Deref for OwnedLockGuard<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: the guard exists only while its lock's single permit is taken, and every
+        // access to the value goes through a guard, so no `&mut T` can exist concurrently.
+        unsafe { &*self.lock.value.get() }
+    }
+}
+
+impl<T> DerefMut for OwnedLockGuard<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only borrow through the one
+        // existing guard, so the `&mut T` is unique.
+        unsafe { &mut *self.lock.value.get() }
+    }
+}
+
+impl<T> Drop for OwnedLockGuard<T> {
+    fn drop(&mut self) {
+        // The guard took the lock's only permit: returning it cannot exceed the bound of 1.
+        let _ = self.lock.permits.release(1);
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for OwnedLockGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for OwnedLockGuard<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&**self, f)
     }

@@ -1,13 +1,16 @@
 //! The concurrency building blocks of this crate, swapped for loom's under `--cfg loom`.
 //!
-//! Every atomic, mutex and `Arc` the primitives use comes from here, never from `std` or
-//! `parking_lot` directly. A normal build gets `parking_lot::Mutex` (one CAS to lock, one to
-//! unlock, no poisoning) and the `std` atomics; a `RUSTFLAGS="--cfg loom"` build gets loom's
-//! model-checked twins behind the same names and signatures, so the loom models in
-//! `loom_model` exercise the very code that ships rather than a copy of it.
+//! Every atomic, mutex, read-write lock and `Arc` the primitives use comes from here, never
+//! from `std` or `parking_lot` directly. A normal build gets `parking_lot::Mutex` and
+//! `RwLock` (one CAS to lock, one to unlock, no poisoning) and the `std` atomics; a
+//! `RUSTFLAGS="--cfg loom"` build gets loom's model-checked twins behind the same names and
+//! signatures, so the loom models in `loom_model` exercise the very code that ships rather
+//! than a copy of it.
 
 #[cfg(not(loom))]
 pub(crate) use parking_lot::Mutex;
+#[cfg(not(loom))]
+pub(crate) use parking_lot::{RwLock, RwLockReadGuard};
 #[cfg(not(loom))]
 pub(crate) use std::sync::Arc;
 #[cfg(not(loom))]
@@ -19,6 +22,8 @@ pub(crate) use loom::sync::Arc;
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 #[cfg(loom)]
 pub(crate) use loom_mutex::Mutex;
+#[cfg(loom)]
+pub(crate) use loom_rwlock::{RwLock, RwLockReadGuard};
 
 #[cfg(loom)]
 mod loom_mutex {
@@ -36,6 +41,35 @@ mod loom_mutex {
 
         pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
             match self.0.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            }
+        }
+    }
+}
+
+#[cfg(loom)]
+mod loom_rwlock {
+    pub(crate) use loom::sync::RwLockReadGuard;
+
+    /// loom's read-write lock with `parking_lot`'s signature (no poisoning, as for `Mutex`).
+    #[derive(Debug)]
+    pub(crate) struct RwLock<T>(loom::sync::RwLock<T>);
+
+    impl<T> RwLock<T> {
+        pub(crate) fn new(value: T) -> Self {
+            RwLock(loom::sync::RwLock::new(value))
+        }
+
+        pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+            match self.0.read() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            }
+        }
+
+        pub(crate) fn write(&self) -> loom::sync::RwLockWriteGuard<'_, T> {
+            match self.0.write() {
                 Ok(guard) => guard,
                 Err(poisoned) => poisoned.into_inner(),
             }

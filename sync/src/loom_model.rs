@@ -28,7 +28,7 @@ impl Wake for Unparker {
 
 /// Runs `future` to completion on the current loom thread, parking between polls. If a
 /// wake-up is lost, every thread ends up parked and loom reports the deadlock.
-fn block_on<F: Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let waker = Waker::from(std::sync::Arc::new(Unparker(thread::current())));
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
@@ -42,7 +42,7 @@ fn block_on<F: Future>(future: F) -> F::Output {
 
 /// Polls `future` once, with a waker that does nothing, then drops it (a cancellation right
 /// after registering). Returns whether it completed.
-fn poll_once_then_drop<F: Future>(future: F) -> bool {
+pub(crate) fn poll_once_then_drop<F: Future>(future: F) -> bool {
     let mut future = pin!(future);
     let ready = future
         .as_mut()
@@ -146,7 +146,7 @@ fn loom_semaphore_handoff_skips_cancelled_waiter() {
         let waiter = {
             let sem = sem.clone();
             thread::spawn(move || {
-                block_on(sem.acquire()).forget();
+                block_on(sem.acquire()).unwrap().forget();
             })
         };
         drop(held);
@@ -156,6 +156,49 @@ fn loom_semaphore_handoff_skips_cancelled_waiter() {
             sem.available_permits(),
             0,
             "exactly one permit, held by the waiter"
+        );
+    });
+}
+
+/// A two-permit request gathers its permits from two releases racing its registration
+/// (a lost permit deadlocks it; a duplicated one shows in the final count).
+#[test]
+fn loom_semaphore_acquire_many_gathers_racing_releases() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let waiter = {
+            let sem = sem.clone();
+            thread::spawn(move || block_on(sem.acquire_many(2)).unwrap().forget())
+        };
+        let releaser = {
+            let sem = sem.clone();
+            thread::spawn(move || sem.release())
+        };
+        sem.release();
+        releaser.join().unwrap();
+        waiter.join().unwrap();
+        assert_eq!(
+            sem.available_permits(),
+            0,
+            "a permit was lost or duplicated"
+        );
+    });
+}
+
+/// `close` racing a registration: the acquire either sees the flag or is in the list the
+/// close walks, so it always completes, with the error.
+#[test]
+fn loom_semaphore_close_vs_acquire() {
+    loom::model(|| {
+        let sem = Arc::new(Semaphore::new(0));
+        let waiter = {
+            let sem = sem.clone();
+            thread::spawn(move || block_on(sem.acquire()).is_err())
+        };
+        sem.close();
+        assert!(
+            waiter.join().unwrap(),
+            "a closed semaphore granted a permit"
         );
     });
 }

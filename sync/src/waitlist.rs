@@ -121,6 +121,18 @@ impl<P> WaitList<P> {
         self.waiting
     }
 
+    /// The payload of the oldest Waiting waiter: what the next
+    /// [`notify_front`](Self::notify_front) would grant, for primitives whose grant depends
+    /// on what the head asks for (a reader or a writer, a number of permits).
+    #[inline]
+    pub(crate) fn front(&self) -> Option<&P> {
+        if self.head == NIL {
+            None
+        } else {
+            Some(&self.node(self.head).payload)
+        }
+    }
+
     /// Appends a Waiting node at the back of the FIFO.
     pub(crate) fn push_back(&mut self, payload: P, waker: &Waker) -> WaiterKey {
         let node = Node {

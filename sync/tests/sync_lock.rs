@@ -358,3 +358,39 @@ fn stress_tasks_on_threads_with_cancellation() {
     let guard = lock.try_lock().expect("a cancelled waiter leaked the lock");
     assert!(*guard > 0);
 }
+
+#[test]
+fn owned_guards_move_into_threads_and_unlock_there() {
+    let lock = Arc::new(Lock::new(0_u32));
+    let guard = block_on(lock.clone().lock_owned());
+    assert!(lock.clone().try_lock_owned().is_none());
+    let mut waiting = Box::pin(lock.clone().lock_owned());
+    assert!(poll_once(&mut waiting).is_pending());
+    std::thread::spawn(move || {
+        let mut guard = guard;
+        *guard += 1;
+    })
+    .join()
+    .unwrap();
+    let Poll::Ready(mut next) = poll_once(&mut waiting) else {
+        panic!("the guard dropped on the thread handed the lock on");
+    };
+    *next += 1;
+    drop(next);
+    assert_eq!(*lock.clone().try_lock_owned().unwrap(), 2);
+}
+
+#[test]
+fn a_granted_owned_lock_dropped_before_it_runs_passes_the_lock_on() {
+    let lock = Arc::new(Lock::new(()));
+    let held = lock.try_lock().unwrap();
+    let mut first = Box::pin(lock.clone().lock_owned());
+    let mut second = Box::pin(lock.clone().lock_owned());
+    assert!(poll_once(&mut first).is_pending() && poll_once(&mut second).is_pending());
+    drop(held);
+    assert!(lock.try_lock().is_none(), "handed to `first`, no barging");
+    drop(first);
+    assert!(poll_once(&mut second).is_ready());
+    drop(second);
+    assert!(!lock.is_locked());
+}
