@@ -29,13 +29,14 @@
 use crate::scheduler::PanicHandler;
 use crate::scheduler::registry::Registry;
 use crate::task::{self, Notified, Origin, Schedule, Task, TaskRef};
-use parking_lot::{Condvar, Mutex};
+// loom-switchable: `local_loom_model.rs` checks a remote wake racing the close.
+use crate::loom::{AtomicUsize, Condvar, Mutex};
 use std::cell::{OnceCell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::task::Waker;
 use std::thread::ThreadId;
 
@@ -97,7 +98,7 @@ struct Entries {
 }
 
 impl LocalQueue {
-    fn new(panic_handler: PanicHandler) -> LocalQueue {
+    pub(crate) fn new(panic_handler: PanicHandler) -> LocalQueue {
         LocalQueue {
             owner: std::thread::current().id(),
             entries: Mutex::new(Entries::default()),
@@ -383,3 +384,7 @@ where
     queue.push(Entry::Run(entry));
     task
 }
+
+#[cfg(all(test, loom))]
+#[path = "local_loom_model.rs"]
+mod loom_model;

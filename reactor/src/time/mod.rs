@@ -35,6 +35,8 @@ mod test_clock;
 mod timeout;
 pub(crate) mod timers;
 pub(crate) mod wheel;
+#[cfg(all(test, not(loom)))]
+mod wheel_model;
 
 use std::sync::Arc;
 use std::time::Duration;
