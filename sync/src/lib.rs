@@ -1,11 +1,23 @@
-//! asyncio's synchronization primitives and queues for any executor: thread-safe and
-//! cancel-safe.
+//! asyncio's synchronization primitives and queues, and tokio's channels, for any executor:
+//! thread-safe and cancel-safe.
 //!
 //! [`Lock`], [`Event`], [`Semaphore`], [`BoundedSemaphore`], [`Condition`], [`Barrier`],
 //! [`Promise`] (asyncio's `Future`) and the queues [`Queue`], [`LifoQueue`] and
 //! [`PriorityQueue`] keep asyncio's semantics, but unlike asyncio's they may be shared by
-//! tasks on many worker threads and by plain threads at once. They depend on no runtime:
+//! tasks on many worker threads and by plain threads at once. Beside them, with tokio's
+//! names so tokio code ports line by line: the channels [`mpsc`], [`oneshot`], [`broadcast`]
+//! and [`watch`], [`Notify`], [`RwLock`], [`OnceCell`] and [`CancellationToken`], and owned
+//! and multi-permit forms of the lock and semaphore ([`Lock::lock_owned`],
+//! [`Semaphore::acquire_many`], [`Semaphore::acquire_owned`]). They depend on no runtime:
 //! they talk to whatever executor polls them only through [`Waker`](std::task::Waker).
+//!
+//! | tokio | weft |
+//! |---|---|
+//! | `tokio::sync::mpsc::{channel, unbounded_channel}` | [`mpsc::channel`], [`mpsc::unbounded_channel`] |
+//! | `tokio::sync::{oneshot, broadcast, watch}` | [`oneshot`], [`broadcast`], [`watch`] |
+//! | `tokio::sync::{Notify, RwLock, OnceCell}` | [`Notify`], [`RwLock`], [`OnceCell`] |
+//! | `tokio::sync::{Mutex, Semaphore}` | [`Lock`] (asyncio's name), [`Semaphore`] |
+//! | `tokio_util::sync::CancellationToken` | [`CancellationToken`] |
 //!
 //! # One wait list
 //!

@@ -60,8 +60,9 @@ mod tests {
     use std::ptr::NonNull;
 
     fn task(n: usize) -> TaskRef {
-        // Never dereferenced: the slab only stores and compares the pointers.
-        TaskRef(NonNull::new((n * 8) as *mut crate::task::Header).unwrap())
+        // Never dereferenced: the slab only stores and compares the pointers, so they carry
+        // no provenance (no integer-to-pointer cast for Miri to object to).
+        TaskRef(NonNull::new(std::ptr::without_provenance_mut(n * 8)).unwrap())
     }
 
     #[test]
