@@ -11,7 +11,7 @@
 //! and jump the clock while the root is runnable. So [`block_on_counted`] gives the root a
 //! waker of its own that adds to the runtime's busy-root count *before* it raises its flag;
 //! the thread takes that unit over when it wakes, and gives one back when it goes to sleep or
-//! consumes a wake while it was still counted as running (see [`CountedWaker`]).
+//! consumes a wake while it was still counted as running (see [`RootCount`]).
 
 use std::future::Future;
 use std::pin::pin;
@@ -130,7 +130,8 @@ fn drive<F: Future>(
     }
 }
 
-/// A root future's waker that keeps a paused runtime's busy-root count (module docs).
+/// A root's share of a paused runtime's busy-root count (module docs), apart from the
+/// thread it wakes so that loom can check it (`block_on_loom_model.rs`).
 ///
 /// The count holds one unit per root that is running *or* has a wake pending. The state
 /// word has `NOTIFIED` (a wake is pending) and `DONE` (the `block_on` returned: later wakes
@@ -138,41 +139,87 @@ fn drive<F: Future>(
 /// the flag was already up or the root is done, so by the time `wake` returns the root is
 /// counted: the count may run high for a moment, never low.
 #[cfg(feature = "test-util")]
-pub(crate) struct CountedWaker {
-    state: std::sync::atomic::AtomicU8,
-    thread: Thread,
-    busy: Arc<std::sync::atomic::AtomicUsize>,
-    /// Tells a paused driver to look again whether the runtime went idle.
-    nudge: Box<dyn Fn() + Send + Sync>,
+pub(crate) struct RootCount {
+    state: crate::loom::AtomicUsize,
+    busy: std::sync::Arc<crate::loom::AtomicUsize>,
 }
 
 #[cfg(feature = "test-util")]
-const NOTIFIED: u8 = 1;
+const NOTIFIED: usize = 1;
 #[cfg(feature = "test-util")]
-const DONE: u8 = 2;
+const DONE: usize = 2;
+
+#[cfg(feature = "test-util")]
+impl RootCount {
+    /// A root counting in `busy` (where its caller has already counted it as running).
+    pub(crate) fn new(busy: std::sync::Arc<crate::loom::AtomicUsize>) -> RootCount {
+        RootCount {
+            state: crate::loom::AtomicUsize::new(0),
+            busy,
+        }
+    }
+
+    /// A wake: true when it is the one that raised the flag (so the thread must be unparked).
+    pub(crate) fn wake(&self) -> bool {
+        if self.state.load(Ordering::Acquire) != 0 {
+            return false; // already pending, or done
+        }
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        if self.state.fetch_or(NOTIFIED, Ordering::SeqCst) != 0 {
+            // Another wake's unit (or none, once done) stands for this one.
+            self.busy.fetch_sub(1, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    /// Consumes a pending wake; true if there was one.
+    pub(crate) fn take(&self) -> bool {
+        self.state.fetch_and(!NOTIFIED, Ordering::SeqCst) & NOTIFIED != 0
+    }
+
+    /// The root thread goes to sleep: its running unit goes.
+    pub(crate) fn sleeping(&self) {
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// The root consumed a wake while it was still counted as running: the wake's unit and
+    /// the running unit are both counted, so one goes.
+    pub(crate) fn woke_awake(&self) {
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// The `block_on` is over: a pending wake's unit is given back, and later wakes count
+    /// nothing.
+    pub(crate) fn finish(&self) {
+        if self.state.fetch_or(DONE, Ordering::SeqCst) & NOTIFIED != 0 {
+            self.busy.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// A root future's waker: a [`RootCount`] plus the thread to unpark.
+#[cfg(feature = "test-util")]
+pub(crate) struct CountedWaker {
+    count: RootCount,
+    thread: Thread,
+    /// Tells a paused driver to look again whether the runtime went idle.
+    nudge: Box<dyn Fn() + Send + Sync>,
+}
 
 #[cfg(feature = "test-util")]
 impl CountedWaker {
     /// A waker for a root on this thread, counting in `busy` (where the caller has already
     /// counted the root as running).
     pub(crate) fn new(
-        busy: Arc<std::sync::atomic::AtomicUsize>,
+        busy: Arc<crate::loom::AtomicUsize>,
         nudge: Box<dyn Fn() + Send + Sync>,
     ) -> Arc<CountedWaker> {
         Arc::new(CountedWaker {
-            state: std::sync::atomic::AtomicU8::new(0),
+            count: RootCount::new(busy),
             thread: std::thread::current(),
-            busy,
             nudge,
         })
-    }
-
-    /// The `block_on` is over: a pending wake's unit is given back, and later wakes count
-    /// nothing.
-    fn finish(&self) {
-        if self.state.fetch_or(DONE, Ordering::SeqCst) & NOTIFIED != 0 {
-            self.busy.fetch_sub(1, Ordering::SeqCst);
-        }
     }
 }
 
@@ -183,33 +230,25 @@ impl Wake for CountedWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if self.state.load(Ordering::Acquire) != 0 {
-            return; // already pending, or done
+        if self.count.wake() {
+            self.thread.unpark();
         }
-        self.busy.fetch_add(1, Ordering::SeqCst);
-        if self.state.fetch_or(NOTIFIED, Ordering::SeqCst) != 0 {
-            // Another wake's unit (or none, once done) stands for this one.
-            self.busy.fetch_sub(1, Ordering::SeqCst);
-            return;
-        }
-        self.thread.unpark();
     }
 }
 
 #[cfg(feature = "test-util")]
 impl WakeFlag for CountedWaker {
     fn take(&self) -> bool {
-        self.state.fetch_and(!NOTIFIED, Ordering::SeqCst) & NOTIFIED != 0
+        self.count.take()
     }
 
     fn sleeping(&self) {
-        self.busy.fetch_sub(1, Ordering::SeqCst);
+        self.count.sleeping();
         (self.nudge)();
     }
 
     fn woke_awake(&self) {
-        // The wake's unit and the running unit are both counted: keep one.
-        self.busy.fetch_sub(1, Ordering::SeqCst);
+        self.count.woke_awake();
     }
 }
 
@@ -221,10 +260,14 @@ pub(crate) fn block_on_counted<F: Future>(future: F, waker: Arc<CountedWaker>) -
     struct Finish<'a>(&'a CountedWaker);
     impl Drop for Finish<'_> {
         fn drop(&mut self) {
-            self.0.finish();
+            self.0.count.finish();
         }
     }
     let _finish = Finish(&waker);
     let std_waker = Waker::from(waker.clone());
     drive(future, None, &*waker, &std_waker).expect("no deadline")
 }
+
+#[cfg(all(test, loom, feature = "test-util"))]
+#[path = "block_on_loom_model.rs"]
+mod loom_model;

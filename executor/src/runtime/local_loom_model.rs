@@ -57,7 +57,11 @@ fn loom_a_remote_wake_racing_the_close_never_strands_a_local_task() {
         let remote = thread::spawn(move || waker.wake());
         queue.close();
         remote.join().unwrap();
-        assert_eq!(dropped.load(Ordering::SeqCst), 1, "the future was never dropped");
+        assert_eq!(
+            dropped.load(Ordering::SeqCst),
+            1,
+            "the future was never dropped"
+        );
         assert!(handle.is_finished());
     });
 }

@@ -70,7 +70,7 @@ pub(crate) struct Shared {
     /// runtime is not idle, and a paused clock must not auto-advance. Shared with each root's
     /// waker, which counts the root in before its thread wakes (`runtime/block_on.rs`).
     #[cfg(feature = "test-util")]
-    pub(crate) roots_busy: Arc<std::sync::atomic::AtomicUsize>,
+    pub(crate) roots_busy: Arc<crate::loom::AtomicUsize>,
 }
 
 /// Receives reports of polls that took longer than the threshold.
@@ -129,7 +129,7 @@ impl Shared {
             started: std::time::Instant::now(),
             shutdown: AtomicBool::new(false),
             #[cfg(feature = "test-util")]
-            roots_busy: Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            roots_busy: Arc::new(crate::loom::AtomicUsize::new(0)),
         }
     }
 

@@ -157,13 +157,25 @@ fn the_wheel_agrees_with_a_sorted_list_over_100k_random_operations() {
                 // Fired in deadline order; the set is exactly the due ones.
                 let deadlines: Vec<Tick> = got
                     .iter()
-                    .map(|id| due.iter().find(|o| o.id == *id).expect("fired a timer not due").when)
+                    .map(|id| {
+                        due.iter()
+                            .find(|o| o.id == *id)
+                            .expect("fired a timer not due")
+                            .when
+                    })
                     .collect();
-                assert!(deadlines.windows(2).all(|w| w[0] <= w[1]), "step {step}: out of order");
+                assert!(
+                    deadlines.windows(2).all(|w| w[0] <= w[1]),
+                    "step {step}: out of order"
+                );
                 let mut ids = got.clone();
                 ids.sort_unstable();
                 due.sort_unstable_by_key(|o| o.id);
-                assert_eq!(ids, due.iter().map(|o| o.id).collect::<Vec<_>>(), "step {step}");
+                assert_eq!(
+                    ids,
+                    due.iter().map(|o| o.id).collect::<Vec<_>>(),
+                    "step {step}"
+                );
                 stale.extend(due);
             }
         }
@@ -173,7 +185,10 @@ fn the_wheel_agrees_with_a_sorted_list_over_100k_random_operations() {
         match (wheel.next_expiration(), earliest) {
             (None, None) => {}
             (Some(next), Some(earliest)) => {
-                assert!(next <= earliest && next > now, "step {step}: {next} vs {earliest}")
+                assert!(
+                    next <= earliest && next > now,
+                    "step {step}: {next} vs {earliest}"
+                )
             }
             (next, earliest) => panic!("step {step}: next {next:?}, earliest {earliest:?}"),
         }
