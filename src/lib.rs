@@ -68,6 +68,8 @@ pub use weft_executor::{
     gather_settled, run, spawn, spawn_blocking, spawn_local, to_thread, try_gather, wait,
     wait_timeout, yield_now,
 };
+// In-place combinators (nothing spawned; borrows allowed) and the `task_group` scope.
+pub use weft_executor::{TaskGroupHandle, join, select, task_group, try_join};
 /// Which OS readiness API a runtime's reactor drives; see [`Builder::io_backend`].
 pub use weft_reactor::IoBackend;
 #[cfg(feature = "time")]
@@ -109,9 +111,17 @@ pub mod runtime {
 /// Tasks: handles, names, identity (asyncio's `Task`, `current_task`).
 pub mod task {
     pub use weft_executor::spawn_local;
+    pub use weft_executor::task::block_in_place;
     pub use weft_executor::task::{
-        AbortHandle, Builder, CurrentTask, JoinError, Task, TaskId, current,
+        AbortHandle, Builder, CurrentTask, JoinError, JoinSet, Task, TaskId, current,
     };
+}
+
+/// Context variables (asyncio's `contextvars`): values that follow the flow of control into
+/// tasks, loop callbacks, blocking jobs and thread bridges, each of which starts with a copy of
+/// the context it was scheduled from.
+pub mod context {
+    pub use weft_executor::context::{Context, ContextVar, ResetError, Token, copy_context};
 }
 
 /// Time: the runtime clock, sleeps, intervals and timeouts, driven by the reactor's timer

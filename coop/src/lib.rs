@@ -82,7 +82,7 @@ pub use report::{
     Reporter, ReporterGuard, catch, drop_payload, panic_message, report, set_reporter,
     set_reporter_lookup,
 };
-pub use role::{WorkerThreadGuard, enter_worker_thread, is_worker_thread};
+pub use role::{WorkerThreadGuard, enter_worker_thread, is_worker_thread, leave_worker_thread};
 pub use wait::{
     IoOp, IoResource, WaitCell, WaitKind, Waited, WaitingAs, coarse_elapsed, coarse_now_ms,
     note_pending, record, recording, refresh_clock, signal_name, waiting_as, waiting_at,

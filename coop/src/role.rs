@@ -27,6 +27,25 @@ pub fn enter_worker_thread() -> WorkerThreadGuard {
     }
 }
 
+/// Unmarks this worker thread until the guard drops: it is running blocking code the
+/// executor allowed for (`block_in_place`, whose worker duties another thread took over), so
+/// blocking calls are fine there.
+///
+/// ```
+/// let worker = weft_coop::enter_worker_thread();
+/// let blocking = weft_coop::leave_worker_thread();
+/// assert!(!weft_coop::is_worker_thread());
+/// drop(blocking);
+/// assert!(weft_coop::is_worker_thread());
+/// # drop(worker);
+/// ```
+pub fn leave_worker_thread() -> WorkerThreadGuard {
+    WorkerThreadGuard {
+        previous: WORKER.with(|w| w.replace(false)),
+        _not_send: std::marker::PhantomData,
+    }
+}
+
 /// True on a thread that runs a runtime's tasks, where blocking would stall them.
 ///
 /// ```

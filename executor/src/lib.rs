@@ -46,6 +46,7 @@
 mod blocking_pool;
 mod callbacks;
 mod concurrent_future;
+pub mod context;
 mod loom;
 pub mod runtime;
 mod scheduler;
@@ -62,12 +63,24 @@ pub use toolkit::as_completed::{
 };
 pub use toolkit::gather::{gather, gather_settled, try_gather};
 pub use toolkit::group::{ChildFailure, GroupError, GroupSpawnError, TaskGroup};
+pub use toolkit::task_group::{TaskGroupHandle, task_group};
 pub use toolkit::wait::{DoneAndPending, EmptyWaitError, ReturnWhen, wait, wait_timeout};
 
 /// Items the exported macros refer to; not part of the API.
 #[doc(hidden)]
 pub mod toolkit_support {
     pub use crate::toolkit::gather::GatherMember;
+}
+/// What `join!`/`try_join!` expand to; not part of the API.
+#[doc(hidden)]
+pub mod __join_support {
+    pub use crate::toolkit::join::MaybeDone;
+}
+/// What `select!` expands to; not part of the API.
+#[doc(hidden)]
+pub mod __select_support {
+    pub use crate::toolkit::select::random_start;
+    pub use weft_macros::select_impl;
 }
 pub use yield_now::{YieldNow, yield_now};
 

@@ -136,16 +136,24 @@ pub(crate) mod thread {
         id: loom::thread::ThreadId,
     }
 
-    /// Starts a thread named `name` running `f`.
-    pub(crate) fn spawn(name: String, f: impl FnOnce() + Send + 'static) -> io::Result<JoinHandle> {
+    /// Starts a thread named `name` running `f`, with a stack of `stack_size` bytes if given.
+    pub(crate) fn spawn(
+        name: String,
+        stack_size: Option<usize>,
+        f: impl FnOnce() + Send + 'static,
+    ) -> io::Result<JoinHandle> {
         #[cfg(not(loom))]
         {
-            let inner = std::thread::Builder::new().name(name).spawn(f)?;
+            let mut builder = std::thread::Builder::new().name(name);
+            if let Some(bytes) = stack_size {
+                builder = builder.stack_size(bytes);
+            }
+            let inner = builder.spawn(f)?;
             Ok(JoinHandle { inner })
         }
         #[cfg(loom)]
         {
-            let _ = name;
+            let _ = (name, stack_size);
             let inner = loom::thread::spawn(f);
             let id = inner.thread().id();
             Ok(JoinHandle { inner, id })

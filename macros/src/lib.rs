@@ -9,9 +9,14 @@
 //!
 //! Use them through the facade (`weft`, feature `macros`, on by default), not directly.
 //!
+//! Also the expansion behind `weft::select!` (`select_impl`, hidden; see `select.rs` for why
+//! it is a proc macro), which weft-executor's `select!` wrapper calls with its `$crate` path.
+//!
 //! [`weft::Builder`]: https://docs.rs/weft/latest/weft/struct.Builder.html
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::undocumented_unsafe_blocks)]
+
+mod select;
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -20,6 +25,13 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, Token};
+
+/// The expansion of `weft::select!`; use that macro, which passes its crate path first.
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_impl(input: TokenStream) -> TokenStream {
+    select::expand(input.into()).into()
+}
 
 /// Runs `async fn main` on a new multi-threaded weft runtime (one worker per core unless
 /// `worker_threads = N` says otherwise); `start_paused = true` starts it on the paused test

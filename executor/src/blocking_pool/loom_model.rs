@@ -17,7 +17,13 @@ use std::time::Duration;
 
 fn pool(max_threads: usize) -> BlockingPool {
     let name: Arc<dyn Fn() -> String + Send + Sync> = Arc::new(|| "pool".into());
-    BlockingPool::new(max_threads, Duration::from_secs(10), name, Arc::new(|_| {}))
+    BlockingPool::new(
+        max_threads,
+        Duration::from_secs(10),
+        name,
+        Arc::new(|_| {}),
+        Default::default(),
+    )
 }
 
 fn origin() -> task::Origin {

@@ -68,6 +68,8 @@ struct Inner {
     max_threads: usize,
     keep_alive: Duration,
     thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    /// Stack size and start/stop hooks (`Builder::on_thread_start` and friends).
+    thread_options: crate::runtime::thread_options::ThreadOptions,
     panic_handler: crate::scheduler::PanicHandler,
     /// The runtime whose context each pool thread enters before it takes jobs (weak: the
     /// runtime owns the pool).
@@ -163,6 +165,7 @@ impl BlockingPool {
         keep_alive: Duration,
         thread_name: Arc<dyn Fn() -> String + Send + Sync>,
         panic_handler: crate::scheduler::PanicHandler,
+        thread_options: crate::runtime::thread_options::ThreadOptions,
     ) -> BlockingPool {
         BlockingPool {
             inner: Arc::new(Inner {
@@ -177,6 +180,7 @@ impl BlockingPool {
                 max_threads: max_threads.min(MAX_THREADS),
                 keep_alive,
                 thread_name,
+                thread_options,
                 panic_handler,
                 runtime: Mutex::new(None),
             }),

@@ -41,7 +41,8 @@ impl BlockingPool {
     fn start_thread(&self) {
         let pool = self.clone();
         let name = (self.inner.thread_name)();
-        match crate::loom::thread::spawn(name, move || pool.thread_main()) {
+        let stack_size = self.inner.thread_options.stack_size;
+        match crate::loom::thread::spawn(name, stack_size, move || pool.thread_main()) {
             Ok(handle) => {
                 let mut sleep = self.inner.sleep.lock();
                 sleep.handles.retain(|h| !h.is_finished());
@@ -70,6 +71,16 @@ impl BlockingPool {
         let _context = runtime.map(|inner| crate::runtime::Handle { inner }.enter());
         POOL_THREAD.with(|pool| *pool.borrow_mut() = Some(self.inner.clone()));
         let inner = &*self.inner;
+        inner.thread_options.run(|| self.take_jobs());
+        POOL_THREAD.with(|pool| pool.borrow_mut().take());
+        // Under the lock, so a shutdown between its look at the count and its wait hears it.
+        let _sleep = inner.sleep.lock();
+        inner.exited.notify_all();
+    }
+
+    /// The thread's work: jobs until the keep-alive runs out or the pool shuts down.
+    fn take_jobs(&self) {
+        let inner = &*self.inner;
         loop {
             if let Some(job) = inner.queue.pop() {
                 job.run();
@@ -87,10 +98,6 @@ impl BlockingPool {
                 break; // the keep-alive ran out, or the pool shut down
             }
         }
-        POOL_THREAD.with(|pool| pool.borrow_mut().take());
-        // Under the lock, so a shutdown between its look at the count and its wait hears it.
-        let _sleep = inner.sleep.lock();
-        inner.exited.notify_all();
     }
 }
 

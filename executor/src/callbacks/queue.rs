@@ -210,8 +210,11 @@ impl Handle {
     ) -> Result<CallbackHandle, CallbackRefused<F>> {
         let cancelled = Arc::new(AtomicBool::new(false));
         let mut f = Some(f);
+        // The callback runs in a copy of the context it is scheduled from (asyncio's
+        // `call_soon(..., context=None)`); free when no context variable is set.
+        let context = crate::context::capture();
         let accepted = self.enqueue_callback(
-            || Box::new(f.take().expect("taken once")) as Callback,
+            || crate::context::bind(context, f.take().expect("taken once")),
             cancelled.clone(),
         );
         match accepted {
@@ -259,7 +262,7 @@ impl Handle {
         if !state.runner_scheduled {
             state.runner_scheduled = true;
             drop(state);
-            drop(self.spawn(run_callbacks(self.clone())));
+            drop(self.spawn_runner());
         }
         true
     }
@@ -289,6 +292,17 @@ impl Handle {
     }
 }
 
+impl Handle {
+    /// Starts a runner task: never eager (a `call_soon` must not run its callback before it
+    /// returns) and with no context of its own (each callback brings the one it was
+    /// scheduled in).
+    #[track_caller]
+    fn spawn_runner(&self) -> crate::Task<()> {
+        let origin = crate::task::Origin::internal(std::panic::Location::caller());
+        self.spawn_with(run_callbacks(self.clone()), origin)
+    }
+}
+
 /// The runner: one round per batch of callbacks that were queued when the round began.
 async fn run_callbacks(handle: Handle) {
     let runner = Runner(&handle);
@@ -311,7 +325,10 @@ async fn run_callbacks(handle: Handle) {
             if cancelled.load(Ordering::Acquire) {
                 continue;
             }
-            if let Err(payload) = catch_unwind(AssertUnwindSafe(callback)) {
+            // Each callback in a context of its own: a bound one installs the context it was
+            // scheduled in; what any of them sets is dropped here, not seen by the next.
+            let ran = crate::context::scope(None, || catch_unwind(AssertUnwindSafe(callback)));
+            if let (Err(payload), _) = ran {
                 let me = crate::task::current().expect("callbacks run inside the runner task");
                 let err =
                     crate::JoinError::panic(me.id(), Some(Arc::new("callback".into())), payload);
@@ -335,7 +352,7 @@ impl Drop for Runner<'_> {
         if queued && !state.closed && !handle.inner.shared.is_shutdown() {
             state.runner_scheduled = true;
             drop(state);
-            drop(handle.spawn(run_callbacks(handle.clone())));
+            drop(handle.spawn_runner());
         }
     }
 }

@@ -5,7 +5,7 @@
 //! and panic reporting as `call_soon`. Cancelling the handle cancels that task, which removes
 //! the wheel entry at once: a cancelled timer leaves nothing behind.
 
-use super::queue::{Callback, CallbackRefused};
+use super::queue::CallbackRefused;
 use crate::runtime::Handle;
 use crate::task::AbortHandle;
 use std::fmt;
@@ -129,7 +129,8 @@ impl Handle {
         if when <= self.time() {
             // Already due: no timer needed, straight into the runner's deadline order.
             let mut f = Some(f);
-            let make = || Box::new(f.take().expect("made once")) as Callback;
+            let context = crate::context::capture();
+            let make = || crate::context::bind(context, f.take().expect("made once"));
             return match self.enqueue_due_timer(when, make, cancelled.clone()) {
                 true => Ok(TimerHandle {
                     cancelled,
@@ -141,12 +142,19 @@ impl Handle {
             };
         }
         let (handle, flag) = (self.clone(), cancelled.clone());
-        let timer = self.spawn(async move {
-            weft_reactor::sleep_until(when).await;
-            // Refused only when the runtime is shutting down, which drops pending timers (as
-            // asyncio's `loop.close()` discards its scheduled handles).
-            handle.enqueue_due_timer(when, || Box::new(f) as Callback, flag);
-        });
+        // The sleeping task starts in a copy of the caller's context, which it binds the
+        // callback to when it comes due. Never eager: its first poll only arms the timer.
+        let origin = crate::task::Origin::at(std::panic::Location::caller()).eager(Some(false));
+        let timer = self.spawn_with(
+            async move {
+                weft_reactor::sleep_until(when).await;
+                // Refused only when the runtime is shutting down, which drops pending timers
+                // (as asyncio's `loop.close()` discards its scheduled handles).
+                let make = || crate::context::bind(crate::context::capture(), f);
+                handle.enqueue_due_timer(when, make, flag);
+            },
+            origin,
+        );
         Ok(TimerHandle {
             cancelled,
             when,

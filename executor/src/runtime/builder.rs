@@ -38,6 +38,8 @@ pub struct Builder {
     slow_poll_handler: Option<crate::scheduler::SlowPollHandler>,
     slow_poll_threshold: Option<Duration>,
     io_backend: Option<IoBackend>,
+    thread_options: super::thread_options::ThreadOptions,
+    eager_tasks: bool,
     #[cfg(feature = "test-util")]
     start_paused: bool,
     #[cfg(unix)]
@@ -80,6 +82,8 @@ impl Builder {
             slow_poll_handler: None,
             slow_poll_threshold: None,
             io_backend: None,
+            thread_options: Default::default(),
+            eager_tasks: false,
             #[cfg(feature = "test-util")]
             start_paused: false,
             #[cfg(unix)]
@@ -111,6 +115,104 @@ impl Builder {
         let name = name.into();
         self.thread_name = numbered(&format!("{name}-worker"));
         self.blocking_thread_name = Some(numbered(&format!("{name}-blocking")));
+        self
+    }
+
+    /// Names the runtime's threads with `f`, called once per thread (workers, blocking-pool
+    /// threads and `block_in_place` stand-ins alike), as tokio's `thread_name_fn`.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static N: AtomicUsize = AtomicUsize::new(0);
+    /// let rt = weft_executor::Builder::new()
+    ///     .worker_threads(1)
+    ///     .thread_name_fn(|| format!("app-{}", N.fetch_add(1, Ordering::Relaxed)))
+    ///     .build()
+    ///     .unwrap();
+    /// let name = rt.block_on(rt.spawn(async { std::thread::current().name().unwrap().to_owned() }));
+    /// assert!(name.unwrap().starts_with("app-"));
+    /// ```
+    pub fn thread_name_fn(mut self, f: impl Fn() -> String + Send + Sync + 'static) -> Builder {
+        let f: NameFn = Arc::new(f);
+        self.thread_name = f.clone();
+        self.blocking_thread_name = Some(f);
+        self
+    }
+
+    /// The stack size of the runtime's threads, in bytes (default: std's, 2 MiB unless
+    /// `RUST_MIN_STACK` says otherwise).
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new()
+    ///     .thread_stack_size(4 * 1024 * 1024)
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
+    /// ```
+    pub fn thread_stack_size(mut self, bytes: usize) -> Builder {
+        self.thread_options.stack_size = Some(bytes);
+        self
+    }
+
+    /// Runs `f` on every thread the runtime starts (workers, blocking-pool threads), on that
+    /// thread, before it runs any task or job, with the runtime current. A panic in `f` goes
+    /// to the panic handler ([`on_task_panic`](Self::on_task_panic)); the thread still starts.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let started = Arc::new(AtomicUsize::new(0));
+    /// let s = started.clone();
+    /// let rt = weft_executor::Builder::new()
+    ///     .worker_threads(2)
+    ///     .on_thread_start(move || { s.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// drop(rt); // joins the workers, which started before that
+    /// assert_eq!(started.load(Ordering::SeqCst), 2);
+    /// ```
+    pub fn on_thread_start(mut self, f: impl Fn() + Send + Sync + 'static) -> Builder {
+        self.thread_options.on_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on every thread the runtime started, on that thread, after its last task or
+    /// job, just before it exits. A panic in `f` goes to the panic handler.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let stopped = Arc::new(AtomicUsize::new(0));
+    /// let s = stopped.clone();
+    /// let rt = weft_executor::Builder::new()
+    ///     .worker_threads(2)
+    ///     .on_thread_stop(move || { s.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// drop(rt);
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    /// ```
+    pub fn on_thread_stop(mut self, f: impl Fn() + Send + Sync + 'static) -> Builder {
+        self.thread_options.on_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// Makes every spawn on this runtime eager (asyncio 3.12's `eager_task_factory`), as
+    /// [`task::Builder::eager`](crate::task::Builder::eager) does for one task: a task spawned
+    /// from inside the runtime is polled at once, on the spawning thread, until it first
+    /// waits, and one that finishes then is never queued. The runtime's own helper tasks (the
+    /// loop-callback runner, timers) are not eager.
+    ///
+    /// ```
+    /// let rt = weft_executor::Builder::new().eager_tasks(true).build().unwrap();
+    /// rt.block_on(async {
+    ///     let task = weft_executor::spawn(async { 5 });
+    ///     assert!(task.is_finished()); // ran to completion inside `spawn`
+    ///     assert_eq!(task.await.unwrap(), 5);
+    /// });
+    /// ```
+    pub fn eager_tasks(mut self, eager: bool) -> Builder {
+        self.eager_tasks = eager;
         self
     }
 
@@ -363,6 +465,7 @@ impl Builder {
             self.blocking_keep_alive,
             blocking_name,
             panic_handler.clone(),
+            self.thread_options.clone(),
         );
         // The reactor is the driver idle workers block in, and every runtime thread makes it
         // current so timers and I/O sources find it.
@@ -394,6 +497,9 @@ impl Builder {
             reactor,
             reporter,
             offload,
+            eager_tasks: self.eager_tasks,
+            thread_options: self.thread_options,
+            worker_name: self.thread_name,
             stop: Mutex::new(false),
             stop_signal: Condvar::new(),
         });
@@ -428,12 +534,14 @@ impl Builder {
         }
         for (index, local) in locals.into_iter().enumerate() {
             let handle = rt.handle.clone();
-            let spawned = std::thread::Builder::new()
-                .name((self.thread_name)())
-                .spawn(move || {
-                    let _enter = handle.enter();
-                    worker::run(handle.inner.shared.clone(), index, local);
+            let inner = &rt.handle.inner;
+            let spawned = inner.thread_options.spawn((inner.worker_name)(), move || {
+                let _enter = handle.enter();
+                let inner = &handle.inner;
+                inner.thread_options.run(|| {
+                    worker::run(inner.shared.clone(), index, local);
                 });
+            });
             match spawned {
                 Ok(thread) => rt.threads.push(thread),
                 // Dropping `rt` shuts down the workers already started.

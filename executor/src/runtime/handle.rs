@@ -103,6 +103,7 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let shared = &self.inner.shared;
+        let eager = origin.eager.unwrap_or(self.inner.eager_tasks);
         let (handle, notified) = task::new_task(future, Scheduler(shared.clone()), origin);
         if shared.debug {
             // Debug mode lists every live task, not only the idle ones. A refusal means
@@ -112,12 +113,24 @@ impl Handle {
         if shared.is_shutdown() {
             // The future is dropped here, on the caller's thread; the handle reads cancelled.
             notified.cancel_and_run();
+        } else if eager && self.is_current() {
+            // Eager (asyncio 3.12's eager tasks): run the queue entry here instead of queueing
+            // it. The harness makes the new task current for the poll (its own id, its own
+            // context) and puts the spawner back after; a task that finishes in this poll
+            // never touches a queue, and one that waits is registered and woken as any other.
+            worker::run_eager(shared, notified);
         } else {
             // A shutdown racing this spawn is caught by `schedule_remote`'s re-check (or by
             // the worker's own final drain when the task went to its local queue).
             worker::schedule(shared, notified, false);
         }
         handle
+    }
+
+    /// True when this runtime is the one current on the calling thread (its worker, its
+    /// `block_on` thread, its blocking-pool thread, or a thread that entered it).
+    fn is_current(&self) -> bool {
+        context::with_current(|current| current.is_some_and(|h| Arc::ptr_eq(&h.inner, &self.inner)))
     }
 
     /// Runs a blocking closure on the runtime's blocking pool (asyncio's `to_thread`).

@@ -20,6 +20,7 @@ pub(crate) mod context;
 pub(crate) mod handle;
 mod introspect;
 mod local;
+pub(crate) mod thread_options;
 
 pub use builder::Builder;
 pub use context::EnterGuard;
@@ -53,6 +54,12 @@ pub(crate) struct Inner {
     /// Installed on every thread in this runtime's context: runs the reactor's unavoidable
     /// blocking calls (DNS lookups) on this runtime's blocking pool.
     pub(crate) offload: weft_coop::Offload,
+    /// Every spawn is eager unless it says otherwise (`Builder::eager_tasks`).
+    pub(crate) eager_tasks: bool,
+    /// Stack size and start/stop hooks of every thread the runtime starts.
+    pub(crate) thread_options: thread_options::ThreadOptions,
+    /// Names worker threads (and `block_in_place`'s stand-in workers).
+    pub(crate) worker_name: Arc<dyn Fn() -> String + Send + Sync>,
     stop: Mutex<bool>,
     stop_signal: Condvar,
 }

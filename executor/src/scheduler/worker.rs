@@ -7,14 +7,24 @@
 //! lives in [`Core`], reached by `schedule` through a thread-local so that a task waking
 //! another task on the same worker pushes locally without touching any shared lock or atomic
 //! beyond the deque's own.
+//!
+//! **Lending the core (`block_in_place`).** A task about to block its thread hands the whole
+//! [`Core`] — deque, LIFO slot, index, parker — to a *stand-in* thread, which runs this same
+//! loop as worker `index` until the blocking code returns, then finishes the poll it is in,
+//! hands the core back and exits; the blocked thread then resumes as the worker. So the
+//! runtime never has fewer running workers than it was built with, tasks queued on this
+//! worker keep running, and other workers can still steal from it. One thread at a time uses
+//! a core: the lender clears its thread-local before the stand-in starts and takes the core
+//! back only after joining it (thread start and join order the two threads' accesses).
 
 use super::stats::WorkerStats;
 use super::{GLOBAL_QUEUE_INTERVAL, MAINTENANCE_INTERVAL, MAX_LIFO_POLLS, Shared};
 use crate::task::Notified;
 use crossbeam_deque::{Steal, Worker};
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::Cell;
+use std::ptr::NonNull;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// How long a searcher out of work watches the queues before it parks.
@@ -39,7 +49,19 @@ pub(crate) struct Core {
 }
 
 thread_local! {
-    static CORE: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+    /// The core this thread runs: set by `run` (which owns the core for as long as the
+    /// pointer is set) or by a stand-in the core is lent to (see the module docs).
+    static CORE: Cell<Option<NonNull<Core>>> = const { Cell::new(None) };
+}
+
+/// Calls `f` with this thread's core, if it is a worker of `shared`.
+#[inline]
+fn with_core<R>(shared: &Arc<Shared>, f: impl FnOnce(&Core) -> R) -> Option<R> {
+    let core = CORE.try_with(Cell::get).ok().flatten()?;
+    // SAFETY: the pointer is set only while its core is alive (`run` owns it, and a lender
+    // outlives its stand-in), and only on the one thread using that core at the time.
+    let core = unsafe { core.as_ref() };
+    Arc::ptr_eq(&core.shared, shared).then(|| f(core))
 }
 
 /// True when the calling thread is a worker of some weft runtime.
@@ -51,13 +73,10 @@ pub(crate) fn on_worker_thread() -> bool {
 /// workers (the LIFO slot for wakes, the back of the deque for yields), else the injector.
 pub(crate) fn schedule(shared: &Arc<Shared>, task: Notified, is_yield: bool) {
     let mut task = Some(task);
-    // `try_with` fails only while this thread's locals are being destroyed; the task then
-    // goes to the injector like any remote wake.
-    let _ = CORE.try_with(|c| {
-        if let Some(core) = &*c.borrow()
-            && Arc::ptr_eq(&core.shared, shared)
-            && let Some(task) = task.take()
-        {
+    // No core (another thread, or this thread's locals being destroyed): the task goes to
+    // the injector like any remote wake.
+    with_core(shared, |core| {
+        if let Some(task) = task.take() {
             core.schedule_local(task, is_yield);
         }
     });
@@ -66,28 +85,30 @@ pub(crate) fn schedule(shared: &Arc<Shared>, task: Notified, is_yield: bool) {
     }
 }
 
+/// Runs a just-spawned task's entry on this thread (an eager spawn). On one of `shared`'s
+/// workers this happens inside another task's poll: the worker's `running` cell is given back
+/// to that task afterwards (the eager task's completion clears it), and wakes during the eager
+/// poll go to the LIFO slot as wakes by the running task do.
+pub(crate) fn run_eager(shared: &Arc<Shared>, task: Notified) {
+    let shown = with_core(shared, |core| (core.index, core.stats().running.load()));
+    task.run();
+    if let Some((index, Some(running))) = shown {
+        shared.stats[index]
+            .running
+            .enter(running.task, running.spawned_at);
+    }
+}
+
 /// The task this worker is polling is completing: it leaves the worker's running cell
 /// before anyone can see it complete, so a dump taken after a join never lists it.
 pub(crate) fn completing(shared: &Arc<Shared>) {
-    let _ = CORE.try_with(|c| {
-        if let Some(core) = &*c.borrow()
-            && Arc::ptr_eq(&core.shared, shared)
-        {
-            core.stats().running.leave();
-        }
-    });
+    with_core(shared, |core| core.stats().running.leave());
 }
 
 /// Adds a timed poll to the histogram of the worker that ran it. Polls on other threads
 /// (local tasks run by `block_on`) do not run through a worker and are not timed.
 pub(crate) fn record_poll_time(shared: &Arc<Shared>, took: Duration) {
-    let _ = CORE.try_with(|c| {
-        if let Some(core) = &*c.borrow()
-            && Arc::ptr_eq(&core.shared, shared)
-        {
-            core.stats().record_poll_time(took);
-        }
-    });
+    with_core(shared, |core| core.stats().record_poll_time(took));
 }
 
 impl Core {
@@ -241,7 +262,9 @@ impl Core {
         &self.shared.stats[self.index]
     }
 
-    fn park(&self) {
+    /// Sleeps until there is work, the runtime shuts down, or (a stand-in) `stop` says the
+    /// core is wanted back.
+    fn park(&self, stop: &impl Fn() -> bool) {
         let shared = &self.shared;
         let stats = self.stats();
         stats.parks.bump();
@@ -270,7 +293,7 @@ impl Core {
                 break;
             }
             // Woke on our own: the driver may have queued tasks here, or we are shutting down.
-            if !self.local.is_empty() || shared.is_shutdown() {
+            if !self.local.is_empty() || shared.is_shutdown() || stop() {
                 self.share_driver_wakes();
                 break;
             }
@@ -334,25 +357,39 @@ impl Core {
     }
 }
 
+/// Makes this thread the one running `core` until the guard drops.
+fn adopt(core: &Core) -> impl Drop {
+    struct Clear {
+        _role: weft_coop::WorkerThreadGuard,
+    }
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            let _ = CORE.try_with(|c| c.set(None));
+        }
+    }
+    CORE.with(|c| c.set(Some(NonNull::from(core))));
+    let role = weft_coop::enter_worker_thread();
+    // This worker arms its timers in a wheel of its own (shard 0 is everyone else's; shards
+    // are locked, so a lender blocked in `block_in_place` may share it).
+    weft_reactor::time::use_timer_shard(core.index + 1);
+    // It sleeps in the reactor towards the next timer: that sleep should end on time.
+    weft_reactor::time::wake_on_time_on_this_thread();
+    Clear { _role: role }
+}
+
 /// The body of worker thread `index`.
 pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     shared.stats[index].wake_up(shared.started.elapsed());
-    let core = Rc::new(Core::new(shared, index, local));
-    CORE.with(|c| *c.borrow_mut() = Some(core.clone()));
-    let _role = weft_coop::enter_worker_thread();
-    // This worker arms its timers in a wheel of its own (shard 0 is everyone else's).
-    weft_reactor::time::use_timer_shard(index + 1);
-    // It sleeps in the reactor towards the next timer: that sleep should end on time.
-    weft_reactor::time::wake_on_time_on_this_thread();
-    struct Clear;
-    impl Drop for Clear {
-        fn drop(&mut self) {
-            let _ = CORE.try_with(|c| c.borrow_mut().take());
-        }
-    }
-    let _clear = Clear;
+    let core = Core::new(shared, index, local);
+    // Declared after `core`, so dropped (clearing the thread-local) before it.
+    let _adopted = adopt(&core);
+    run_loop(&core, &|| false);
+    core.drain_cancelled();
+}
 
-    while !core.shared.is_shutdown() {
+/// The worker loop, until shutdown or until `stop` (a stand-in's core is wanted back).
+fn run_loop(core: &Core, stop: &impl Fn() -> bool) {
+    while !core.shared.is_shutdown() && !stop() {
         let tick = core.tick.get().wrapping_add(1);
         core.tick.set(tick);
         if tick.is_multiple_of(MAINTENANCE_INTERVAL) {
@@ -366,9 +403,106 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         if core.linger() {
             continue;
         }
-        core.park();
+        core.park(stop);
     }
-    core.drain_cancelled();
+}
+
+/// Runs `f`, which blocks, on this thread after lending this worker's core to a stand-in
+/// thread (see the module docs); anywhere but inside a task's poll on a worker, just runs `f`.
+pub(crate) fn block_in_place<R>(f: impl FnOnce() -> R) -> R {
+    let Some(ptr) = CORE.try_with(Cell::get).ok().flatten() else {
+        return f();
+    };
+    // SAFETY: set by `run` (or a stand-in) on this thread while the core is alive; the core
+    // outlives this call, whose caller is a task polled from that `run`.
+    let core = unsafe { ptr.as_ref() };
+    let Some(handle) = crate::runtime::context::current() else {
+        return f();
+    };
+    if !core.polling.get() || !Arc::ptr_eq(&handle.inner.shared, &core.shared) {
+        // Not inside a task's poll (a future dropped during a drain, a driver turn): nothing
+        // would keep the core busy, so there is nothing to hand over.
+        return f();
+    }
+    let wanted_back = Arc::new(AtomicBool::new(false));
+    let lent = LentCore(ptr);
+    let stand_in = {
+        let wanted_back = wanted_back.clone();
+        let name = (handle.inner.worker_name)();
+        let options = handle.inner.thread_options.clone();
+        // From here until the join below, only the stand-in touches the core.
+        CORE.with(|c| c.set(None));
+        options.spawn(name, move || {
+            let lent = lent;
+            let _enter = handle.enter();
+            handle
+                .inner
+                .thread_options
+                .run(|| stand_in(lent, &wanted_back));
+        })
+    };
+    let stand_in = match stand_in {
+        Ok(thread) => thread,
+        Err(err) => {
+            // No thread to hand over to: block this worker, as a plain blocking call would.
+            CORE.with(|c| c.set(Some(ptr)));
+            eprintln!("weft: block_in_place could not start a stand-in worker thread: {err}");
+            return f();
+        }
+    };
+    /// Takes the core back when `f` returns or unwinds.
+    struct Reclaim<'a> {
+        core: &'a Core,
+        ptr: NonNull<Core>,
+        wanted_back: Arc<AtomicBool>,
+        stand_in: Option<std::thread::JoinHandle<()>>,
+    }
+    impl Drop for Reclaim<'_> {
+        fn drop(&mut self) {
+            self.wanted_back.store(true, Ordering::SeqCst);
+            // It may be asleep as worker `index`.
+            self.core.shared.parkers[self.core.index].unpark();
+            if let Some(thread) = self.stand_in.take() {
+                // The join orders the stand-in's last use of the core before ours.
+                let _ = thread.join();
+            }
+            let _ = CORE.try_with(|c| c.set(Some(self.ptr)));
+        }
+    }
+    let _reclaim = Reclaim {
+        core,
+        ptr,
+        wanted_back,
+        stand_in: Some(stand_in),
+    };
+    // Blocking is what this thread is for now: blocking calls (`Handle::block_on`) are fine.
+    let _blocking = weft_coop::leave_worker_thread();
+    f()
+}
+
+/// A core on its way to a stand-in thread.
+struct LentCore(NonNull<Core>);
+
+// SAFETY: the core's parts are `Send` (a crossbeam `Worker`, `Cell`s of `Send` values, an
+// `Arc`); what is not thread-safe is using it from two threads at once, which the lending
+// protocol excludes: the lender does not touch it from spawning the stand-in until joining
+// it, and it outlives the stand-in (the lender joins it before returning).
+unsafe impl Send for LentCore {}
+
+/// A stand-in's body: runs the lent core as its worker until it is wanted back.
+fn stand_in(lent: LentCore, wanted_back: &AtomicBool) {
+    // SAFETY: see `LentCore`: the lender keeps the core alive and away until it joins us.
+    let core = unsafe { lent.0.as_ref() };
+    let _adopted = adopt(core);
+    // The lender was polling a task: the core comes between polls here, and goes back the
+    // same way it came, mid-poll, not searching.
+    core.polling.set(false);
+    run_loop(core, &|| wanted_back.load(Ordering::SeqCst));
+    if core.searching.replace(false) && core.shared.idle.transition_worker_from_searching() {
+        // We were the last searcher, and a notifier may have counted on us.
+        core.shared.notify_parked();
+    }
+    core.polling.set(true);
 }
 
 #[cfg(all(test, not(loom)))]
@@ -389,7 +523,13 @@ mod tests {
         Arc::new(Shared::new(
             vec![local.stealer()].into_boxed_slice(),
             Arc::new(DriverSlot::new(None)),
-            BlockingPool::new(1, Duration::from_secs(1), name, panic_handler.clone()),
+            BlockingPool::new(
+                1,
+                Duration::from_secs(1),
+                name,
+                panic_handler.clone(),
+                Default::default(),
+            ),
             panic_handler,
             Default::default(),
         ))
@@ -420,8 +560,8 @@ mod tests {
     fn the_drain_runs_tasks_woken_by_futures_it_drops() {
         let local = Worker::new_fifo();
         let shared = shared(&local);
-        let core = Rc::new(Core::new(shared.clone(), 0, local));
-        CORE.with(|c| *c.borrow_mut() = Some(core.clone()));
+        let core = Core::new(shared.clone(), 0, local);
+        CORE.with(|c| c.set(Some(NonNull::from(&core))));
 
         let slot = Arc::new(Mutex::new(None::<Waker>));
         let dropped = Arc::new(AtomicUsize::new(0));
@@ -445,7 +585,7 @@ mod tests {
 
         shared.begin_shutdown();
         core.drain_cancelled();
-        CORE.with(|c| c.borrow_mut().take());
+        CORE.with(|c| c.set(None));
 
         assert!(waker_task.is_finished());
         assert_eq!(

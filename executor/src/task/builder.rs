@@ -1,4 +1,4 @@
-//! `task::Builder`: spawning with options (a name, for now).
+//! `task::Builder`: spawning with options (a name; eager start).
 
 use super::Task;
 use crate::runtime::Handle;
@@ -18,6 +18,8 @@ use std::sync::Arc;
 #[derive(Debug, Default, Clone)]
 pub struct Builder {
     name: Option<super::header::TaskName>,
+    /// `None`: the runtime's default (`Builder::eager_tasks`).
+    eager: Option<bool>,
 }
 
 impl Builder {
@@ -38,6 +40,31 @@ impl Builder {
     /// ```
     pub fn name(mut self, name: impl Into<String>) -> Builder {
         self.name = Some(Arc::new(name.into()));
+        self
+    }
+
+    /// Starts the task eagerly (asyncio 3.12's eager tasks): `spawn` polls it at once, on the
+    /// calling thread, until it first waits. A task that finishes in that poll is done when
+    /// `spawn` returns and never touches a queue; one that waits carries on as any task.
+    /// Inside the eager poll, [`current()`](super::current) is the new task (its spawner is
+    /// its parent) and the task runs in a copy of the spawner's context, as it would on a
+    /// worker. `eager(false)` queues the task even on a runtime built with
+    /// [`eager_tasks(true)`](crate::Builder::eager_tasks).
+    ///
+    /// Eagerness needs the runtime to be current on the calling thread (inside a task, a
+    /// `block_on`, a blocking job): spawned from elsewhere (`spawn_on` from a plain thread) the
+    /// task is queued as usual.
+    ///
+    /// ```
+    /// let rt = weft_executor::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let task = weft_executor::task::Builder::new().eager(true).spawn(async { 2 + 2 });
+    ///     assert!(task.is_finished()); // it completed inside `spawn`
+    ///     assert_eq!(task.await.unwrap(), 4);
+    /// });
+    /// ```
+    pub fn eager(mut self, eager: bool) -> Builder {
+        self.eager = Some(eager);
         self
     }
 
@@ -76,7 +103,9 @@ impl Builder {
     {
         handle.spawn_with(
             future,
-            super::Origin::at(std::panic::Location::caller()).named(self.name),
+            super::Origin::at(std::panic::Location::caller())
+                .named(self.name)
+                .eager(self.eager),
         )
     }
 }

@@ -83,7 +83,11 @@ mod magazines {
     /// The most the depot keeps over all classes; frees beyond it go to the global
     /// allocator. Enough for 10,000 small tasks in flight between two workers. (Smaller
     /// under Miri, whose test of the bound would otherwise allocate for minutes.)
-    pub(super) const DEPOT_BYTES: usize = if cfg!(miri) { 64 * 1024 } else { 2 * 1024 * 1024 };
+    pub(super) const DEPOT_BYTES: usize = if cfg!(miri) {
+        64 * 1024
+    } else {
+        2 * 1024 * 1024
+    };
 
     /// The class of a cell of `layout`, if it is cached.
     #[inline]
@@ -336,7 +340,9 @@ mod tests {
         // hands the spare to the depot; its exit hands the other one over too.
         // Pointers with their provenance, in a `Send` wrapper (not addresses cast to
         // `usize`, which Miri's strict provenance rejects).
-        let cells: Vec<SendPtr> = (0..2 * MAGAZINE).map(|_| SendPtr(allocate(layout))).collect();
+        let cells: Vec<SendPtr> = (0..2 * MAGAZINE)
+            .map(|_| SendPtr(allocate(layout)))
+            .collect();
         let freed: HashSet<*mut u8> = cells.iter().map(|c| c.0.as_ptr()).collect();
         std::thread::spawn(move || {
             for cell in cells {

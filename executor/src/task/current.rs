@@ -3,8 +3,13 @@
 //! The harness records the header pointer around each poll; it is a thread-local `Cell`, so
 //! recording costs two stores. Only the id and name are exposed, copied out, so nothing can
 //! hold on to the task past its poll.
+//!
+//! The same thread-local holds the thread's current context (`weft::context`): the harness
+//! swaps the task's own context in and out around each poll in the accesses it makes anyway,
+//! so a task with no context variables pays two moves of a `None`, no extra lookup.
 
 use super::header::{Header, TaskId};
+use crate::context::ContextSlot;
 use std::cell::Cell;
 use std::ptr::NonNull;
 
@@ -13,30 +18,60 @@ struct Current {
     /// The task woke itself during this poll (`yield_now`, a self-notifying future). Kept
     /// here rather than in the state word: it saves an atomic read-modify-write per yield.
     self_woken: Cell<bool>,
+    /// The context variables in force on this thread: the polled task's, or (outside tasks)
+    /// the thread's own.
+    context: Cell<ContextSlot>,
 }
 
 crate::loom::local! {
-    static CURRENT: Current = Current { task: Cell::new(None), self_woken: Cell::new(false) };
+    static CURRENT: Current = Current {
+        task: Cell::new(None),
+        self_woken: Cell::new(false),
+        context: Cell::new(None),
+    };
 }
 
-/// Runs `f` (the task's poll) with `task` as the current task. Returns `f`'s result and
+/// Runs `f` (the task's poll) with `task` as the current task and `context` (the task's own,
+/// updated with whatever the poll set) as the current context. Returns `f`'s result and
 /// whether the task woke itself meanwhile.
-pub(crate) fn enter<R>(task: NonNull<Header>, f: impl FnOnce() -> R) -> (R, bool) {
-    struct Restore(Option<NonNull<Header>>, bool);
-    impl Drop for Restore {
+pub(crate) fn enter<R>(
+    task: NonNull<Header>,
+    context: &mut ContextSlot,
+    f: impl FnOnce() -> R,
+) -> (R, bool) {
+    /// Puts the thread's task, wake flag and context back, and the poll's context in the
+    /// task's slot — also when the poll unwinds, so a value's `Drop` never runs here.
+    struct Restore<'a> {
+        task: Option<NonNull<Header>>,
+        self_woken: bool,
+        context: ContextSlot,
+        slot: &'a mut ContextSlot,
+    }
+    impl Drop for Restore<'_> {
         fn drop(&mut self) {
-            CURRENT.with(|c| {
-                c.task.set(self.0);
-                c.self_woken.set(self.1);
+            let _ = CURRENT.try_with(|c| {
+                c.task.set(self.task);
+                c.self_woken.set(self.self_woken);
+                // The slot is empty (taken below), so this assignment drops nothing.
+                *self.slot = c.context.replace(self.context.take());
             });
         }
     }
-    let restore =
-        CURRENT.with(|c| Restore(c.task.replace(Some(task)), c.self_woken.replace(false)));
+    let restore = CURRENT.with(|c| Restore {
+        task: c.task.replace(Some(task)),
+        self_woken: c.self_woken.replace(false),
+        context: c.context.replace(context.take()),
+        slot: context,
+    });
     let out = f();
     let self_woken = CURRENT.with(|c| c.self_woken.get());
     drop(restore);
     (out, self_woken)
+}
+
+/// Runs `f` on this thread's context slot (`None` while the thread's locals are torn down).
+pub(crate) fn with_context<R>(f: impl FnOnce(&Cell<ContextSlot>) -> R) -> Option<R> {
+    CURRENT.try_with(|c| f(&c.context)).ok()
 }
 
 /// Records a wake of `task` if it is the task being polled on this thread; true if so

@@ -16,19 +16,23 @@
 //! are in `state.rs` and are model-checked with loom (`task/loom_model.rs`).
 
 mod abort;
+mod block_in_place;
 mod builder;
 mod cell_cache;
-mod current;
+pub(crate) mod current;
+mod done_callbacks;
 mod error;
 mod header;
 #[cfg(feature = "tracing")]
 mod instrument;
 mod join;
+mod join_set;
 mod raw;
 pub(crate) mod state;
 mod waker;
 
 pub use abort::AbortHandle;
+pub use block_in_place::block_in_place;
 pub use builder::Builder;
 pub(crate) use current::current_id;
 pub use current::{CurrentTask, current};
@@ -36,6 +40,7 @@ pub use error::JoinError;
 pub use header::TaskId;
 pub(crate) use header::{Header, UNREGISTERED};
 pub use join::Task;
+pub use join_set::JoinSet;
 
 use std::future::Future;
 use std::ptr::NonNull;
@@ -192,21 +197,47 @@ impl TaskRef {
     }
 }
 
-/// Who made a task, and what it is called: for names, dumps and reports.
+/// Who made a task, and what it is called: for names, dumps and reports; and what it
+/// inherits from its spawner (its context variables) and how it starts (eagerly or queued).
 pub(crate) struct Origin {
     pub(crate) name: Option<header::TaskName>,
     pub(crate) spawned_at: &'static std::panic::Location<'static>,
     pub(crate) parent: Option<TaskId>,
+    /// A copy of the spawner's context variables; `None` (free) when none is set.
+    pub(crate) context: crate::context::ContextSlot,
+    /// Poll at once on the spawning thread (`Some(true)`), queue (`Some(false)`), or do what
+    /// the runtime does by default (`None`, see `Builder::eager_tasks`).
+    pub(crate) eager: Option<bool>,
 }
 
 impl Origin {
-    /// An unnamed task spawned at `location` by whatever task is running on this thread.
+    /// An unnamed task spawned at `location` by whatever task is running on this thread, in
+    /// a copy of the current context.
     pub(crate) fn at(location: &'static std::panic::Location<'static>) -> Origin {
         Origin {
             name: None,
             spawned_at: location,
             parent: current::current_id(),
+            context: crate::context::capture(),
+            eager: None,
         }
+    }
+
+    /// Like [`at`](Self::at), for the runtime's own tasks (the callback runner): no context
+    /// (each callback brings its own) and never eager.
+    pub(crate) fn internal(location: &'static std::panic::Location<'static>) -> Origin {
+        Origin {
+            name: None,
+            spawned_at: location,
+            parent: current::current_id(),
+            context: None,
+            eager: Some(false),
+        }
+    }
+
+    pub(crate) fn eager(mut self, eager: Option<bool>) -> Origin {
+        self.eager = eager;
+        self
     }
 
     pub(crate) fn named(mut self, name: Option<header::TaskName>) -> Origin {

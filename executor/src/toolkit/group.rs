@@ -118,6 +118,11 @@ pub struct GroupError<E> {
 }
 
 impl<E> GroupError<E> {
+    /// The error of a group whose children failed like this (in spawn order).
+    pub(crate) fn new(failures: Vec<ChildFailure<E>>) -> Self {
+        GroupError { failures }
+    }
+
     /// The failures, in spawn order.
     ///
     /// ```
