@@ -1,5 +1,5 @@
 //! I/O on the shared reactor: readiness of any file descriptor (asyncio's `add_reader` /
-//! `add_writer`) and asyncio's Streams API.
+//! `add_writer`), asyncio's Streams API over any byte stream, an in-memory pipe, and copies.
 //!
 //! # Design
 //!
@@ -7,8 +7,31 @@
 //! [`weft::net`](crate::net) is an `Async` of a standard-library socket, and the streams
 //! here ([`StreamReader`], [`StreamWriter`], [`start_server`]) sit on those sockets. So all
 //! of them share the reactor's edge-triggered readiness cache and spend the cooperative
-//! budget the same way. The ecosystem traits ([`AsyncRead`], [`AsyncWrite`],
-//! [`AsyncBufRead`]) are re-exported so that code naming them needs no extra dependency.
+//! budget the same way. The streams also run over any `futures_io` stream ([`StreamReader::new`],
+//! [`StreamWriter::new`], [`stream_pair`]): TLS, a child's pipes, files, [`duplex`].
+//!
+//! The ecosystem traits ([`AsyncRead`], [`AsyncWrite`], [`AsyncBufRead`]) are re-exported so
+//! that code naming them needs no extra dependency, with futures-lite's extension traits
+//! ([`AsyncReadExt`], [`AsyncWriteExt`], [`AsyncBufReadExt`]: `read_exact`, `write_all`,
+//! `lines`, ...).
+//!
+//! **Buffering and framing are not reinvented here.** [`BufReader`] and [`BufWriter`] are
+//! futures-lite's, re-exported: small, runtime-agnostic, and what the smol ecosystem already
+//! uses. For framing, use the `asynchronous-codec` crate's `Framed` with any weft stream; it is
+//! not re-exported, because a codec crate is a choice (its `bytes` version, its codec set)
+//! that a runtime should not pin for its users:
+//!
+//! ```
+//! use asynchronous_codec::{Framed, LinesCodec};
+//! use futures_util::{SinkExt, StreamExt};
+//! weft::run(async {
+//!     let (a, b) = weft::io::duplex(1024);
+//!     let mut left = Framed::new(a, LinesCodec);
+//!     let mut right = Framed::new(b, LinesCodec);
+//!     left.send("hello frames\n".to_string()).await.unwrap();
+//!     assert_eq!(right.next().await.unwrap().unwrap(), "hello frames\n");
+//! });
+//! ```
 //!
 //! | asyncio | weft |
 //! |---|---|
@@ -20,6 +43,9 @@
 //! | `readline`, `readexactly`, `readuntil`, `at_eof` | the same names on [`StreamReader`] |
 //! | `writer.write`, `drain`, `close`, `wait_closed`, `is_closing`, `write_eof` | the same names on [`StreamWriter`] |
 //! | `IncompleteReadError`, `LimitOverrunError` | [`IncompleteReadError`], [`LimitOverrunError`] (in [`ReadError`]) |
+//! | `StreamReader()` fed by hand, `connect_read_pipe` | [`StreamReader::new`]`(any AsyncRead)` |
+//! | `StreamWriter` over any transport, `connect_write_pipe` | [`StreamWriter::new`]`(any AsyncWrite)`, [`stream_pair`] |
+//! | (tokio) `io::duplex`, `io::copy`, `io::copy_bidirectional` | [`duplex`], [`copy`], [`copy_bidirectional`] |
 //!
 //! ```
 //! weft::run(async {
@@ -40,12 +66,17 @@
 //! # std::io::Result::Ok(())
 //! ```
 
+mod copy;
+mod duplex;
 mod streams;
 
+pub use copy::{copy, copy_bidirectional};
+pub use duplex::{DuplexStream, duplex};
+pub use futures_lite::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
 pub use streams::{
     DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, ReadError, Server, StreamReader,
     StreamSocket, StreamWriter, open_connection, open_stream, open_unix_connection, start_server,
-    start_unix_server,
+    start_unix_server, stream_pair,
 };
 pub use weft_reactor::net::{AsyncBufRead, AsyncRead, AsyncWrite};
 pub use weft_reactor::{Async, IoSafe, Readable, Readiness, Writable};

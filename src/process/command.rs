@@ -4,6 +4,7 @@ use super::{Child, ExitStatus, Output, Stdio};
 use std::ffi::OsStr;
 use std::future::Future;
 use std::io;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 
 /// A process to spawn (asyncio's `create_subprocess_exec`): std's `Command` with async
@@ -20,6 +21,30 @@ use std::path::Path;
 pub struct Command {
     inner: std::process::Command,
     kill_on_drop: bool,
+    /// asyncio's `stderr=STDOUT`: one pipe for both, made afresh at each spawn.
+    stderr_to_stdout: bool,
+}
+
+/// A std `Command` (program, arguments, environment, directory, stdio, Unix options) as a
+/// weft `Command`, for code that already builds one.
+///
+/// ```
+/// # weft::run(async {
+/// let mut std_cmd = std::process::Command::new("sh");
+/// std_cmd.args(["-c", "echo $GREETING"]).env("GREETING", "from std");
+/// let out = weft::process::Command::from(std_cmd).output().await?;
+/// assert_eq!(out.stdout, b"from std\n");
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
+impl From<std::process::Command> for Command {
+    fn from(inner: std::process::Command) -> Command {
+        Command {
+            inner,
+            kill_on_drop: false,
+            stderr_to_stdout: false,
+        }
+    }
 }
 
 impl Command {
@@ -29,10 +54,25 @@ impl Command {
     /// let _ = weft::process::Command::new("ls");
     /// ```
     pub fn new(program: impl AsRef<OsStr>) -> Command {
-        Command {
-            inner: std::process::Command::new(program),
-            kill_on_drop: false,
-        }
+        Command::from(std::process::Command::new(program))
+    }
+
+    /// A command that runs `cmd` through the shell, `/bin/sh -c cmd` (asyncio's
+    /// `create_subprocess_shell`). The whole string is shell syntax: quote anything that
+    /// comes from outside (or use [`Command::new`] with arguments, which needs no quoting).
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let out = weft::process::Command::shell("echo one two | wc -w").output().await?;
+    /// assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "2");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    #[doc(alias = "create_subprocess_shell")]
+    pub fn shell(cmd: impl AsRef<OsStr>) -> Command {
+        let mut command = Command::new("/bin/sh");
+        command.arg("-c").arg(cmd);
+        command
     }
 
     /// Adds one argument.
@@ -66,6 +106,62 @@ impl Command {
     /// ```
     pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Command {
         self.inner.env(key, value);
+        self
+    }
+
+    /// Sets several environment variables.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let out = weft::process::Command::new("sh")
+    ///     .args(["-c", "echo $A$B"])
+    ///     .envs([("A", "1"), ("B", "2")])
+    ///     .output()
+    ///     .await?;
+    /// assert_eq!(out.stdout, b"12\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn envs<I, K, V>(&mut self, vars: I) -> &mut Command
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        self.inner.envs(vars);
+        self
+    }
+
+    /// Removes one variable from the child's environment.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let out = weft::process::Command::new("sh")
+    ///     .args(["-c", "echo ${HOME:-unset}"])
+    ///     .env_remove("HOME")
+    ///     .output()
+    ///     .await?;
+    /// assert_eq!(out.stdout, b"unset\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn env_remove(&mut self, key: impl AsRef<OsStr>) -> &mut Command {
+        self.inner.env_remove(key);
+        self
+    }
+
+    /// Starts the child with an empty environment (then add what it needs with
+    /// [`env`](Command::env)).
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let out = weft::process::Command::new("/usr/bin/env").env_clear().env("ONLY", "me").output().await?;
+    /// assert_eq!(out.stdout, b"ONLY=me\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn env_clear(&mut self) -> &mut Command {
+        self.inner.env_clear();
         self
     }
 
@@ -109,6 +205,112 @@ impl Command {
         self
     }
 
+    /// Sends the child's standard error into its standard output pipe (asyncio's
+    /// `stderr=asyncio.subprocess.STDOUT`): [`Child::stdout`] then reads both, interleaved in
+    /// the order the child wrote them, and [`Child::stderr`] is `None`. This pipes stdout
+    /// and overrides [`stdout`](Command::stdout) and [`stderr`](Command::stderr).
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let out = weft::process::Command::shell("echo out; echo err >&2; echo out again")
+    ///     .stderr_to_stdout()
+    ///     .output()
+    ///     .await?;
+    /// assert_eq!(out.stdout, b"out\nerr\nout again\n");
+    /// assert!(out.stderr.is_empty());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn stderr_to_stdout(&mut self) -> &mut Command {
+        self.stderr_to_stdout = true;
+        self
+    }
+
+    /// Runs the child as user `id` (`setuid` in the child; std's `CommandExt::uid`).
+    /// Needs the privilege to do so: otherwise `spawn` fails with `PermissionDenied`.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// // Our own uid is always allowed.
+    /// let me = std::fs::metadata("/proc/self")?;
+    /// use std::os::unix::fs::MetadataExt;
+    /// let out = weft::process::Command::new("id").arg("-u").uid(me.uid()).output().await?;
+    /// assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), me.uid().to_string());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn uid(&mut self, id: u32) -> &mut Command {
+        self.inner.uid(id);
+        self
+    }
+
+    /// Runs the child with group `id` (`setgid` in the child; std's `CommandExt::gid`).
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let me = std::fs::metadata("/proc/self")?;
+    /// use std::os::unix::fs::MetadataExt;
+    /// let out = weft::process::Command::new("id").arg("-g").gid(me.gid()).output().await?;
+    /// assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), me.gid().to_string());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn gid(&mut self, id: u32) -> &mut Command {
+        self.inner.gid(id);
+        self
+    }
+
+    /// Puts the child in process group `pgroup` (`0`: a new group led by the child), so a
+    /// terminal's Ctrl-C does not reach it and the group can be signalled as one (std's
+    /// `CommandExt::process_group`; asyncio's `process_group=`).
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let out = weft::process::Command::new("sh")
+    ///     // Field 5 of /proc/PID/stat is the process group; `cut` inherits the shell's.
+    ///     .args(["-c", r#"[ "$(cut -d' ' -f5 /proc/self/stat)" = $$ ] && echo leader"#])
+    ///     .process_group(0)
+    ///     .output()
+    ///     .await?;
+    /// assert_eq!(out.stdout, b"leader\n");
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn process_group(&mut self, pgroup: i32) -> &mut Command {
+        self.inner.process_group(pgroup);
+        self
+    }
+
+    /// Runs `f` in the child after `fork` and before `exec` (std's `CommandExt::pre_exec`;
+    /// asyncio's `preexec_fn`). An error it returns fails `spawn` with that error.
+    ///
+    /// # Safety
+    ///
+    /// As for std's `pre_exec`: `f` runs in a forked copy of a multi-threaded process, where
+    /// only async-signal-safe calls are sound (no allocation, no locks another thread may
+    /// have held at the fork), and it must not touch the descriptors std uses to report the
+    /// exec's failure.
+    ///
+    /// ```
+    /// # weft::run(async {
+    /// let mut cmd = weft::process::Command::new("true");
+    /// // SAFETY: the closure only returns an error value: no allocation, no lock.
+    /// unsafe {
+    ///     cmd.pre_exec(|| Err(std::io::Error::from_raw_os_error(libc::EPERM)));
+    /// }
+    /// let err = cmd.spawn().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
+    /// # });
+    /// ```
+    pub unsafe fn pre_exec<F>(&mut self, f: F) -> &mut Command
+    where
+        F: FnMut() -> io::Result<()> + Send + Sync + 'static,
+    {
+        // SAFETY: the caller upholds std's contract, restated in this method's `# Safety`.
+        unsafe { self.inner.pre_exec(f) };
+        self
+    }
+
     /// Kill the child (SIGKILL) if its [`Child`] is dropped while it still runs — what
     /// asyncio does when a subprocess transport is closed. Off by default, as in std.
     ///
@@ -134,7 +336,16 @@ impl Command {
     /// # });
     /// ```
     pub fn spawn(&mut self) -> io::Result<Child> {
-        Child::new(self.inner.spawn()?, self.kill_on_drop)
+        if !self.stderr_to_stdout {
+            return Child::new(self.inner.spawn()?, self.kill_on_drop, None);
+        }
+        let (read, write) = std::io::pipe()?;
+        self.inner.stdout(write.try_clone()?).stderr(write);
+        let spawned = self.inner.spawn();
+        // The std command keeps its `Stdio`s (here our write ends) until they are replaced:
+        // drop them now, or the pipe never reports end of stream.
+        self.inner.stdout(Stdio::null()).stderr(Stdio::null());
+        Child::new(spawned?, self.kill_on_drop, Some(read))
     }
 
     /// Runs the process to completion with stdout and stderr captured (stdin null unless

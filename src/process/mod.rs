@@ -8,6 +8,24 @@
 //! the BSDs and older Linux kernels, reaping only the children weft started (`exit.rs` has the
 //! details; `WEFT_PROCESS_REAPER=sigchld` forces the portable path on Linux).
 //!
+//! asyncio's whole `Process` API is here: [`Command::shell`] (`create_subprocess_shell`),
+//! [`Child::communicate`], [`Child::terminate`], [`Child::send_signal`], [`Child::kill`],
+//! [`Command::stderr_to_stdout`] (`stderr=STDOUT`), and the pipes as asyncio streams through
+//! [`StreamReader::new`](crate::io::StreamReader::new) and
+//! [`StreamWriter::new`](crate::io::StreamWriter::new). [`Command`] also has std's builder
+//! (environment, directory, `uid`/`gid`, `process_group`, `pre_exec`) and converts from a
+//! `std::process::Command`.
+//!
+//! | asyncio | weft |
+//! |---|---|
+//! | `create_subprocess_exec(prog, *args, stdin=PIPE, ...)` | [`Command::new`]`(prog).args(..).stdin(`[`Stdio::piped()`]`).spawn()` |
+//! | `create_subprocess_shell(cmd)` | [`Command::shell`]`(cmd).spawn()` |
+//! | `stderr=asyncio.subprocess.STDOUT` | [`Command::stderr_to_stdout`] |
+//! | `proc.communicate(input)` | [`Child::communicate`]`(Some(input))` → [`Output`] |
+//! | `proc.wait()`, `proc.returncode` | [`Child::wait`], [`Child::try_wait`] |
+//! | `terminate()`, `kill()`, `send_signal(sig)` | [`Child::terminate`], [`Child::kill`], [`Child::send_signal`] |
+//! | `await proc.stdout.readline()` | `StreamReader::new(child.stdout.take().unwrap()).readline()` |
+//!
 //! Unix-only for now: a Windows port would run the pipes and the exit wait on the blocking
 //! pool (see "Windows, on paper" in the `weft_reactor` docs).
 //!

@@ -24,7 +24,7 @@ fn pipe_wait<F: Future>(
 }
 
 macro_rules! reader {
-    ($name:ident, $std:ty, $what:literal) => {
+    ($name:ident, $what:literal) => {
         #[doc = concat!("The child's ", $what, ", readable without blocking a thread (`futures_io::AsyncRead`).")]
         ///
         /// ```
@@ -42,8 +42,9 @@ macro_rules! reader {
         pub struct $name(Async<File>);
 
         impl $name {
-            pub(crate) fn new(pipe: $std) -> io::Result<Self> {
-                Async::new(File::from(OwnedFd::from(pipe))).map($name)
+            /// Registers a pipe's read end: std's, or one weft made (`stderr_to_stdout`).
+            pub(crate) fn new(pipe: impl Into<OwnedFd>) -> io::Result<Self> {
+                Async::new(File::from(pipe.into())).map($name)
             }
 
             /// Reads some bytes; `Ok(0)` at end of stream (the child closed its end).
@@ -144,8 +145,8 @@ macro_rules! reader {
     };
 }
 
-reader!(ChildStdout, std::process::ChildStdout, "standard output");
-reader!(ChildStderr, std::process::ChildStderr, "standard error");
+reader!(ChildStdout, "standard output");
+reader!(ChildStderr, "standard error");
 
 /// The child's standard input, writable without blocking a thread (`futures_io::AsyncWrite`).
 /// Drop it (or call [`close`](Self::close)) to send end-of-file.
@@ -165,11 +166,21 @@ reader!(ChildStderr, std::process::ChildStderr, "standard error");
 /// # }).unwrap();
 /// ```
 #[derive(Debug)]
-pub struct ChildStdin(Async<File>);
+pub struct ChildStdin(Option<Async<File>>);
 
 impl ChildStdin {
     pub(crate) fn new(pipe: std::process::ChildStdin) -> io::Result<Self> {
-        Async::new(File::from(OwnedFd::from(pipe))).map(ChildStdin)
+        Async::new(File::from(OwnedFd::from(pipe))).map(|pipe| ChildStdin(Some(pipe)))
+    }
+
+    /// The open pipe; `BrokenPipe` once `poll_close` closed it.
+    fn pipe(&self) -> io::Result<&Async<File>> {
+        self.0.as_ref().ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "write to the child's stdin after it was closed",
+            )
+        })
     }
 
     /// Writes some bytes; returns how many were taken.
@@ -191,7 +202,7 @@ impl ChildStdin {
         pipe_wait(
             weft_coop::IoResource::ChildStdin,
             weft_coop::IoOp::Write,
-            async move { self.0.write_with(|mut pipe| pipe.write(buf)).await },
+            async move { self.pipe()?.write_with(|mut pipe| pipe.write(buf)).await },
         )
     }
 
@@ -250,7 +261,10 @@ impl AsyncWrite for ChildStdin {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let polled = self.0.poll_write_with(cx, |mut pipe| pipe.write(buf));
+        let polled = match self.pipe() {
+            Ok(pipe) => pipe.poll_write_with(cx, |mut pipe| pipe.write(buf)),
+            Err(err) => Poll::Ready(Err(err)),
+        };
         let kind =
             weft_coop::WaitKind::Io(weft_coop::IoResource::ChildStdin, weft_coop::IoOp::Write);
         weft_coop::note_pending(kind, std::panic::Location::caller(), polled)
@@ -262,6 +276,10 @@ impl AsyncWrite for ChildStdin {
     }
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Closing is what the child waits for (its end of stream), so close the descriptor
+        // now rather than when this value is dropped: a `StreamWriter` or a codec may hold
+        // the pipe long after closing it.
+        self.get_mut().0 = None;
         Poll::Ready(Ok(()))
     }
 }

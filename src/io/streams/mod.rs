@@ -15,6 +15,17 @@
 //!   buffers; a small flusher task sends what the kernel did not take at once; `drain`
 //!   applies backpressure above the high-water mark and reports a dead connection as an
 //!   error. Its methods take `&self`, so several tasks may `drain` one writer.
+//! * **Over any byte stream.** The reader and writer work over a TCP or Unix socket (the
+//!   fast path: [`open_connection`], [`open_stream`], [`start_server`]) or over any
+//!   `futures_io` stream: [`StreamReader::new`] takes any `AsyncRead` (a child's stdout, a TLS
+//!   stream, a file, a [`duplex`](crate::io::duplex) pipe), [`StreamWriter::new`] any
+//!   `AsyncWrite`, and [`stream_pair`] splits one `AsyncRead + AsyncWrite` into both. The
+//!   socket path is kept separate rather than boxed like the rest because a socket does I/O
+//!   through `&self`: the writer tries the kernel from `write` itself, with no task and no
+//!   lock, and the reader reads the shared socket without a lock. A generic stream needs
+//!   `&mut`, so its writes go through the flusher task (see `transport.rs`), and its reader
+//!   owns its half. The reader stores its source as an enum and the writer its sink as an
+//!   enum, so the socket path pays one predictable branch, not a virtual call.
 //! * [`start_server`] runs an accept loop task and spawns each connection's handler as its
 //!   own task. A handler that panics is reported through the runtime's panic handler
 //!   ([`Builder::on_task_panic`](crate::Builder::on_task_panic)) with asyncio's words,
@@ -47,6 +58,7 @@ mod server;
 mod transport;
 mod writer;
 
+use std::any::Any;
 use std::future::Future;
 use std::io;
 use std::net::Shutdown;
@@ -163,16 +175,82 @@ impl StreamSocket {
 /// # std::io::Result::Ok(())
 /// ```
 pub fn open_stream(socket: impl Into<StreamSocket>) -> io::Result<(StreamReader, StreamWriter)> {
-    let handle = Handle::try_current().ok_or_else(|| {
+    let transport = transport::Transport::new(socket.into(), current_handle()?);
+    Ok((
+        StreamReader::from_transport(transport.clone(), DEFAULT_LIMIT),
+        StreamWriter::from_transport(transport),
+    ))
+}
+
+/// Splits any bidirectional byte stream into a reader/writer pair: a TLS stream, a
+/// [`duplex`](crate::io::duplex) pipe, anything `AsyncRead + AsyncWrite`.
+///
+/// A [`TcpStream`] or [`UnixStream`] passed here takes the socket fast path of
+/// [`open_stream`] (recognised by type). Any other stream is shared by its two halves
+/// through a mutex held only for the length of each poll; see [`StreamWriter::new`] for how
+/// a generic writer flushes and closes.
+///
+/// # Errors
+///
+/// Outside a weft runtime (the writer's flusher is a task).
+///
+/// ```
+/// use weft::io::AsyncWriteExt;
+/// weft::run(async {
+///     let (near, mut far) = weft::io::duplex(1024);
+///     let (mut reader, writer) = weft::io::stream_pair(near)?;
+///     writer.write(b"ping\n")?;
+///     let mut got = [0u8; 5];
+///     weft::io::AsyncReadExt::read_exact(&mut far, &mut got).await?;
+///     assert_eq!(&got, b"ping\n");
+///     far.write_all(b"pong\n").await?;
+///     assert_eq!(reader.readline().await.unwrap(), b"pong\n");
+///     std::io::Result::Ok(())
+/// })?;
+/// # std::io::Result::Ok(())
+/// ```
+pub fn stream_pair<S>(stream: S) -> io::Result<(StreamReader, StreamWriter)>
+where
+    S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+{
+    let stream = match into_socket(stream) {
+        Ok(socket) => return open_stream(socket),
+        Err(stream) => stream,
+    };
+    let handle = current_handle()?;
+    let (read, write) = futures_lite::io::split(stream);
+    Ok((
+        StreamReader::new(read),
+        StreamWriter::from_transport(transport::Transport::generic(Box::new(write), handle)),
+    ))
+}
+
+/// `stream` as a [`StreamSocket`] when it is a TCP or Unix stream; itself otherwise.
+fn into_socket<S: Any>(stream: S) -> Result<StreamSocket, S> {
+    let mut slot = Some(stream);
+    let any: &mut dyn Any = &mut slot;
+    let socket = if let Some(tcp) = any.downcast_mut::<Option<TcpStream>>() {
+        tcp.take().map(StreamSocket::Tcp)
+    } else if let Some(unix) = any.downcast_mut::<Option<UnixStream>>() {
+        unix.take().map(StreamSocket::Unix)
+    } else {
+        None
+    };
+    match (socket, slot) {
+        (Some(socket), _) => Ok(socket),
+        (None, Some(stream)) => Err(stream),
+        // `slot` is emptied only by a successful downcast, which yields the socket.
+        (None, None) => unreachable!("a downcast took the stream without returning it"),
+    }
+}
+
+/// The runtime the writer's flusher will run on.
+pub(crate) fn current_handle() -> io::Result<Handle> {
+    Handle::try_current().ok_or_else(|| {
         io::Error::other(
             "weft::io streams need a running weft runtime (weft::run, Runtime::block_on or a task)",
         )
-    })?;
-    let transport = transport::Transport::new(socket.into(), handle);
-    Ok((
-        StreamReader::new(transport.clone(), DEFAULT_LIMIT),
-        StreamWriter::new(transport),
-    ))
+    })
 }
 
 /// Connects over TCP and returns the reader/writer pair (asyncio's `open_connection`).

@@ -10,7 +10,8 @@ use std::future::Future;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::sync::{Mutex, PoisonError};
+use std::task::{Context, Poll, Waker, ready};
 
 use weft_reactor::net::{AsyncBufRead, AsyncRead};
 
@@ -22,9 +23,74 @@ const MIN_READ: usize = 4 * 1024;
 /// The buffer's first size.
 const INITIAL_CAPACITY: usize = 8 * 1024;
 
+/// Any `AsyncRead` a `StreamReader` can own.
+type BoxedRead = Box<dyn AsyncRead + Send + Unpin>;
+
+/// Where a reader's bytes come from.
+enum Source {
+    /// A socket shared with the writer: read through `&self` with no lock, and a read error
+    /// fails the writer too (its `drain` reports it).
+    Transport(SharedTransport),
+    /// Any other reader, owned. The mutex is never locked: every access has `&mut self` and
+    /// goes through `get_mut`. It is there so that `StreamReader` stays `Sync` for any
+    /// `Send` reader.
+    Generic(Mutex<BoxedRead>),
+}
+
+impl Source {
+    fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        match self {
+            Source::Transport(transport) => match transport.socket() {
+                Some(socket) => socket.poll_read(cx, buf),
+                None => Poll::Ready(Err(io::Error::other(
+                    "internal: a transport-backed StreamReader without a socket",
+                ))),
+            },
+            Source::Generic(reader) => {
+                let reader = reader.get_mut().unwrap_or_else(PoisonError::into_inner);
+                Pin::new(&mut **reader).poll_read(cx, buf)
+            }
+        }
+    }
+
+    /// Reads what is there without waiting: `WouldBlock` when nothing is.
+    fn try_read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Source::Transport(transport) = self
+            && let Some(socket) = transport.socket()
+        {
+            return socket.try_read(buf);
+        }
+        // A generic reader has no "try" call: poll it once with a waker that does nothing.
+        // Nobody waits on that poll's registration; the next real poll replaces it.
+        let mut cx = Context::from_waker(Waker::noop());
+        match self.poll_read(&mut cx, buf) {
+            Poll::Ready(result) => result,
+            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+
+    /// Tells the writer sharing this connection, if any, that it failed.
+    fn fail(&self, err: &io::Error) {
+        if let Source::Transport(transport) = self {
+            transport.fail(err);
+        }
+    }
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Transport(transport) => transport.sink.fmt(f),
+            Source::Generic(_) => f.write_str("AsyncRead"),
+        }
+    }
+}
+
 /// The read side of a connection (asyncio's `StreamReader`), from
 /// [`open_connection`](super::open_connection), a [`start_server`](super::start_server)
-/// handler, or [`open_stream`](super::open_stream).
+/// handler, [`open_stream`](super::open_stream), [`stream_pair`](super::stream_pair), or
+/// [`StreamReader::new`] over any `AsyncRead` (a TLS stream, a child's stdout, a file, a
+/// [`duplex`](crate::io::duplex) pipe).
 ///
 /// Also an `AsyncRead` + `AsyncBufRead`, sharing the same buffer.
 ///
@@ -43,7 +109,7 @@ const INITIAL_CAPACITY: usize = 8 * 1024;
 /// # std::io::Result::Ok(())
 /// ```
 pub struct StreamReader {
-    transport: SharedTransport,
+    source: Source,
     buf: Vec<u8>,
     start: usize,
     end: usize,
@@ -53,9 +119,43 @@ pub struct StreamReader {
 }
 
 impl StreamReader {
-    pub(crate) fn new(transport: SharedTransport, limit: usize) -> StreamReader {
+    /// A reader over any byte source, with the limit at [`DEFAULT_LIMIT`](super::DEFAULT_LIMIT)
+    /// (change it with [`set_limit`](StreamReader::set_limit)). Needs no runtime: nothing is
+    /// spawned, and the source is read only when a call needs more bytes.
+    ///
+    /// For a TCP or Unix socket prefer [`open_stream`](super::open_stream), which also gives
+    /// the writer and reads without going through a `Box`.
+    ///
+    /// ```
+    /// weft::run(async {
+    ///     // Any futures_io::AsyncRead works; here an in-memory pipe.
+    ///     let (mut near, far) = weft::io::duplex(64);
+    ///     let mut reader = weft::io::StreamReader::new(far);
+    ///     weft::spawn(async move {
+    ///         use weft::io::AsyncWriteExt;
+    ///         near.write_all(b"first line\nsecond").await.unwrap();
+    ///     }); // `near` is dropped at the end: the reader sees end of stream
+    ///     assert_eq!(reader.readline().await.unwrap(), b"first line\n");
+    ///     assert_eq!(reader.read_to_end().await?, b"second");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn new(reader: impl AsyncRead + Send + Unpin + 'static) -> StreamReader {
+        StreamReader::from_source(
+            Source::Generic(Mutex::new(Box::new(reader))),
+            super::DEFAULT_LIMIT,
+        )
+    }
+
+    /// The reader of a socket transport (the fast path).
+    pub(crate) fn from_transport(transport: SharedTransport, limit: usize) -> StreamReader {
+        StreamReader::from_source(Source::Transport(transport), limit)
+    }
+
+    fn from_source(source: Source, limit: usize) -> StreamReader {
         StreamReader {
-            transport,
+            source,
             buf: Vec::new(),
             start: 0,
             end: 0,
@@ -114,7 +214,7 @@ impl StreamReader {
             }
             Err(err) => {
                 self.error = Some(SavedError::new(&err));
-                self.transport.fail(&err);
+                self.source.fail(&err);
                 Err(err)
             }
         }
@@ -130,11 +230,7 @@ impl StreamReader {
         }
         self.reserve_read_space();
         loop {
-            match ready!(
-                self.transport
-                    .socket
-                    .poll_read(cx, &mut self.buf[self.end..])
-            ) {
+            match ready!(self.source.poll_read(cx, &mut self.buf[self.end..])) {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 result => return Poll::Ready(self.record_read(result)),
             }
@@ -152,7 +248,7 @@ impl StreamReader {
         }
         self.reserve_read_space();
         loop {
-            match self.transport.socket.try_read(&mut self.buf[self.end..]) {
+            match self.source.try_read(&mut self.buf[self.end..]) {
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(err) if err.kind() == io::ErrorKind::WouldBlock => return Ok(0),
                 result => return self.record_read(result),
@@ -562,7 +658,7 @@ impl fmt::Debug for StreamReader {
             .field("buffered", &self.buffered_len())
             .field("eof", &self.eof)
             .field("limit", &self.limit)
-            .field("socket", &self.transport.socket)
+            .field("source", &self.source)
             .finish()
     }
 }

@@ -446,8 +446,8 @@ async fn accept_loop<F, Fut>(
                 shared.update(|st| st.connections += 1);
                 let guard = ConnectionGuard(shared.clone());
                 let transport = Transport::new(socket, handle.clone());
-                let reader = StreamReader::new(transport.clone(), DEFAULT_LIMIT);
-                let writer = StreamWriter::new(transport);
+                let reader = StreamReader::from_transport(transport.clone(), DEFAULT_LIMIT);
+                let writer = StreamWriter::from_transport(transport);
                 let work = callback(reader, writer);
                 let task = weft_executor::task::Builder::new()
                     .name("client_connected_cb")

@@ -1,6 +1,16 @@
 //! The connection a `StreamReader`/`StreamWriter` pair shares: the socket, the write buffer
 //! and the task that flushes it (asyncio's transport, minus the protocol callbacks).
 //!
+//! **Two kinds of sink.** A TCP or Unix socket does I/O through `&self`, so `write` can try
+//! the kernel directly from the caller's thread, and the reader (which shares this
+//! transport) reads the same socket without any lock: that is the fast path, and the only
+//! one `open_connection` and `start_server` take. Any other `AsyncWrite` (a TLS stream, a
+//! child's stdin, a duplex pipe) needs `&mut` and has no "try now" call, so it sits behind its
+//! own lock, taken only by the flusher (always after the state lock, so the order is fixed),
+//! and every write goes through the flusher task. A generic sink may buffer inside itself
+//! (TLS records, `BufWriter`), so its flusher also `poll_flush`es it once the buffer is
+//! empty, and `write_eof`/`close` become `poll_close` on it, run by the flusher too.
+//!
 //! **Writing.** `write` is synchronous, as in asyncio: when nothing is buffered it tries the
 //! socket at once (one `send`, no task, no wake-up: the common case for request/response
 //! traffic); whatever the kernel did not take is appended to the buffer and a *flusher* task
@@ -19,11 +29,14 @@
 //! the reader wakes at once with end of stream. The fd itself closes when the reader, the
 //! writer and the flusher have all let go of the transport.
 
+use std::fmt;
 use std::io;
 use std::net::Shutdown;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
+use futures_io::AsyncWrite;
 use weft_executor::Handle;
 
 use super::StreamSocket;
@@ -50,6 +63,8 @@ struct WriteState {
     /// `close` was called; `closed` once the socket is shut down (or failed).
     closing: bool,
     closed: bool,
+    /// A generic sink took bytes and was not flushed since (always false for a socket).
+    unflushed: bool,
     /// The connection's failure, reported to every later operation.
     error: Option<SavedError>,
     /// Tasks waiting for any change of state.
@@ -69,10 +84,30 @@ impl WriteState {
     }
 }
 
+/// Any `AsyncWrite` a `StreamWriter` can own.
+pub(crate) type BoxedWrite = Box<dyn AsyncWrite + Send + Unpin>;
+
+/// Where the written bytes go (see the module head).
+pub(crate) enum Sink {
+    /// A TCP or Unix socket, shared with the reader: the fast path.
+    Socket(StreamSocket),
+    /// Any other writer; its lock is taken only by the flusher, after the state lock.
+    Generic(Mutex<BoxedWrite>),
+}
+
+impl fmt::Debug for Sink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Sink::Socket(socket) => socket.fmt(f),
+            Sink::Generic(_) => f.write_str("AsyncWrite"),
+        }
+    }
+}
+
 /// A connection shared by one reader, one writer and (while data is buffered) one flusher.
 #[derive(Debug)]
 pub(crate) struct Transport {
-    pub(crate) socket: StreamSocket,
+    pub(crate) sink: Sink,
     handle: Handle,
     write: Mutex<WriteState>,
 }
@@ -80,8 +115,17 @@ pub(crate) struct Transport {
 impl Transport {
     /// Wraps `socket`; the flusher will be spawned on `handle`'s runtime.
     pub(crate) fn new(socket: StreamSocket, handle: Handle) -> Arc<Transport> {
+        Transport::with_sink(Sink::Socket(socket), handle)
+    }
+
+    /// Wraps any writer (the slower, general path: see the module head).
+    pub(crate) fn generic(writer: BoxedWrite, handle: Handle) -> Arc<Transport> {
+        Transport::with_sink(Sink::Generic(Mutex::new(writer)), handle)
+    }
+
+    fn with_sink(sink: Sink, handle: Handle) -> Arc<Transport> {
         Arc::new(Transport {
-            socket,
+            sink,
             handle,
             write: Mutex::new(WriteState {
                 buf: Vec::new(),
@@ -94,10 +138,19 @@ impl Transport {
                 eof_sent: false,
                 closing: false,
                 closed: false,
+                unflushed: false,
                 error: None,
                 waiters: Vec::new(),
             }),
         })
+    }
+
+    /// The socket, on the fast path.
+    pub(crate) fn socket(&self) -> Option<&StreamSocket> {
+        match &self.sink {
+            Sink::Socket(socket) => Some(socket),
+            Sink::Generic(_) => None,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, WriteState> {
@@ -127,9 +180,12 @@ impl Transport {
             ));
         }
         let mut rest = data;
-        if st.buffered() == 0 && !st.flushing {
+        if let Sink::Socket(socket) = &self.sink
+            && st.buffered() == 0
+            && !st.flushing
+        {
             loop {
-                match self.socket.try_write(rest) {
+                match socket.try_write(rest) {
                     Ok(n) => rest = &rest[n..],
                     Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
@@ -156,39 +212,105 @@ impl Transport {
             st.paused = true;
         }
         if !st.flushing {
-            st.flushing = true;
-            let transport = self.clone();
-            drop(self.handle.spawn(async move {
-                std::future::poll_fn(|cx| transport.poll_flush_buffer(cx)).await
-            }));
+            self.start_flusher_locked(&mut st);
         }
         Ok(())
     }
 
-    /// The flusher's body: writes the buffer out as the socket accepts it.
-    fn poll_flush_buffer(&self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut st = self.lock();
+    /// Spawns the task that writes the buffer out (and, for a generic sink, flushes and
+    /// closes it).
+    fn start_flusher_locked(self: &Arc<Self>, st: &mut WriteState) {
+        st.flushing = true;
+        let transport = self.clone();
+        drop(self.handle.spawn(async move {
+            std::future::poll_fn(|cx| transport.poll_flush_buffer(cx)).await
+        }));
+    }
+
+    /// Writes once to the sink: the socket directly, a generic writer under its lock.
+    fn poll_write_sink(
+        &self,
+        cx: &mut Context<'_>,
+        st: &mut WriteState,
+    ) -> Poll<io::Result<usize>> {
+        match &self.sink {
+            Sink::Socket(socket) => socket.poll_write(cx, &st.buf[st.start..]),
+            Sink::Generic(writer) => {
+                let polled =
+                    Pin::new(&mut **lock_writer(writer)).poll_write(cx, &st.buf[st.start..]);
+                if let Poll::Ready(Ok(n)) = polled
+                    && n > 0
+                {
+                    st.unflushed = true;
+                }
+                polled
+            }
+        }
+    }
+
+    /// With the buffer empty and a generic sink: flushes what the writer holds, then closes
+    /// it if `write_eof` or `close` asked for that. `Ready(Ok)` once nothing is left to do.
+    fn poll_settle_generic(
+        &self,
+        cx: &mut Context<'_>,
+        st: &mut WriteState,
+    ) -> Poll<io::Result<()>> {
+        let Sink::Generic(writer) = &self.sink else {
+            return Poll::Ready(Ok(()));
+        };
+        let mut writer = lock_writer(writer);
+        if st.unflushed {
+            std::task::ready!(Pin::new(&mut **writer).poll_flush(cx))?;
+            st.unflushed = false;
+        }
+        let close_wanted = (st.eof_requested && !st.eof_sent) || (st.closing && !st.closed);
+        if close_wanted {
+            if !st.eof_sent {
+                std::task::ready!(Pin::new(&mut **writer).poll_close(cx))?;
+                st.eof_sent = true;
+            }
+            if st.closing {
+                st.closed = true;
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// The flusher's body: writes the buffer out as the sink accepts it.
+    fn poll_flush_buffer(self: &Arc<Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut guard = self.lock();
+        let st = &mut *guard;
         let mut wakers = Vec::new();
         let outcome = loop {
             if st.error.is_some() || st.closed {
                 st.flushing = false;
-                break Poll::Ready(());
-            }
-            if st.buffered() == 0 {
-                st.buf.clear();
-                st.start = 0;
-                st.flushing = false;
-                self.finish_pending_locked(&mut st);
+                // A generic close completes here: wake `wait_closed`.
                 wakers.append(&mut st.waiters);
                 break Poll::Ready(());
             }
-            match self.socket.poll_write(cx, &st.buf[st.start..]) {
+            if st.buffered() == 0 {
+                match self.poll_settle_generic(cx, st) {
+                    Poll::Pending => break Poll::Pending,
+                    Poll::Ready(Err(err)) => {
+                        wakers = self.fail_locked(st, &err);
+                        break Poll::Ready(());
+                    }
+                    Poll::Ready(Ok(())) => {}
+                }
+                st.buf.clear();
+                st.start = 0;
+                st.flushing = false;
+                self.finish_pending_locked(st);
+                wakers.append(&mut st.waiters);
+                break Poll::Ready(());
+            }
+            match self.poll_write_sink(cx, st) {
                 Poll::Ready(Ok(0)) => {
                     let err = io::Error::new(
                         io::ErrorKind::WriteZero,
                         "the socket accepted no more bytes",
                     );
-                    wakers = self.fail_locked(&mut st, &err);
+                    wakers = self.fail_locked(st, &err);
                     break Poll::Ready(());
                 }
                 Poll::Ready(Ok(n)) => {
@@ -200,29 +322,38 @@ impl Transport {
                 }
                 Poll::Ready(Err(err)) if err.kind() == io::ErrorKind::Interrupted => {}
                 Poll::Ready(Err(err)) => {
-                    wakers = self.fail_locked(&mut st, &err);
+                    wakers = self.fail_locked(st, &err);
                     break Poll::Ready(());
                 }
                 Poll::Pending => break Poll::Pending,
             }
         };
-        drop(st);
+        drop(guard);
         wake_all(wakers);
         outcome
     }
 
     /// With the buffer empty: sends a requested end of stream, completes a requested close.
-    fn finish_pending_locked(&self, st: &mut WriteState) {
+    /// A socket does this at once; a generic sink has it done by its flusher (see
+    /// `poll_settle_generic`), which this starts when needed.
+    fn finish_pending_locked(self: &Arc<Self>, st: &mut WriteState) {
+        let Sink::Socket(socket) = &self.sink else {
+            let close_wanted = (st.eof_requested && !st.eof_sent) || (st.closing && !st.closed);
+            if close_wanted && !st.flushing {
+                self.start_flusher_locked(st);
+            }
+            return;
+        };
         if st.eof_requested && !st.eof_sent {
             st.eof_sent = true;
             // Already shut down or reset: the peer has its end of stream either way.
-            let _ = self.socket.shutdown(Shutdown::Write);
+            let _ = socket.shutdown(Shutdown::Write);
         }
         if st.closing && !st.closed {
             st.closed = true;
             // Wakes a local reader (end of stream) and tells the peer; errors mean the
             // connection is already gone, which is what closing wants.
-            let _ = self.socket.shutdown(Shutdown::Both);
+            let _ = socket.shutdown(Shutdown::Both);
         }
     }
 
@@ -248,7 +379,7 @@ impl Transport {
     }
 
     /// Starts closing: flush what is buffered, then shut the socket down.
-    pub(crate) fn close(&self) {
+    pub(crate) fn close(self: &Arc<Self>) {
         let wakers = {
             let mut st = self.lock();
             if st.closing {
@@ -264,7 +395,7 @@ impl Transport {
     }
 
     /// Requests end of stream after the buffered data (asyncio's `write_eof`).
-    pub(crate) fn write_eof(&self) {
+    pub(crate) fn write_eof(self: &Arc<Self>) {
         let mut st = self.lock();
         if st.eof_requested || st.closing {
             return;
@@ -336,7 +467,7 @@ impl Transport {
         if let Some(err) = &st.error {
             return Poll::Ready(Err(err.to_error()));
         }
-        if st.buffered() == 0 {
+        if st.buffered() == 0 && !st.unflushed {
             return Poll::Ready(Ok(()));
         }
         st.park(cx.waker());
@@ -360,6 +491,14 @@ impl Transport {
     pub(crate) fn is_paused(&self) -> bool {
         self.lock().paused
     }
+}
+
+/// Locks a generic writer. Nothing panics while holding it except the writer itself, and a
+/// writer that panicked mid-write is no worse than one that failed: keep going.
+fn lock_writer(writer: &Mutex<BoxedWrite>) -> MutexGuard<'_, BoxedWrite> {
+    writer
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Wakes the tasks waiting on a stream; a panicking waker is reported, and the others are

@@ -13,9 +13,13 @@ use std::task::{Context, Poll, ready};
 
 use weft_reactor::net::AsyncWrite;
 
+use super::transport::Transport;
 use super::{SharedTransport, StreamSocket};
 
-/// The write side of a connection (asyncio's `StreamWriter`).
+/// The write side of a connection (asyncio's `StreamWriter`), from
+/// [`open_connection`](super::open_connection), a [`start_server`](super::start_server)
+/// handler, [`open_stream`](super::open_stream), [`stream_pair`](super::stream_pair), or
+/// [`StreamWriter::new`] over any `AsyncWrite`.
 ///
 /// [`write`](StreamWriter::write) buffers and returns at once; [`drain`](StreamWriter::drain)
 /// waits while the buffer is above the high-water mark. Data handed to `write` is sent even
@@ -48,7 +52,46 @@ pub struct StreamWriter {
 }
 
 impl StreamWriter {
-    pub(crate) fn new(transport: SharedTransport) -> StreamWriter {
+    /// A writer over any byte sink (a TLS stream, a child's stdin, a file, a
+    /// [`duplex`](crate::io::duplex) pipe), with asyncio's buffering, `drain` and water marks.
+    ///
+    /// Every write goes through the background flusher task (a generic writer has no "try
+    /// now" call), which also `poll_flush`es the writer once the buffer is empty, so bytes a
+    /// writer keeps inside itself (TLS records, a `BufWriter`) still reach the other side.
+    /// [`write_eof`](StreamWriter::write_eof) and [`close`](StreamWriter::close) become the
+    /// writer's `poll_close`. Unlike a socket's, closing does not wake a reader of the same
+    /// object: the two halves know nothing of each other.
+    ///
+    /// For a TCP or Unix socket prefer [`open_stream`](super::open_stream): its writes try the
+    /// socket at once, without a task.
+    ///
+    /// # Errors
+    ///
+    /// Outside a weft runtime (the flusher is a task).
+    ///
+    /// ```
+    /// weft::run(async {
+    ///     let (near, far) = weft::io::duplex(1024);
+    ///     let writer = weft::io::StreamWriter::new(near)?;
+    ///     writer.write(b"through any AsyncWrite\n")?;
+    ///     writer.close(); // poll_close on the pipe: the far end reads end of stream
+    ///     writer.wait_closed().await?;
+    ///     let mut reader = weft::io::StreamReader::new(far);
+    ///     assert_eq!(reader.read_to_end().await?, b"through any AsyncWrite\n");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn new(writer: impl AsyncWrite + Send + Unpin + 'static) -> io::Result<StreamWriter> {
+        let handle = super::current_handle()?;
+        Ok(StreamWriter::from_transport(Transport::generic(
+            Box::new(writer),
+            handle,
+        )))
+    }
+
+    /// The writer of a transport.
+    pub(crate) fn from_transport(transport: SharedTransport) -> StreamWriter {
         StreamWriter { transport }
     }
 
@@ -198,7 +241,8 @@ impl StreamWriter {
         self.transport.write_eof();
     }
 
-    /// Always true: TCP and Unix streams support [`write_eof`](StreamWriter::write_eof).
+    /// Always true: TCP and Unix streams support [`write_eof`](StreamWriter::write_eof), and
+    /// any other writer does it with its `poll_close`.
     ///
     /// ```
     /// weft::run(async {
@@ -280,7 +324,13 @@ impl StreamWriter {
         self.transport.limits()
     }
 
-    /// The socket (for its addresses and options; asyncio's `get_extra_info`).
+    /// The socket (for its addresses and options; asyncio's `get_extra_info('socket')`).
+    ///
+    /// # Panics
+    ///
+    /// When the writer is not over a TCP or Unix socket (made by [`StreamWriter::new`] or
+    /// [`stream_pair`](super::stream_pair) of another stream); use
+    /// [`try_socket`](StreamWriter::try_socket) where that can happen.
     ///
     /// ```
     /// weft::run(async {
@@ -293,7 +343,30 @@ impl StreamWriter {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn socket(&self) -> &StreamSocket {
-        &self.transport.socket
+        match self.transport.socket() {
+            Some(socket) => socket,
+            None => panic!(
+                "StreamWriter::socket: this writer is not over a TCP or Unix socket; use try_socket"
+            ),
+        }
+    }
+
+    /// The socket, or `None` for a writer over another kind of stream (asyncio's
+    /// `get_extra_info('socket')`, which is `None` there too).
+    ///
+    /// ```
+    /// weft::run(async {
+    ///     let (a, _b) = weft::net::UnixStream::pair()?;
+    ///     let (_r, writer) = weft::io::open_stream(a)?;
+    ///     assert!(writer.try_socket().is_some());
+    ///     let (pipe, _far) = weft::io::duplex(16);
+    ///     assert!(weft::io::StreamWriter::new(pipe)?.try_socket().is_none());
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_socket(&self) -> Option<&StreamSocket> {
+        self.transport.socket()
     }
 }
 
@@ -331,7 +404,7 @@ impl fmt::Debug for StreamWriter {
         f.debug_struct("StreamWriter")
             .field("buffered", &self.transport.buffered())
             .field("closing", &self.transport.is_closing())
-            .field("socket", &self.transport.socket)
+            .field("sink", &self.transport.sink)
             .finish()
     }
 }

@@ -10,6 +10,7 @@
 //! coalesces (several exits may raise it once), which is why every waiter re-checks its own
 //! pid after every delivery rather than trusting a count.
 
+use std::io;
 use std::os::fd::OwnedFd;
 #[cfg(target_os = "linux")]
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,5 +62,31 @@ pub fn exit_fd(pid: u32) -> Option<OwnedFd> {
     {
         let _ = pid;
         None
+    }
+}
+
+/// Sends signal `signum` to the process `pid` (`kill(2)`): how a parent terminates or
+/// interrupts its child.
+///
+/// Call it only for a child you started and have not reaped yet: until it is reaped, even an
+/// exited child keeps its pid (as a zombie), so the signal cannot reach another process that
+/// reused the number.
+///
+/// ```
+/// let mut child = std::process::Command::new("sleep").arg("30").spawn()?;
+/// weft_reactor::sys::child::send_signal(child.id(), libc::SIGTERM)?;
+/// use std::os::unix::process::ExitStatusExt;
+/// assert_eq!(child.wait()?.signal(), Some(libc::SIGTERM));
+/// # std::io::Result::Ok(())
+/// ```
+pub fn send_signal(pid: u32, signum: i32) -> io::Result<()> {
+    let pid = libc::pid_t::try_from(pid).map_err(|_| {
+        io::Error::new(io::ErrorKind::InvalidInput, "send_signal: pid out of range")
+    })?;
+    // SAFETY: kill(2) takes two integers and reads or writes no memory of this process.
+    if unsafe { libc::kill(pid, signum) } == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
 }
