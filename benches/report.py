@@ -4,12 +4,17 @@
 Usage: python3 benches/report.py [--machine "text"] [--command "text"]
 Reads target/criterion/<group>/<runtime>/new/{estimates,benchmark}.json for every group that
 has a `weft` entry. Ratio = weft time / the faster of tokio and smol (below 1.0: weft wins).
+A group may also have a `flume` entry (flume's channel on smol's executor, benches/channels.rs):
+when any does, the table gains a "flume (on smol)" column and its ratio, "—" in the other rows,
+and "best" counts flume too.
 """
 import datetime, json, os, pathlib, platform, subprocess, sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CRIT = ROOT / "target" / "criterion"
 PEERS = ["tokio", "smol"]
+# Peers only some groups have: a column each, shown only when some group has that entry.
+EXTRA_PEERS = {"flume": "flume (on smol)"}
 
 
 def load(group, rt):
@@ -60,16 +65,19 @@ def main():
     args = sys.argv[1:]
     opts = dict(zip(args[::2], args[1::2]))
     groups = sorted(p.name for p in CRIT.iterdir() if (p / "weft").is_dir()) if CRIT.is_dir() else []
+    extras = [p for p in EXTRA_PEERS if any(load(g, p) for g in groups)]
+    columns = PEERS + extras
     rows, chart = [], []
     for g in groups:
         weft = load(g, "weft")
-        peers = {p: load(g, p) for p in PEERS}
+        peers = {p: load(g, p) for p in columns}
         if weft is None or not any(peers.values()):
             continue
         best = min(v for v in peers.values() if v)
         ratio = weft / best
         fmt = lambda v: f"{v:,.1f}" if v else "—"
-        rows.append(f"| {g} | {fmt(weft)} | {fmt(peers['tokio'])} | {fmt(peers['smol'])} | "
+        rows.append(f"| {g} | {fmt(weft)} | "
+                    + " | ".join(fmt(v) for v in peers.values()) + " | "
                     + " | ".join(f"{weft / v:.2f}" if v else "—" for v in peers.values())
                     + f" | **{ratio:.2f}** |")
         chart.append((g, ratio))
@@ -89,11 +97,15 @@ def main():
         "",
         "Times are nanoseconds per operation (the median of criterion's samples). Ratio columns:",
         "weft ÷ peer; the last column is weft ÷ the faster peer (the target is ≤ 0.90).",
+        *(["\"flume (on smol)\" is flume's channel on smol's executor, measured in the `chan_mpsc_*`",
+           "rows only (\"—\" elsewhere); \"best\" counts it where it ran."] if "flume" in extras else []),
         "",
         "![ratios](benches/ratios.svg)",
         "",
-        "| workload | weft ns/op | tokio ns/op | smol ns/op | weft/tokio | weft/smol | weft/best |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| workload | weft ns/op | "
+        + " | ".join(f"{EXTRA_PEERS.get(p, p)} ns/op" for p in columns)
+        + " | " + " | ".join(f"weft/{p}" for p in columns) + " | weft/best |",
+        "|---|---:|" + "---:|" * (2 * len(columns) + 1),
         *rows,
         "",
     ]
