@@ -274,7 +274,8 @@ class FileScan:
             m = EVENT.search(code, i, end)
             if not m:
                 return
-            if m.group(0).startswith("#"):
+            # A `#[path = ".."] mod name;` also starts with `#`: the mod name tells it apart.
+            if m.group(0).startswith("#") and m.group(3) is None:
                 inner = m.group(1) == "!"
                 open_paren = m.end() - 1
                 close_paren = match_close(code, open_paren)

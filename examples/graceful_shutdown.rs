@@ -12,10 +12,8 @@
 //! it, shows the slow request still completing and a new connection being refused, and
 //! returns. `graceful_shutdown --serve 127.0.0.1:8080` waits for Ctrl-C instead.
 use std::convert::Infallible;
-use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
@@ -27,24 +25,6 @@ use weft::sync::Event;
 
 /// How long in-flight requests get to finish once shutdown starts.
 const DEADLINE: Duration = Duration::from_secs(5);
-
-/// Which of two futures finished first (the other is dropped, or left to the caller).
-enum First<A, B> {
-    Left(A),
-    Right(B),
-}
-
-/// Polls `a` and `b` until one is ready; `a` is polled first.
-async fn first<A: Future, B: Future>(a: A, b: B) -> First<A::Output, B::Output> {
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(out) = a.as_mut().poll(cx) {
-            return Poll::Ready(First::Left(out));
-        }
-        b.as_mut().poll(cx).map(First::Right)
-    })
-    .await
-}
 
 /// A handler that takes its time, like a real one querying a database.
 async fn slow(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
@@ -59,13 +39,17 @@ async fn slow(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallibl
 async fn serve(listener: TcpListener, stop: Arc<Event>) {
     let mut connections = Vec::new();
     loop {
-        let (stream, _) = match first(stop.wait(), listener.accept()).await {
-            First::Left(()) => break,
-            First::Right(Ok(accepted)) => accepted,
-            First::Right(Err(err)) => {
-                eprintln!("accept failed: {err}");
-                break;
-            }
+        // `biased;`: a stop request wins over a connection that arrives at the same time.
+        let (stream, _) = weft::select! {
+            biased;
+            () = stop.wait() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    eprintln!("accept failed: {err}");
+                    break;
+                }
+            },
         };
         let stop = stop.clone();
         connections.push(weft::spawn(async move {
@@ -73,10 +57,12 @@ async fn serve(listener: TcpListener, stop: Arc<Event>) {
                 .timer(WeftTimer::new())
                 .serve_connection(WeftIo::new(stream), hyper::service::service_fn(slow));
             let mut conn = pin!(conn);
-            let result = match first(conn.as_mut(), stop.wait()).await {
-                First::Left(result) => result,
-                // Finish the request in progress (if any), then close.
-                First::Right(()) => {
+            // The connection is borrowed, not moved, into the select: when the stop wins, it
+            // is still here to finish the request in progress (if any), then close.
+            let result = weft::select! {
+                biased;
+                result = conn.as_mut() => result,
+                () = stop.wait() => {
                     conn.as_mut().graceful_shutdown();
                     conn.await
                 }

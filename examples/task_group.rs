@@ -9,8 +9,10 @@
 //!     tg.create_task(worker("b", 0.1))
 //! ```
 //!
-//! `join()` is the end of the `async with` block: it waits for every child. If one fails, the
-//! others are cancelled and every failure is reported (asyncio's `ExceptionGroup`).
+//! `weft::task_group(|tg| async move { .. })` is the `async with` block: the scope returns
+//! once its body and every child have ended. If a child fails, the others are cancelled, the
+//! body is cancelled at its next await, and every failure is reported (asyncio's
+//! `ExceptionGroup`).
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -18,36 +20,45 @@ use std::time::Duration;
 pub fn demo(scale: f64) {
     weft::run(async move {
         let printed = Arc::new(Mutex::new(Vec::new()));
-        let group = weft::TaskGroup::<(), String>::new();
-        for (name, delay) in [("a", 0.2), ("b", 0.1)] {
-            let printed = printed.clone();
-            group
-                .spawn(async move {
+        let p = printed.clone();
+        weft::task_group(|tg| async move {
+            for (name, delay) in [("a", 0.2), ("b", 0.1)] {
+                let printed = p.clone();
+                tg.spawn(async move {
                     weft::sleep(secs(delay, scale)).await;
                     println!("{name}");
                     printed.lock().unwrap().push(name);
-                    Ok(())
+                    Ok::<(), String>(())
                 })
                 .expect("the group accepts children");
-        }
-        group.join().await.expect("no child failed");
+            }
+        })
+        .await
+        .expect("no child failed");
         assert_eq!(*printed.lock().unwrap(), ["b", "a"]);
 
-        // And when one fails, its sibling is cancelled and the error reported.
-        let group = weft::TaskGroup::<(), String>::new();
-        group
-            .spawn(async move {
+        // And when one fails, its sibling and the body are cancelled and the error reported.
+        let err = weft::task_group(|tg| async move {
+            tg.spawn(async move {
                 weft::sleep(secs(10.0, scale)).await;
-                unreachable!("cancelled by its sibling's failure");
+                never::<Result<(), String>>("cancelled by its sibling's failure")
             })
             .unwrap();
-        group
-            .spawn(async { Err("ValueError: bad".to_string()) })
-            .unwrap();
-        let err = group.join().await.unwrap_err();
+            tg.spawn(async { Err::<(), _>("ValueError: bad".to_string()) })
+                .unwrap();
+            weft::sleep(secs(10.0, scale)).await;
+            unreachable!("the body is cancelled at this await");
+        })
+        .await
+        .unwrap_err();
         println!("{err}");
         assert_eq!(err.failures().len(), 1);
     });
+}
+
+/// Marks a line that cancellation must keep us from reaching.
+fn never<T>(why: &str) -> T {
+    unreachable!("{why}")
 }
 
 fn secs(s: f64, scale: f64) -> Duration {

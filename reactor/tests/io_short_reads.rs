@@ -250,6 +250,7 @@ fn a_second_queued_datagram_is_read_without_a_new_event() {
 }
 
 #[test]
+#[cfg(target_os = "linux")] // packet-mode pipes (`O_DIRECT`, `pipe2`) are Linux's
 fn a_second_packet_in_a_packet_mode_pipe_is_read_without_a_new_event() {
     let _g = HangGuard::new("second pipe packet", 60);
     for r in reactors() {
