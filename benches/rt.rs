@@ -27,6 +27,22 @@ fn spawn_many_local<R: BenchRuntime>(rt: &R) {
     });
 }
 
+/// `spawn_many_local` with eager spawns on weft (each future completes in its first poll, a
+/// cache hit, so it never touches a queue); tokio and smol spawn as usual. Compare with the
+/// `spawn_many_local` row for eager against queued on weft.
+fn spawn_many_local_eager<R: BenchRuntime>(rt: &R) {
+    let (count, rx) = countdown(NUM_SPAWN);
+    rt.block_on(async move {
+        R::spawn(async move {
+            for _ in 0..NUM_SPAWN {
+                let count = count.clone();
+                R::spawn_eager(async move { count.finish() });
+            }
+        });
+        rx.await
+    });
+}
+
 fn spawn_many_remote<R: BenchRuntime>(rt: &R) {
     let (count, rx) = countdown(NUM_SPAWN);
     for _ in 0..NUM_SPAWN {
@@ -104,6 +120,12 @@ fn chained_spawn<R: BenchRuntime>(rt: &R) {
 
 fn benches(c: &mut Criterion) {
     side_by_side!(c, "spawn_many_local", NUM_SPAWN as u64, spawn_many_local);
+    side_by_side!(
+        c,
+        "spawn_many_local_eager",
+        NUM_SPAWN as u64,
+        spawn_many_local_eager
+    );
     side_by_side!(c, "spawn_many_remote", NUM_SPAWN as u64, spawn_many_remote);
     side_by_side!(
         c,

@@ -23,6 +23,11 @@ pub trait BenchRuntime: Sized {
     fn new(workers: usize) -> Self;
     fn block_on<F: Future>(&self, f: F) -> F::Output;
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F);
+    /// Spawns eagerly (asyncio 3.12's eager tasks) where the runtime has that: polled at once
+    /// on the spawning thread; the others spawn as usual.
+    fn spawn_eager<F: Future<Output = ()> + Send + 'static>(f: F) {
+        Self::spawn(f)
+    }
     /// Spawns from the benchmark thread (outside the runtime).
     fn spawn_remote<F: Future<Output = ()> + Send + 'static>(&self, f: F);
 }
@@ -44,6 +49,9 @@ impl BenchRuntime for Weft {
     }
     fn spawn<F: Future<Output = ()> + Send + 'static>(f: F) {
         drop(weft::spawn(f));
+    }
+    fn spawn_eager<F: Future<Output = ()> + Send + 'static>(f: F) {
+        drop(weft::task::Builder::new().eager(true).spawn(f));
     }
     fn spawn_remote<F: Future<Output = ()> + Send + 'static>(&self, f: F) {
         drop(self.0.spawn(f));

@@ -23,6 +23,7 @@
 //! a poll cost when no variable is set: one thread-local read that finds `None`, and moving
 //! that `None` in and out of the thread-local the poll already writes.
 
+pub(crate) mod task_contexts;
 mod var;
 mod vars;
 
@@ -40,6 +41,9 @@ pub(crate) type ContextSlot = Option<Arc<Vars>>;
 /// blocking job): `None` when no variable is set, which costs one thread-local read and no
 /// allocation; otherwise one small allocation for the copy's identity.
 pub(crate) fn capture() -> ContextSlot {
+    if !crate::task::current::has_context() {
+        return None;
+    }
     crate::task::current::with_context(|slot| {
         let vars = slot.take();
         let copy = match &vars {

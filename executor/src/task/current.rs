@@ -4,9 +4,13 @@
 //! recording costs two stores. Only the id and name are exposed, copied out, so nothing can
 //! hold on to the task past its poll.
 //!
-//! The same thread-local holds the thread's current context (`weft::context`): the harness
-//! swaps the task's own context in and out around each poll in the accesses it makes anyway,
-//! so a task with no context variables pays two moves of a `None`, no extra lookup.
+//! The thread's current context (`weft::context`) lives in a thread-local of its own, and
+//! `Current` keeps only a flag saying whether it holds anything. That keeps `Current` free
+//! of `Drop` (its thread-local needs no destructor registration check on access) and lets the
+//! harness skip the context entirely when neither the task nor the thread has one, the case
+//! of every program that never sets a variable: a poll then costs what it did before
+//! context variables existed (`yield_many` measured 23% slower while every poll swapped the
+//! context in and out).
 
 use super::header::{Header, TaskId};
 use crate::context::ContextSlot;
@@ -18,17 +22,22 @@ struct Current {
     /// The task woke itself during this poll (`yield_now`, a self-notifying future). Kept
     /// here rather than in the state word: it saves an atomic read-modify-write per yield.
     self_woken: Cell<bool>,
-    /// The context variables in force on this thread: the polled task's, or (outside tasks)
-    /// the thread's own.
-    context: Cell<ContextSlot>,
+    /// `CONTEXT` holds a context: only then does anything need to look at it.
+    has_context: Cell<bool>,
 }
 
 crate::loom::local! {
     static CURRENT: Current = Current {
         task: Cell::new(None),
         self_woken: Cell::new(false),
-        context: Cell::new(None),
+        has_context: Cell::new(false),
     };
+}
+
+crate::loom::local! {
+    /// The context variables in force on this thread: the polled task's, or (outside tasks)
+    /// the thread's own.
+    static CONTEXT: Cell<ContextSlot> = Cell::new(None);
 }
 
 /// Runs `f` (the task's poll) with `task` as the current task and `context` (the task's own,
@@ -44,7 +53,9 @@ pub(crate) fn enter<R>(
     struct Restore<'a> {
         task: Option<NonNull<Header>>,
         self_woken: bool,
-        context: ContextSlot,
+        /// `Some(the thread's context)` when the task's was swapped in; `None` when neither
+        /// had one, so nothing was touched.
+        swapped: Option<ContextSlot>,
         slot: &'a mut ContextSlot,
     }
     impl Drop for Restore<'_> {
@@ -52,16 +63,28 @@ pub(crate) fn enter<R>(
             let _ = CURRENT.try_with(|c| {
                 c.task.set(self.task);
                 c.self_woken.set(self.self_woken);
-                // The slot is empty (taken below), so this assignment drops nothing.
-                *self.slot = c.context.replace(self.context.take());
+                // Untouched and the poll set no variable: nothing to move.
+                if self.swapped.is_none() && !c.has_context.get() {
+                    return;
+                }
+                let previous = self.swapped.take().flatten();
+                c.has_context.set(previous.is_some());
+                // The task's slot is empty (taken when swapped in, or never filled).
+                *self.slot = CONTEXT.try_with(|x| x.replace(previous)).ok().flatten();
             });
         }
     }
-    let restore = CURRENT.with(|c| Restore {
-        task: c.task.replace(Some(task)),
-        self_woken: c.self_woken.replace(false),
-        context: c.context.replace(context.take()),
-        slot: context,
+    let restore = CURRENT.with(|c| {
+        let swapped = (context.is_some() || c.has_context.get()).then(|| {
+            c.has_context.set(context.is_some());
+            CONTEXT.with(|x| x.replace(context.take()))
+        });
+        Restore {
+            task: c.task.replace(Some(task)),
+            self_woken: c.self_woken.replace(false),
+            swapped,
+            slot: context,
+        }
     });
     let out = f();
     let self_woken = CURRENT.with(|c| c.self_woken.get());
@@ -69,9 +92,25 @@ pub(crate) fn enter<R>(
     (out, self_woken)
 }
 
-/// Runs `f` on this thread's context slot (`None` while the thread's locals are torn down).
+/// Whether this thread's context holds anything (one thread-local read): spawns and
+/// callbacks of programs that never set a variable capture nothing without looking further.
+pub(crate) fn has_context() -> bool {
+    CURRENT.try_with(|c| c.has_context.get()).unwrap_or(false)
+}
+
+/// Runs `f` on this thread's context slot (`None` while the thread's locals are torn down),
+/// and keeps the flag in `Current` true to what `f` left there.
 pub(crate) fn with_context<R>(f: impl FnOnce(&Cell<ContextSlot>) -> R) -> Option<R> {
-    CURRENT.try_with(|c| f(&c.context)).ok()
+    CONTEXT
+        .try_with(|slot| {
+            let out = f(slot);
+            let vars = slot.take();
+            let some = vars.is_some();
+            slot.set(vars);
+            let _ = CURRENT.try_with(|c| c.has_context.set(some));
+            out
+        })
+        .ok()
 }
 
 /// Records a wake of `task` if it is the task being polled on this thread; true if so

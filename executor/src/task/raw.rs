@@ -43,16 +43,10 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 use std::task::{Context, Poll};
 
-/// What the task's slot holds over its life.
-///
-/// A running task's context variables (`weft::context`) live beside its future, in the slot
-/// its output later takes: they are only touched by the `RUNNING` holder, die with the future
-/// (under the same panic guard), and cost a task no byte when its output is at least as big
-/// as them, nor when the layout finds a niche for the tag: the 128-byte task below keeps its
-/// size. (In the header's cold tail they would have cost 8 bytes on every task and a cold
-/// line read on every poll.)
+/// What the task's slot holds over its life. (A task's context variables, `weft::context`,
+/// are kept outside the cell: see `context/task_contexts.rs` for why.)
 enum Stage<F: Future> {
-    Running(F, crate::context::ContextSlot),
+    Running(F),
     Finished(Result<F::Output, JoinError>),
     Consumed,
 }
@@ -127,8 +121,11 @@ where
             span,
         },
         scheduler,
-        stage: UnsafeCell::new(Stage::Running(future, origin.context)),
+        stage: UnsafeCell::new(Stage::Running(future)),
     };
+    if let Some(context) = origin.context {
+        crate::context::task_contexts::put(id.as_u64(), context);
+    }
     // SAFETY: a fresh block, ours alone, at least as large and as aligned as `Cell<F, S>`.
     unsafe { cell.write(value) };
     // SAFETY: the header is a field of the cell, `HEADER` bytes in; the pointer is derived
@@ -222,16 +219,18 @@ where
     let started = cell.scheduler.times_polls().then(std::time::Instant::now);
     #[cfg(feature = "tracing")]
     let _entered = cell.header.span.enter();
+    // The task's context variables, if it has any (one relaxed load when no task has).
+    let mut context = crate::context::task_contexts::take(cell.header.id.as_u64());
     let polled = catch_unwind(AssertUnwindSafe(|| {
         weft_coop::with_budget(|| {
             let ((poll, woke), waited) = weft_coop::recording(|| {
                 cell.stage.with_mut(|stage| {
                     // SAFETY: we hold `RUNNING`, which grants exclusive access to the stage.
-                    let Stage::Running(future, context) = (unsafe { &mut *stage }) else {
+                    let Stage::Running(future) = (unsafe { &mut *stage }) else {
                         unreachable!("a running task's stage holds its future")
                     };
                     // The task's context is current for the poll, and keeps what it sets.
-                    super::current::enter(ptr, context, || {
+                    super::current::enter(ptr, &mut context, || {
                         // SAFETY: the future lives inside the heap cell and is never moved
                         // out until it is dropped in place, so it stays pinned.
                         unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
@@ -248,6 +247,15 @@ where
     }));
     if let Some(started) = started {
         cell.scheduler.poll_took(&cell.header, started.elapsed());
+    }
+    if let Some(context) = context {
+        if matches!(polled, Ok(Poll::Pending)) {
+            // Kept for the next poll; stored before the task can be woken and polled again.
+            crate::context::task_contexts::put(cell.header.id.as_u64(), context);
+        } else {
+            // The values' `Drop`s are user code.
+            weft_coop::catch("context variable's drop", || drop(context));
+        }
     }
     match polled {
         Ok(Poll::Pending) => Polled::Pending { self_woken },
@@ -322,6 +330,8 @@ fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), JoinError> {
         // SAFETY: the caller holds `RUNNING`: exclusive access to the stage.
         cell.stage
             .with_mut(|stage| unsafe { *stage = Stage::Consumed });
+        // A task cancelled before it ran (or between polls) leaves its context here.
+        drop(crate::context::task_contexts::take(cell.header.id.as_u64()));
     }))
     .map_err(|payload| JoinError::panic(cell.header.id, cell.header.name.clone(), payload))
 }
@@ -518,11 +528,10 @@ mod tests {
     use super::*;
 
     /// A parked task of a small future (a counter and a state byte, what `benches/mem.rs`
-    /// spawns) takes 136 bytes: 128 plus the context slot beside the future (`Stage`), which
-    /// malloc serves from the same 144-byte chunk as 128 (it rounds `size + 8` up to 16), and
-    /// the cell ends with the 48 cold bytes the layout argument in `header.rs` needs.
+    /// spawns) fits in 128 bytes, and the cell ends with the 48 cold bytes the layout
+    /// argument in `header.rs` needs.
     #[test]
-    fn a_small_task_stays_within_one_malloc_size_class() {
+    fn a_small_task_fits_in_two_cache_lines() {
         let future = {
             let counter = std::sync::Arc::new(0u8);
             async move {
@@ -533,7 +542,7 @@ mod tests {
         fn size_of_cell<F: Future>(_: &F) -> usize {
             std::mem::size_of::<Cell<F, crate::scheduler::Scheduler>>()
         }
-        assert!(size_of_cell(&future) <= 136, "{}", size_of_cell(&future));
+        assert!(size_of_cell(&future) <= 128, "{}", size_of_cell(&future));
         // The header ends the cell (and its cold tail ends the header: checked at compile
         // time in `header.rs`).
         fn header_end<F: Future>(_: &F) -> usize {
