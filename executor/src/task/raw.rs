@@ -123,11 +123,13 @@ where
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
     };
+    // SAFETY: a fresh block, ours alone, at least as large and as aligned as `Cell<F, S>`.
+    unsafe { cell.write(value) };
+    // After the write: a call between building the cell and writing it would make the
+    // compiler build it on the stack and copy it (a `memcpy` per spawn).
     if let Some(context) = origin.context {
         crate::context::task_contexts::put(id.as_u64(), context);
     }
-    // SAFETY: a fresh block, ours alone, at least as large and as aligned as `Cell<F, S>`.
-    unsafe { cell.write(value) };
     // SAFETY: the header is a field of the cell, `HEADER` bytes in; the pointer is derived
     // from the whole allocation's, so it keeps provenance over all of it (`cell` and
     // `dealloc` step back by the same offset).
