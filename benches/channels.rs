@@ -197,229 +197,128 @@ trait RwLockKit: BenchRuntime {
     fn write(l: &Self::RwLock) -> impl Future<Output = ()> + Send + '_;
 }
 
-impl Mpsc for Weft {
-    type Tx<T: Send + 'static> = weft::sync::mpsc::Sender<T>;
-    type Rx<T: Send + 'static> = weft::sync::mpsc::Receiver<T>;
-    type UnboundedTx<T: Send + 'static> = weft::sync::mpsc::UnboundedSender<T>;
-    type UnboundedRx<T: Send + 'static> = weft::sync::mpsc::UnboundedReceiver<T>;
+/// weft's sync toolkit has tokio's names and signatures, so one text is both runtimes'
+/// impls: `$rt`'s kits over `$krate::sync`.
+macro_rules! tokio_shaped_kits {
+    ($rt:ty, $krate:ident) => {
+        impl Mpsc for $rt {
+            type Tx<T: Send + 'static> = $krate::sync::mpsc::Sender<T>;
+            type Rx<T: Send + 'static> = $krate::sync::mpsc::Receiver<T>;
+            type UnboundedTx<T: Send + 'static> = $krate::sync::mpsc::UnboundedSender<T>;
+            type UnboundedRx<T: Send + 'static> = $krate::sync::mpsc::UnboundedReceiver<T>;
 
-    fn bounded<T: Send + 'static>(capacity: usize) -> (Self::Tx<T>, Self::Rx<T>) {
-        weft::sync::mpsc::channel(capacity)
-    }
-    async fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
-        check!(tx.send(value).await.is_ok(), "mpsc receiver gone")
-    }
-    async fn recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
-        rx.recv().await
-    }
-    fn unbounded<T: Send + 'static>() -> (Self::UnboundedTx<T>, Self::UnboundedRx<T>) {
-        weft::sync::mpsc::unbounded_channel()
-    }
-    fn send_unbounded<T: Send + 'static>(tx: &Self::UnboundedTx<T>, value: T) {
-        check!(tx.send(value).is_ok(), "mpsc receiver gone")
-    }
-    async fn recv_unbounded<T: Send + 'static>(rx: &mut Self::UnboundedRx<T>) -> Option<T> {
-        rx.recv().await
-    }
-}
-
-impl Oneshot for Weft {
-    type OneTx<T: Send + 'static> = weft::sync::oneshot::Sender<T>;
-    type OneRx<T: Send + 'static> = weft::sync::oneshot::Receiver<T>;
-
-    fn oneshot<T: Send + 'static>() -> (Self::OneTx<T>, Self::OneRx<T>) {
-        weft::sync::oneshot::channel()
-    }
-    fn reply<T: Send + 'static>(tx: Self::OneTx<T>, value: T) {
-        check!(tx.send(value).is_ok(), "oneshot receiver gone")
-    }
-    async fn response<T: Send + 'static>(rx: Self::OneRx<T>) -> T {
-        rx.await
-            .unwrap_or_else(|_| fail(format_args!("oneshot sender dropped")))
-    }
-}
-
-impl Broadcast for Weft {
-    type BroadcastTx = weft::sync::broadcast::Sender<u64>;
-    type BroadcastRx = weft::sync::broadcast::Receiver<u64>;
-
-    fn broadcast(capacity: usize) -> (Self::BroadcastTx, Self::BroadcastRx) {
-        weft::sync::broadcast::channel(capacity)
-    }
-    fn subscribe(tx: &Self::BroadcastTx) -> Self::BroadcastRx {
-        tx.subscribe()
-    }
-    fn broadcast_send(tx: &Self::BroadcastTx, value: u64) {
-        check!(tx.send(value).is_ok(), "broadcast receivers gone")
-    }
-    async fn broadcast_recv(rx: &mut Self::BroadcastRx) -> Option<u64> {
-        use weft::sync::broadcast::error::RecvError;
-        match rx.recv().await {
-            Ok(v) => Some(v),
-            Err(RecvError::Closed) => None,
-            Err(RecvError::Lagged(n)) => fail(format_args!("broadcast receiver lagged by {n}")),
+            fn bounded<T: Send + 'static>(capacity: usize) -> (Self::Tx<T>, Self::Rx<T>) {
+                $krate::sync::mpsc::channel(capacity)
+            }
+            async fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
+                check!(tx.send(value).await.is_ok(), "mpsc receiver gone")
+            }
+            async fn recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
+                rx.recv().await
+            }
+            fn unbounded<T: Send + 'static>() -> (Self::UnboundedTx<T>, Self::UnboundedRx<T>) {
+                $krate::sync::mpsc::unbounded_channel()
+            }
+            fn send_unbounded<T: Send + 'static>(tx: &Self::UnboundedTx<T>, value: T) {
+                check!(tx.send(value).is_ok(), "mpsc receiver gone")
+            }
+            async fn recv_unbounded<T: Send + 'static>(rx: &mut Self::UnboundedRx<T>) -> Option<T> {
+                rx.recv().await
+            }
         }
-    }
-}
 
-impl Watch for Weft {
-    type WatchTx = weft::sync::watch::Sender<u64>;
-    type WatchRx = weft::sync::watch::Receiver<u64>;
+        impl Oneshot for $rt {
+            type OneTx<T: Send + 'static> = $krate::sync::oneshot::Sender<T>;
+            type OneRx<T: Send + 'static> = $krate::sync::oneshot::Receiver<T>;
 
-    fn watch(initial: u64) -> (Self::WatchTx, Self::WatchRx) {
-        weft::sync::watch::channel(initial)
-    }
-    fn watch_subscribe(tx: &Self::WatchTx) -> Self::WatchRx {
-        tx.subscribe()
-    }
-    fn watch_send(tx: &Self::WatchTx, value: u64) {
-        check!(tx.send(value).is_ok(), "watch receivers gone")
-    }
-    async fn changed(rx: &mut Self::WatchRx) -> u64 {
-        check!(rx.changed().await.is_ok(), "watch sender gone");
-        *rx.borrow_and_update()
-    }
-}
-
-impl NotifyKit for Weft {
-    type Notify = weft::sync::Notify;
-
-    fn notify() -> Self::Notify {
-        weft::sync::Notify::new()
-    }
-    fn notify_one(n: &Self::Notify) {
-        n.notify_one()
-    }
-    async fn notified(n: &Self::Notify) {
-        n.notified().await
-    }
-}
-
-impl RwLockKit for Weft {
-    type RwLock = weft::sync::RwLock<u64>;
-
-    fn rwlock(value: u64) -> Self::RwLock {
-        weft::sync::RwLock::new(value)
-    }
-    async fn read(l: &Self::RwLock) -> u64 {
-        *l.read().await
-    }
-    async fn write(l: &Self::RwLock) {
-        *l.write().await += 1
-    }
-}
-
-impl Mpsc for Tokio {
-    type Tx<T: Send + 'static> = tokio::sync::mpsc::Sender<T>;
-    type Rx<T: Send + 'static> = tokio::sync::mpsc::Receiver<T>;
-    type UnboundedTx<T: Send + 'static> = tokio::sync::mpsc::UnboundedSender<T>;
-    type UnboundedRx<T: Send + 'static> = tokio::sync::mpsc::UnboundedReceiver<T>;
-
-    fn bounded<T: Send + 'static>(capacity: usize) -> (Self::Tx<T>, Self::Rx<T>) {
-        tokio::sync::mpsc::channel(capacity)
-    }
-    async fn send<T: Send + 'static>(tx: &Self::Tx<T>, value: T) {
-        check!(tx.send(value).await.is_ok(), "mpsc receiver gone")
-    }
-    async fn recv<T: Send + 'static>(rx: &mut Self::Rx<T>) -> Option<T> {
-        rx.recv().await
-    }
-    fn unbounded<T: Send + 'static>() -> (Self::UnboundedTx<T>, Self::UnboundedRx<T>) {
-        tokio::sync::mpsc::unbounded_channel()
-    }
-    fn send_unbounded<T: Send + 'static>(tx: &Self::UnboundedTx<T>, value: T) {
-        check!(tx.send(value).is_ok(), "mpsc receiver gone")
-    }
-    async fn recv_unbounded<T: Send + 'static>(rx: &mut Self::UnboundedRx<T>) -> Option<T> {
-        rx.recv().await
-    }
-}
-
-impl Oneshot for Tokio {
-    type OneTx<T: Send + 'static> = tokio::sync::oneshot::Sender<T>;
-    type OneRx<T: Send + 'static> = tokio::sync::oneshot::Receiver<T>;
-
-    fn oneshot<T: Send + 'static>() -> (Self::OneTx<T>, Self::OneRx<T>) {
-        tokio::sync::oneshot::channel()
-    }
-    fn reply<T: Send + 'static>(tx: Self::OneTx<T>, value: T) {
-        check!(tx.send(value).is_ok(), "oneshot receiver gone")
-    }
-    async fn response<T: Send + 'static>(rx: Self::OneRx<T>) -> T {
-        rx.await
-            .unwrap_or_else(|_| fail(format_args!("oneshot sender dropped")))
-    }
-}
-
-impl Broadcast for Tokio {
-    type BroadcastTx = tokio::sync::broadcast::Sender<u64>;
-    type BroadcastRx = tokio::sync::broadcast::Receiver<u64>;
-
-    fn broadcast(capacity: usize) -> (Self::BroadcastTx, Self::BroadcastRx) {
-        tokio::sync::broadcast::channel(capacity)
-    }
-    fn subscribe(tx: &Self::BroadcastTx) -> Self::BroadcastRx {
-        tx.subscribe()
-    }
-    fn broadcast_send(tx: &Self::BroadcastTx, value: u64) {
-        check!(tx.send(value).is_ok(), "broadcast receivers gone")
-    }
-    async fn broadcast_recv(rx: &mut Self::BroadcastRx) -> Option<u64> {
-        use tokio::sync::broadcast::error::RecvError;
-        match rx.recv().await {
-            Ok(v) => Some(v),
-            Err(RecvError::Closed) => None,
-            Err(RecvError::Lagged(n)) => fail(format_args!("broadcast receiver lagged by {n}")),
+            fn oneshot<T: Send + 'static>() -> (Self::OneTx<T>, Self::OneRx<T>) {
+                $krate::sync::oneshot::channel()
+            }
+            fn reply<T: Send + 'static>(tx: Self::OneTx<T>, value: T) {
+                check!(tx.send(value).is_ok(), "oneshot receiver gone")
+            }
+            async fn response<T: Send + 'static>(rx: Self::OneRx<T>) -> T {
+                rx.await
+                    .unwrap_or_else(|_| fail(format_args!("oneshot sender dropped")))
+            }
         }
-    }
+
+        impl Broadcast for $rt {
+            type BroadcastTx = $krate::sync::broadcast::Sender<u64>;
+            type BroadcastRx = $krate::sync::broadcast::Receiver<u64>;
+
+            fn broadcast(capacity: usize) -> (Self::BroadcastTx, Self::BroadcastRx) {
+                $krate::sync::broadcast::channel(capacity)
+            }
+            fn subscribe(tx: &Self::BroadcastTx) -> Self::BroadcastRx {
+                tx.subscribe()
+            }
+            fn broadcast_send(tx: &Self::BroadcastTx, value: u64) {
+                check!(tx.send(value).is_ok(), "broadcast receivers gone")
+            }
+            async fn broadcast_recv(rx: &mut Self::BroadcastRx) -> Option<u64> {
+                use $krate::sync::broadcast::error::RecvError;
+                match rx.recv().await {
+                    Ok(v) => Some(v),
+                    Err(RecvError::Closed) => None,
+                    Err(RecvError::Lagged(n)) => {
+                        fail(format_args!("broadcast receiver lagged by {n}"))
+                    }
+                }
+            }
+        }
+
+        impl Watch for $rt {
+            type WatchTx = $krate::sync::watch::Sender<u64>;
+            type WatchRx = $krate::sync::watch::Receiver<u64>;
+
+            fn watch(initial: u64) -> (Self::WatchTx, Self::WatchRx) {
+                $krate::sync::watch::channel(initial)
+            }
+            fn watch_subscribe(tx: &Self::WatchTx) -> Self::WatchRx {
+                tx.subscribe()
+            }
+            fn watch_send(tx: &Self::WatchTx, value: u64) {
+                check!(tx.send(value).is_ok(), "watch receivers gone")
+            }
+            async fn changed(rx: &mut Self::WatchRx) -> u64 {
+                check!(rx.changed().await.is_ok(), "watch sender gone");
+                *rx.borrow_and_update()
+            }
+        }
+
+        impl NotifyKit for $rt {
+            type Notify = $krate::sync::Notify;
+
+            fn notify() -> Self::Notify {
+                $krate::sync::Notify::new()
+            }
+            fn notify_one(n: &Self::Notify) {
+                n.notify_one()
+            }
+            async fn notified(n: &Self::Notify) {
+                n.notified().await
+            }
+        }
+
+        impl RwLockKit for $rt {
+            type RwLock = $krate::sync::RwLock<u64>;
+
+            fn rwlock(value: u64) -> Self::RwLock {
+                $krate::sync::RwLock::new(value)
+            }
+            async fn read(l: &Self::RwLock) -> u64 {
+                *l.read().await
+            }
+            async fn write(l: &Self::RwLock) {
+                *l.write().await += 1
+            }
+        }
+    };
 }
 
-impl Watch for Tokio {
-    type WatchTx = tokio::sync::watch::Sender<u64>;
-    type WatchRx = tokio::sync::watch::Receiver<u64>;
-
-    fn watch(initial: u64) -> (Self::WatchTx, Self::WatchRx) {
-        tokio::sync::watch::channel(initial)
-    }
-    fn watch_subscribe(tx: &Self::WatchTx) -> Self::WatchRx {
-        tx.subscribe()
-    }
-    fn watch_send(tx: &Self::WatchTx, value: u64) {
-        check!(tx.send(value).is_ok(), "watch receivers gone")
-    }
-    async fn changed(rx: &mut Self::WatchRx) -> u64 {
-        check!(rx.changed().await.is_ok(), "watch sender gone");
-        *rx.borrow_and_update()
-    }
-}
-
-impl NotifyKit for Tokio {
-    type Notify = tokio::sync::Notify;
-
-    fn notify() -> Self::Notify {
-        tokio::sync::Notify::new()
-    }
-    fn notify_one(n: &Self::Notify) {
-        n.notify_one()
-    }
-    async fn notified(n: &Self::Notify) {
-        n.notified().await
-    }
-}
-
-impl RwLockKit for Tokio {
-    type RwLock = tokio::sync::RwLock<u64>;
-
-    fn rwlock(value: u64) -> Self::RwLock {
-        tokio::sync::RwLock::new(value)
-    }
-    async fn read(l: &Self::RwLock) -> u64 {
-        *l.read().await
-    }
-    async fn write(l: &Self::RwLock) {
-        *l.write().await += 1
-    }
-}
+tokio_shaped_kits!(Weft, weft);
+tokio_shaped_kits!(Tokio, tokio);
 
 impl Mpsc for Smol {
     type Tx<T: Send + 'static> = async_channel::Sender<T>;
