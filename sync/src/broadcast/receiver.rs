@@ -204,9 +204,8 @@ impl<T: Clone> Receiver<T> {
             // `remaining` has released it, and this receiver (counted, `next == pos`) has not.
             unreachable!("broadcast slot lost a value a receiver had not read")
         };
-        drop(held);
         self.next = pos.wrapping_add(1);
-        shared.release(pos);
+        shared.release_held(pos, held);
         Ok(value)
     }
 }
