@@ -318,6 +318,11 @@ where
             unsafe { release::<F, S>(ptr, 1) };
         }
         ToIdle::Cancel => {
+            // Flag it as any other cancellation does, so the state word says how it ended
+            // (`Task::is_cancelled`, done-callbacks' status); we hold `RUNNING`, so this only
+            // sets the flag.
+            // SAFETY: our reference keeps the header alive for the call.
+            let _ = unsafe { ptr.as_ref() }.state.transition_to_cancelled();
             // SAFETY: `Cancel` leaves us `RUNNING` and our reference.
             let outcome = Err(unsafe { cancelled_outcome::<F, S>(ptr) });
             // SAFETY: we still hold `RUNNING` and our reference.
