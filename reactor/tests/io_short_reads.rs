@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use common::{HangGuard, block_on};
 use weft_reactor::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
-use weft_reactor::{Async, IoBackend, Reactor};
+use weft_reactor::{IoBackend, Reactor};
 
 /// Every backend this platform has, edge-triggered, plus the oneshot fallback.
 fn reactors() -> Vec<Arc<Reactor>> {
@@ -275,7 +275,7 @@ fn a_second_packet_in_a_packet_mode_pipe_is_read_without_a_new_event() {
         writer.write_all(b"two").unwrap();
         block_on(&r, async {
             use std::io::Read;
-            let reader = Async::new(reader).unwrap();
+            let reader = weft_reactor::Async::new(reader).unwrap();
             let mut buf = [0u8; 64];
             let n = reader.read_with(|mut f| f.read(&mut buf)).await.unwrap();
             assert_eq!(&buf[..n], b"one");
