@@ -100,6 +100,7 @@ use std::future::Future;
 /// });
 /// ```
 #[track_caller]
+#[inline]
 pub fn spawn<F>(future: F) -> Task<F::Output>
 where
     F: Future + Send + 'static,
@@ -111,6 +112,7 @@ where
 /// `spawn` with an explicit spawn location (combinators pass their caller's). Outside a
 /// runtime it panics at its caller's site (`spawn`'s caller, through `#[track_caller]`).
 #[track_caller]
+#[inline]
 pub(crate) fn spawn_at<F>(
     future: F,
     location: &'static std::panic::Location<'static>,

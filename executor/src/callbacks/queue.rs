@@ -22,7 +22,25 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use weft_reactor::time::Instant;
 
-pub(crate) type Callback = Box<dyn FnOnce() + Send + 'static>;
+/// A queued callback and the context it runs in: the one current where it was scheduled
+/// (asyncio's `call_soon(..., context=None)`), `None` (free) when no variable was set.
+pub(crate) struct Callback {
+    f: Box<dyn FnOnce() + Send + 'static>,
+    context: crate::context::ContextSlot,
+}
+
+impl Callback {
+    #[inline]
+    pub(crate) fn new(
+        context: crate::context::ContextSlot,
+        f: impl FnOnce() + Send + 'static,
+    ) -> Callback {
+        Callback {
+            f: Box::new(f),
+            context,
+        }
+    }
+}
 
 pub(crate) struct CallbackQueue {
     state: Mutex<QueueState>,
@@ -210,11 +228,9 @@ impl Handle {
     ) -> Result<CallbackHandle, CallbackRefused<F>> {
         let cancelled = Arc::new(AtomicBool::new(false));
         let mut f = Some(f);
-        // The callback runs in a copy of the context it is scheduled from (asyncio's
-        // `call_soon(..., context=None)`); free when no context variable is set.
         let context = crate::context::capture();
         let accepted = self.enqueue_callback(
-            || crate::context::bind(context, f.take().expect("taken once")),
+            || Callback::new(context, f.take().expect("taken once")),
             cancelled.clone(),
         );
         match accepted {
@@ -321,13 +337,13 @@ async fn run_callbacks(handle: Handle) {
             }
             batch
         };
-        for (callback, cancelled) in batch {
+        for (Callback { f, context }, cancelled) in batch {
             if cancelled.load(Ordering::Acquire) {
                 continue;
             }
-            // Each callback in a context of its own: a bound one installs the context it was
-            // scheduled in; what any of them sets is dropped here, not seen by the next.
-            let ran = crate::context::scope(None, || catch_unwind(AssertUnwindSafe(callback)));
+            // Each callback in the context it was scheduled in; what it sets is dropped
+            // here, not seen by the next.
+            let ran = crate::context::scope(context, || catch_unwind(AssertUnwindSafe(f)));
             if let (Err(payload), _) = ran {
                 let me = crate::task::current().expect("callbacks run inside the runner task");
                 let err =

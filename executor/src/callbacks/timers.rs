@@ -5,7 +5,7 @@
 //! and panic reporting as `call_soon`. Cancelling the handle cancels that task, which removes
 //! the wheel entry at once: a cancelled timer leaves nothing behind.
 
-use super::queue::CallbackRefused;
+use super::queue::{Callback, CallbackRefused};
 use crate::runtime::Handle;
 use crate::task::AbortHandle;
 use std::fmt;
@@ -130,7 +130,7 @@ impl Handle {
             // Already due: no timer needed, straight into the runner's deadline order.
             let mut f = Some(f);
             let context = crate::context::capture();
-            let make = || crate::context::bind(context, f.take().expect("made once"));
+            let make = || Callback::new(context, f.take().expect("made once"));
             return match self.enqueue_due_timer(when, make, cancelled.clone()) {
                 true => Ok(TimerHandle {
                     cancelled,
@@ -150,7 +150,7 @@ impl Handle {
                 weft_reactor::sleep_until(when).await;
                 // Refused only when the runtime is shutting down, which drops pending timers
                 // (as asyncio's `loop.close()` discards its scheduled handles).
-                let make = || crate::context::bind(crate::context::capture(), f);
+                let make = || Callback::new(crate::context::capture(), f);
                 handle.enqueue_due_timer(when, make, flag);
             },
             origin,

@@ -40,10 +40,17 @@ pub(crate) type ContextSlot = Option<Arc<Vars>>;
 /// A copy of the current context for work being scheduled now (a task, a callback, a
 /// blocking job): `None` when no variable is set, which costs one thread-local read and no
 /// allocation; otherwise one small allocation for the copy's identity.
+#[inline]
 pub(crate) fn capture() -> ContextSlot {
     if !crate::task::current::has_context() {
         return None;
     }
+    copy_current()
+}
+
+/// [`capture`]'s copy, out of line.
+#[inline(never)]
+fn copy_current() -> ContextSlot {
     crate::task::current::with_context(|slot| {
         let vars = slot.take();
         let copy = match &vars {
@@ -58,7 +65,38 @@ pub(crate) fn capture() -> ContextSlot {
 
 /// Runs `f` with `context` current on this thread and returns what `f` returned and the
 /// context as `f` left it. The thread's previous context is restored even if `f` panics.
+#[inline]
 pub(crate) fn scope<R>(context: ContextSlot, f: impl FnOnce() -> R) -> (R, ContextSlot) {
+    if context.is_some() || crate::task::current::has_context() {
+        return swap_scope(context, f);
+    }
+    // Nothing to install and nothing to put back (every callback of a program that never
+    // sets a variable): the slot is empty before `f`, and holds something after only if `f`
+    // set a variable.
+    struct Clear;
+    impl Drop for Clear {
+        fn drop(&mut self) {
+            // On unwinding only: the context `f` left is dropped with the panic.
+            drop(take_left());
+        }
+    }
+    let clear = Clear;
+    let out = f();
+    std::mem::forget(clear);
+    (out, take_left())
+}
+
+/// Empties this thread's context slot, returning what was there.
+fn take_left() -> ContextSlot {
+    if !crate::task::current::has_context() {
+        return None;
+    }
+    crate::task::current::with_context(|slot| slot.take()).flatten()
+}
+
+/// [`scope`] when there is a context to install or one to set aside.
+#[inline(never)]
+fn swap_scope<R>(context: ContextSlot, f: impl FnOnce() -> R) -> (R, ContextSlot) {
     struct Restore(Option<ContextSlot>);
     impl Drop for Restore {
         fn drop(&mut self) {
@@ -75,19 +113,6 @@ pub(crate) fn scope<R>(context: ContextSlot, f: impl FnOnce() -> R) -> (R, Conte
     let previous = restore.0.take().flatten();
     let left = crate::task::current::with_context(|slot| slot.replace(previous)).flatten();
     (out, left)
-}
-
-/// `f` bound to `context`: a loop callback that runs in the context it was scheduled from.
-pub(crate) fn bind<F: FnOnce() + Send + 'static>(
-    context: ContextSlot,
-    f: F,
-) -> Box<dyn FnOnce() + Send + 'static> {
-    match context {
-        None => Box::new(f),
-        Some(context) => Box::new(move || {
-            let ((), _left) = scope(Some(context), f);
-        }),
-    }
 }
 
 /// A set of context variable values (asyncio's `contextvars.Context`): take one with

@@ -8,6 +8,10 @@
 //! by task id, and a count of entries lets every poll of every task in a program without
 //! context variables skip the map with one relaxed load of a line nobody writes.
 //!
+//! Each shard is a hash map keyed by the id itself (ids are unique and sequential, so a
+//! multiply spreads them; no SipHash). A B-tree here cost an allocation per insert or
+//! remove once a shard held more than a node's worth of tasks.
+//!
 //! Ordering: an entry is inserted (spawn, or the end of a poll that left a context) before
 //! the task can next be polled, and whatever schedules that poll (a queue push, a wake)
 //! orders the insert before it, so the poll's relaxed look at the count sees it. A task's
@@ -15,7 +19,8 @@
 
 use super::Vars;
 use parking_lot::Mutex;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -24,11 +29,34 @@ const SHARDS: usize = 32;
 /// Entries in all shards.
 static ENTRIES: AtomicUsize = AtomicUsize::new(0);
 
-static MAP: [Mutex<BTreeMap<u64, Arc<Vars>>>; SHARDS] =
-    [const { Mutex::new(BTreeMap::new()) }; SHARDS];
+type Shard = Mutex<HashMap<u64, Arc<Vars>, BuildHasherDefault<IdHasher>>>;
 
-fn shard(task: u64) -> &'static Mutex<BTreeMap<u64, Arc<Vars>>> {
+static MAP: [Shard; SHARDS] =
+    [const { Mutex::new(HashMap::with_hasher(BuildHasherDefault::new())) }; SHARDS];
+
+fn shard(task: u64) -> &'static Shard {
     &MAP[task as usize % SHARDS]
+}
+
+/// Hashes a task id: a Fibonacci multiply, folded so the low bits (the bucket) come from the
+/// well-mixed high ones; a shard's ids are all equal mod `SHARDS`, and a plain multiply would
+/// keep their low bits equal too.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0 << 8 | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, id: u64) {
+        self.0 = id;
+    }
+    fn finish(&self) -> u64 {
+        let mixed = self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        mixed ^ (mixed >> 32)
+    }
 }
 
 /// Stores `context` as task `task`'s.
@@ -38,12 +66,26 @@ pub(crate) fn put(task: u64, context: Arc<Vars>) {
     }
 }
 
+/// Whether any task has a stored context: when none has (a program that never sets a
+/// variable), a poll need not look up its own.
+#[inline(always)]
+pub(crate) fn any() -> bool {
+    ENTRIES.load(Relaxed) != 0
+}
+
 /// Takes task `task`'s context out, if it has one.
-#[inline]
+#[inline(always)]
 pub(crate) fn take(task: u64) -> Option<Arc<Vars>> {
-    if ENTRIES.load(Relaxed) == 0 {
+    if !any() {
         return None;
     }
+    take_entry(task)
+}
+
+/// The map lookup, out of line: the callers in programs without variables inline only the
+/// count's load above.
+#[inline(never)]
+fn take_entry(task: u64) -> Option<Arc<Vars>> {
     let taken = shard(task).lock().remove(&task);
     if taken.is_some() {
         ENTRIES.fetch_sub(1, Relaxed);

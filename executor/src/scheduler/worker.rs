@@ -147,6 +147,8 @@ impl Core {
         }
     }
 
+    // One call site each, in the worker loop: inlined, as they were before they grew.
+    #[inline(always)]
     fn next_task(&self) -> Option<Notified> {
         let tick = self.tick.get();
         if tick.is_multiple_of(GLOBAL_QUEUE_INTERVAL)
@@ -172,6 +174,7 @@ impl Core {
     }
 
     /// Runs `task`, then whatever it put in the LIFO slot, up to the cap.
+    #[inline(always)]
     fn run_task(&self, task: Notified) {
         if self.searching.replace(false) && self.shared.idle.transition_worker_from_searching() {
             // The last searcher found work: there may be more, so wake a successor.

@@ -7,12 +7,13 @@
 //! The thread's current context (`weft::context`) lives in a thread-local of its own, and
 //! `Current` keeps only a flag saying whether it holds anything. That keeps `Current` free
 //! of `Drop` (its thread-local needs no destructor registration check on access) and lets the
-//! harness skip the context entirely when neither the task nor the thread has one, the case
-//! of every program that never sets a variable: such a poll reads one flag more than it did
-//! before context variables existed, and touches no second thread-local.
+//! harness skip the context entirely when no task has one stored and the thread holds none,
+//! the case of every program that never sets a variable: such a poll reads the count of
+//! stored contexts and that flag on the way in, the flag on the way out, and touches no
+//! second thread-local. The swaps are out of line, so the inlined poll stays small.
 
 use super::header::{Header, TaskId};
-use crate::context::ContextSlot;
+use crate::context::{ContextSlot, task_contexts};
 use std::cell::Cell;
 use std::ptr::NonNull;
 
@@ -39,51 +40,48 @@ crate::loom::local! {
     static CONTEXT: Cell<ContextSlot> = Cell::new(None);
 }
 
-/// Runs `f` (the task's poll) with `task` as the current task and `context` (the task's own,
-/// updated with whatever the poll set) as the current context. Returns `f`'s result and
-/// whether the task woke itself meanwhile.
-pub(crate) fn enter<R>(
-    task: NonNull<Header>,
-    context: &mut ContextSlot,
-    f: impl FnOnce() -> R,
-) -> (R, bool) {
+/// Runs `f` (the task's poll) with `task` as the current task and the task's context
+/// variables (kept in `context::task_contexts` between polls) as the current context; what
+/// the poll leaves there is stored back for the next poll. Returns `f`'s result and whether
+/// the task woke itself meanwhile.
+///
+/// A program that never sets a variable pays two loads and two branches per poll: the
+/// count of stored contexts (zero) and this thread's flag (false) on the way in, the flag
+/// again on the way out. The swaps themselves are out of line.
+#[inline(always)]
+pub(crate) fn enter<R>(task: NonNull<Header>, f: impl FnOnce() -> R) -> (R, bool) {
     /// Puts the thread's task, wake flag and context back, and the poll's context in the
-    /// task's slot — also when the poll unwinds, so a value's `Drop` never runs here.
-    struct Restore<'a> {
+    /// task's entry — also when the poll unwinds, so a value's `Drop` never runs here.
+    struct Restore {
+        this: NonNull<Header>,
         task: Option<NonNull<Header>>,
         self_woken: bool,
         /// `Some(the thread's context)` when the task's was swapped in; `None` when neither
         /// had one, so nothing was touched.
         swapped: Option<ContextSlot>,
-        slot: &'a mut ContextSlot,
     }
-    impl Drop for Restore<'_> {
+    impl Drop for Restore {
+        #[inline(always)]
         fn drop(&mut self) {
             let _ = CURRENT.try_with(|c| {
                 c.task.set(self.task);
                 c.self_woken.set(self.self_woken);
                 // Untouched and the poll set no variable: nothing to move.
-                if self.swapped.is_none() && !c.has_context.get() {
-                    return;
+                if self.swapped.is_some() || c.has_context.get() {
+                    swap_out(c, self.this, self.swapped.take().flatten());
                 }
-                let previous = self.swapped.take().flatten();
-                c.has_context.set(previous.is_some());
-                // The task's slot is empty (taken when swapped in, or never filled).
-                *self.slot = CONTEXT.try_with(|x| x.replace(previous)).ok().flatten();
             });
         }
     }
-    let restore = CURRENT.with(|c| {
-        let swapped = (context.is_some() || c.has_context.get()).then(|| {
-            c.has_context.set(context.is_some());
-            CONTEXT.with(|x| x.replace(context.take()))
-        });
-        Restore {
-            task: c.task.replace(Some(task)),
-            self_woken: c.self_woken.replace(false),
-            swapped,
-            slot: context,
-        }
+    let restore = CURRENT.with(|c| Restore {
+        this: task,
+        task: c.task.replace(Some(task)),
+        self_woken: c.self_woken.replace(false),
+        swapped: if task_contexts::any() || c.has_context.get() {
+            swap_in(c, task)
+        } else {
+            None
+        },
     });
     let out = f();
     let self_woken = CURRENT.with(|c| c.self_woken.get());
@@ -91,8 +89,35 @@ pub(crate) fn enter<R>(
     (out, self_woken)
 }
 
+/// Makes `task`'s stored context (if any) the thread's for a poll; returns the thread's own
+/// (`None`: neither had one, nothing moved). Out of line: a program that never sets a
+/// variable never calls it.
+#[inline(never)]
+fn swap_in(c: &Current, task: NonNull<Header>) -> Option<ContextSlot> {
+    // SAFETY: the poller holds a reference to the task for the whole poll.
+    let vars = task_contexts::take(unsafe { task.as_ref() }.id.as_u64());
+    if vars.is_none() && !c.has_context.get() {
+        return None;
+    }
+    c.has_context.set(vars.is_some());
+    Some(CONTEXT.with(|x| x.replace(vars)))
+}
+
+/// Ends a poll's context: the thread gets `previous` back, and what the poll left is stored
+/// as the task's, before the task can be woken and polled again (the harness drops it,
+/// reporting a panicking `Drop`, when the task ends).
+#[inline(never)]
+fn swap_out(c: &Current, task: NonNull<Header>, previous: ContextSlot) {
+    c.has_context.set(previous.is_some());
+    if let Some(left) = CONTEXT.try_with(|x| x.replace(previous)).ok().flatten() {
+        // SAFETY: the poller holds a reference to the task for the whole poll.
+        task_contexts::put(unsafe { task.as_ref() }.id.as_u64(), left);
+    }
+}
+
 /// Whether this thread's context holds anything (one thread-local read): spawns and
 /// callbacks of programs that never set a variable capture nothing without looking further.
+#[inline]
 pub(crate) fn has_context() -> bool {
     CURRENT.try_with(|c| c.has_context.get()).unwrap_or(false)
 }

@@ -221,8 +221,6 @@ where
     let started = cell.scheduler.times_polls().then(std::time::Instant::now);
     #[cfg(feature = "tracing")]
     let _entered = cell.header.span.enter();
-    // The task's context variables, if it has any (one relaxed load when no task has).
-    let mut context = crate::context::task_contexts::take(cell.header.id.as_u64());
     let polled = catch_unwind(AssertUnwindSafe(|| {
         weft_coop::with_budget(|| {
             let ((poll, woke), waited) = weft_coop::recording(|| {
@@ -232,7 +230,7 @@ where
                         unreachable!("a running task's stage holds its future")
                     };
                     // The task's context is current for the poll, and keeps what it sets.
-                    super::current::enter(ptr, &mut context, || {
+                    super::current::enter(ptr, || {
                         // SAFETY: the future lives inside the heap cell and is never moved
                         // out until it is dropped in place, so it stays pinned.
                         unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
@@ -249,15 +247,6 @@ where
     }));
     if let Some(started) = started {
         cell.scheduler.poll_took(&cell.header, started.elapsed());
-    }
-    if let Some(context) = context {
-        if matches!(polled, Ok(Poll::Pending)) {
-            // Kept for the next poll; stored before the task can be woken and polled again.
-            crate::context::task_contexts::put(cell.header.id.as_u64(), context);
-        } else {
-            // The values' `Drop`s are user code.
-            weft_coop::catch("context variable's drop", || drop(context));
-        }
     }
     match polled {
         Ok(Poll::Pending) => Polled::Pending { self_woken },
@@ -331,16 +320,21 @@ where
     }
 }
 
-/// Drops the future in place (catching a panicking `Drop`). Requires `RUNNING`.
+/// Drops the future in place (catching a panicking `Drop`), then the task's context
+/// variables if it has any. Requires `RUNNING`.
 fn drop_future<F: Future, S>(cell: &Cell<F, S>) -> Result<(), JoinError> {
-    catch_unwind(AssertUnwindSafe(|| {
+    let dropped = catch_unwind(AssertUnwindSafe(|| {
         // SAFETY: the caller holds `RUNNING`: exclusive access to the stage.
         cell.stage
             .with_mut(|stage| unsafe { *stage = Stage::Consumed });
-        // A task cancelled before it ran (or between polls) leaves its context here.
-        drop(crate::context::task_contexts::take(cell.header.id.as_u64()));
     }))
-    .map_err(|payload| JoinError::panic(cell.header.id, cell.header.name.clone(), payload))
+    .map_err(|payload| JoinError::panic(cell.header.id, cell.header.name.clone(), payload));
+    // Its last poll stored it; a task cancelled before it ran was given it at spawn. The
+    // values' `Drop`s are user code, and the task's outcome is already decided.
+    if let Some(context) = crate::context::task_contexts::take(cell.header.id.as_u64()) {
+        weft_coop::catch("context variable's drop", || drop(context));
+    }
+    dropped
 }
 
 /// Drops the future of a task being cancelled and returns its outcome: cancelled, or the
