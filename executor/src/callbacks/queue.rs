@@ -341,10 +341,16 @@ async fn run_callbacks(handle: Handle) {
             if cancelled.load(Ordering::Acquire) {
                 continue;
             }
-            // Each callback in the context it was scheduled in; what it sets is dropped
-            // here, not seen by the next.
-            let ran = crate::context::scope(context, || catch_unwind(AssertUnwindSafe(f)));
-            if let (Err(payload), _) = ran {
+            // Each callback in the context it was scheduled in. The runner is a task
+            // without one, so the thread's is empty here and a callback scheduled where no
+            // variable was set runs as it is.
+            let ran = match context {
+                None => catch_unwind(AssertUnwindSafe(f)),
+                Some(_) => crate::context::scope(context, || catch_unwind(AssertUnwindSafe(f))).0,
+            };
+            // What it set is dropped here, not seen by the next.
+            drop(crate::context::take_left());
+            if let Err(payload) = ran {
                 let me = crate::task::current().expect("callbacks run inside the runner task");
                 let err =
                     crate::JoinError::panic(me.id(), Some(Arc::new("callback".into())), payload);

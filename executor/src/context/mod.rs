@@ -87,7 +87,8 @@ pub(crate) fn scope<R>(context: ContextSlot, f: impl FnOnce() -> R) -> (R, Conte
 }
 
 /// Empties this thread's context slot, returning what was there.
-fn take_left() -> ContextSlot {
+#[inline]
+pub(crate) fn take_left() -> ContextSlot {
     if !crate::task::current::has_context() {
         return None;
     }
