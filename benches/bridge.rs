@@ -11,7 +11,7 @@
 //! - `blocking_from_threads`: 2 plain threads each submit 2,500 jobs to the runtime's pool,
 //!   then block on each result in turn (sync code offloading through a runtime handle).
 //!
-//! Run: `cargo bench --bench bridge` (then `python3 benches/report.py` to refresh
+//! Run: `cargo bench -p weft-benches --bench bridge` (then `python3 benches/report.py` to refresh
 //! BENCHMARKS.md).
 
 mod support;

@@ -57,7 +57,7 @@
 //! starved of CPU leaves the other to run everything uncontended. Read them from a quiet
 //! machine.
 //!
-//! Run: `cargo bench --bench channels` (then `python3 benches/report.py` to refresh
+//! Run: `cargo bench -p weft-benches --bench channels` (then `python3 benches/report.py` to refresh
 //! BENCHMARKS.md).
 
 mod support;

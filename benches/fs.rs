@@ -19,7 +19,7 @@
 //! The files live in the temp dir (page cache: these measure the runtimes' overhead, not
 //! the disk, except for the one `sync_all`) and are removed at exit.
 //!
-//! Run: `cargo bench --bench fs` (then `python3 benches/report.py` to refresh BENCHMARKS.md).
+//! Run: `cargo bench -p weft-benches --bench fs` (then `python3 benches/report.py` to refresh BENCHMARKS.md).
 
 mod support;
 

@@ -33,7 +33,7 @@ PORT=${PORT:-18080}
 echo "==> building (release)"
 cargo build --release --example http_hello
 bench_bin() { # bench target name -> path of its executable
-  cargo bench --bench "$1" --no-run --message-format=json 2>/dev/null | python3 -c 'import json,sys
+  cargo bench -p weft-benches --bench "$1" --no-run --message-format=json 2>/dev/null | python3 -c 'import json,sys
 for line in sys.stdin:
     m = json.loads(line)
     if m.get("reason") == "compiler-artifact" and m.get("target", {}).get("name") == sys.argv[1] and m.get("executable"):

@@ -9,7 +9,7 @@
 //! so the difference between the rows is the client and its runtime. (smol has no hyper
 //! client of its own; its column stays empty.)
 //!
-//! Run: `cargo bench --bench hyper_client` (then `python3 benches/report.py`).
+//! Run: `cargo bench -p weft-benches --bench hyper_client` (then `python3 benches/report.py`).
 
 mod support;
 

@@ -21,7 +21,7 @@
 //!
 //! Each connection costs a descriptor on both sides; the soft `RLIMIT_NOFILE` is raised to
 //! the hard limit in both processes, and `CONNS` is lowered (with a note) if even that is too
-//! small. Not a criterion suite; run: `cargo bench --bench many_conns` (or with
+//! small. Not a criterion suite; run: `cargo bench -p weft-benches --bench many_conns` (or with
 //! `CONNS=2000 SECONDS=2 ROUNDS=1` for a quick look). Loopback only, bounded: the children
 //! are killed at the end of their turn, and exit by themselves when this process goes away.
 

@@ -6,7 +6,7 @@
 //! counts its first poll, then waits forever. Handles are detached, so no `JoinHandle` storage
 //! is counted.
 //!
-//! Run: `cargo bench --bench mem` (prints the table and writes `target/mem.json`, which
+//! Run: `cargo bench -p weft-benches --bench mem` (prints the table and writes `target/mem.json`, which
 //! `benches/report.py` puts in BENCHMARKS.md). Deterministic: the machine's load does not
 //! change the numbers.
 
@@ -126,6 +126,7 @@ fn main() {
         r#"{{"tasks": {TASKS}, "workers": {workers}, "asked": {{"weft": {:.1}, "tokio": {:.1}, "smol": {:.1}}}, "handed_out": {{"weft": {:.1}, "tokio": {:.1}, "smol": {:.1}}}}}"#,
         weft.0, tokio.0, smol.0, weft.1, tokio.1, smol.1
     );
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/mem.json");
+    // The workspace's target directory, where `report.py` looks (this package is a member).
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/mem.json");
     std::fs::write(&path, json + "\n").expect("write target/mem.json");
 }

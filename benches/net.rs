@@ -6,7 +6,7 @@
 //! that write 64 bytes and read them back 2,000 times; `TCP_NODELAY` is set everywhere. The
 //! connection set-up is part of each iteration but is < 1% of it.
 //!
-//! Run: `cargo bench --bench net` (then `python3 benches/report.py`).
+//! Run: `cargo bench -p weft-benches --bench net` (then `python3 benches/report.py`).
 //!
 //! Syscall counts and profiles: `BENCH_ONCE=weft` (or `tokio`, `smol`) runs `BENCH_ITERS`
 //! (default 1) iterations of `tcp_echo` on that runtime, prints ns per round trip and exits,

@@ -116,7 +116,7 @@ def main():
             "## Memory per pending task",
             "",
             f"Heap bytes each runtime adds per task parked on a never-ready future ({m['tasks']:,} tasks,",
-            f"{m['workers']} workers, handles detached; `cargo bench --bench mem`). Deterministic: load does",
+            f"{m['workers']} workers, handles detached; `cargo bench -p weft-benches --bench mem`). Deterministic: load does",
             "not move it. \"Asked\" counts the bytes requested from the allocator; \"handed out\" what",
             "glibc reserved for them (`malloc_usable_size`).",
             "",

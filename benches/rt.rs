@@ -1,7 +1,7 @@
 //! Scheduler benchmarks, side by side: weft, tokio (multi-thread) and smol (async-executor on
 //! the same number of threads). Names and sizes follow tokio's `rt_multi_threaded` benches.
 //!
-//! Run: `cargo bench --bench rt` (then `python3 benches/report.py` to refresh BENCHMARKS.md).
+//! Run: `cargo bench -p weft-benches --bench rt` (then `python3 benches/report.py` to refresh BENCHMARKS.md).
 
 mod support;
 

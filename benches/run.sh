@@ -20,8 +20,8 @@ if [ ${#suites[@]} -eq 0 ]; then
 fi
 workers=${BENCH_WORKERS:-$(nproc)}
 for suite in "${suites[@]}"; do
-  echo "==> cargo bench --bench $suite ($workers workers each)"
-  BENCH_WORKERS=$workers cargo bench --bench "$suite"
+  echo "==> cargo bench -p weft-benches --bench $suite ($workers workers each)"
+  BENCH_WORKERS=$workers cargo bench -p weft-benches --bench "$suite"
 done
 python3 benches/report.py --command "bash benches/run.sh${*:+ $*}" \
   --machine "$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(uname -sr), ${workers} workers per runtime"

@@ -3,8 +3,8 @@
 //! speed benchmark and CI does not run it):
 //!
 //! ```sh
-//! cargo bench --bench soak                 # 10^8 operations (a few minutes on 2 cores)
-//! cargo bench --bench soak -- 1000000      # a quick run
+//! cargo bench -p weft-benches --bench soak                 # 10^8 operations (a few minutes on 2 cores)
+//! cargo bench -p weft-benches --bench soak -- 1000000      # a quick run
 //! ```
 //!
 //! Each round does, on a runtime with `BENCH_WORKERS` workers (default: one per core):

@@ -16,7 +16,7 @@
 //!   documents); weft uses one `Queue` handle and closes it with `shutdown` after the last
 //!   producer; async-channel is MPMC already.
 //!
-//! Run: `cargo bench --bench sync` (then `python3 benches/report.py` to refresh BENCHMARKS.md).
+//! Run: `cargo bench -p weft-benches --bench sync` (then `python3 benches/report.py` to refresh BENCHMARKS.md).
 
 mod support;
 

@@ -11,7 +11,7 @@
 //!   ratio could not fall below 1 ms ÷ (1 ms + the faster peer's lateness), about 0.94,
 //!   whatever the resolution.
 //!
-//! Run: `cargo bench --bench time`.
+//! Run: `cargo bench -p weft-benches --bench time`.
 
 mod support;
 

@@ -147,6 +147,10 @@ pub mod hyper;
 #[cfg_attr(docsrs, doc(cfg(feature = "net")))]
 pub mod io;
 
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub mod tls;
+
 /// Networking: TCP, UDP and Unix-domain sockets on the shared reactor (see
 /// [`weft_reactor::net`] for the design). For asyncio's stream API, see [`io`].
 #[cfg(feature = "net")]

@@ -25,6 +25,9 @@
 //! * **Connecting.** [`WeftConnector`] connects with [`TcpStream::connect`](crate::net::TcpStream::connect),
 //!   whose host-name lookup runs on the blocking pool ([`lookup_host`](crate::net::lookup_host)),
 //!   never on a worker.
+//! * **HTTPS** (with feature `tls`): `HttpsConnector` (`WeftConnector::https(config)`)
+//!   connects `https://` URIs through rustls with ALPN `h2` and `http/1.1`, and serving TLS
+//!   is `WeftIo` over a `weft::tls::ServerTlsStream` (see `https.rs`).
 //! * **hyper-util's legacy `Client`** (feature `hyper-client-legacy`) needs its `Connection`
 //!   trait on the connector's output, which `WeftIo` implements. That feature is separate
 //!   because hyper-util's `client-legacy` compiles tokio's runtime modules and mio in
@@ -71,10 +74,15 @@
 
 mod connector;
 mod executor;
+#[cfg(feature = "tls")]
+mod https;
 mod io;
 mod timer;
 
 pub use connector::{Connecting, WeftConnector};
 pub use executor::WeftExecutor;
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use https::{HttpsConnecting, HttpsConnector, MaybeHttpsStream};
 pub use io::WeftIo;
 pub use timer::WeftTimer;

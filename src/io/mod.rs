@@ -38,10 +38,16 @@
 //! | `open_connection(host, port)` | [`open_connection`]`(addr)` |
 //! | `open_unix_connection(path)` | [`open_unix_connection`] |
 //! | `open_connection(sock=s)` | [`open_stream`]`(socket)` |
+//! | `open_connection(host, port, ssl=ctx, server_hostname=name)` / `open_unix_connection(path, ssl=ctx, ...)` | `open_tls_connection(addr, &connector, name)` / `open_unix_tls_connection` (feature `tls`; `ctx` is a `weft::tls::TlsConnector`) |
 //! | `start_server(cb, host, port)` / `start_unix_server` | [`start_server`] / [`start_unix_server`] → [`Server`] |
+//! | `start_server(..., backlog=, reuse_address=, reuse_port=, limit=)` | [`ServerOptions`]`::new().backlog(n).reuse_port(true).limit(n).start_server(cb, addr)` |
+//! | `Server.close_clients()` / `abort_clients()` (3.13) | [`Server::close_clients`] / [`Server::abort_clients`] |
+//! | `loop.sendfile(transport, file, offset, count)` | [`StreamWriter::sendfile`]`(&file, offset, count)` (`sendfile(2)` on Linux sockets, a copy elsewhere) |
+//! | `start_server(cb, host, port, ssl=ctx, ssl_handshake_timeout=t)` | `weft::tls::start_tls_server(cb, addr, acceptor)` (feature `tls`; the timeout is the `TlsAcceptor`'s) |
 //! | `reader.read(n)` / `read(-1)` | [`StreamReader::read`] / [`StreamReader::read_to_end`] |
 //! | `readline`, `readexactly`, `readuntil`, `at_eof` | the same names on [`StreamReader`] |
 //! | `writer.write`, `drain`, `close`, `wait_closed`, `is_closing`, `write_eof` | the same names on [`StreamWriter`] |
+//! | `await writer.start_tls(ctx, server_hostname=name)` (3.11) | `StreamWriter::start_tls(&mut reader, &connector, name)`; on a server's stream `StreamWriter::accept_tls` (feature `tls`) |
 //! | `IncompleteReadError`, `LimitOverrunError` | [`IncompleteReadError`], [`LimitOverrunError`] (in [`ReadError`]) |
 //! | `StreamReader()` fed by hand, `connect_read_pipe` | [`StreamReader::new`]`(any AsyncRead)` |
 //! | `StreamWriter` over any transport, `connect_write_pipe` | [`StreamWriter::new`]`(any AsyncWrite)`, [`stream_pair`] |
@@ -74,9 +80,12 @@ pub use copy::{copy, copy_bidirectional};
 pub use duplex::{DuplexStream, duplex};
 pub use futures_lite::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
 pub use streams::{
-    DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, ReadError, Server, StreamReader,
-    StreamSocket, StreamWriter, open_connection, open_stream, open_unix_connection, start_server,
-    start_unix_server, stream_pair,
+    DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, ReadError, Server, ServerOptions,
+    StreamReader, StreamSocket, StreamWriter, open_connection, open_stream, open_unix_connection,
+    start_server, start_unix_server, stream_pair,
 };
+#[cfg(feature = "tls")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
+pub use streams::{open_tls_connection, open_unix_tls_connection};
 pub use weft_reactor::net::{AsyncBufRead, AsyncRead, AsyncWrite};
 pub use weft_reactor::{Async, IoSafe, Readable, Readiness, Writable};

@@ -192,6 +192,55 @@ macro_rules! byte_stream {
                 $crate::net::ops::poll_read_uninit(&self.io, cx, buf)
             }
 
+            /// Sends `count` bytes of `file` from `offset` (to its end for `None`) with
+            /// `sendfile(2)`: the kernel copies the pages into the socket without passing
+            /// them through this process. Returns how many bytes were sent, fewer than
+            /// `count` only when the file ends first. The file's own position is neither
+            /// used nor moved. Linux only; for every platform and stream, and for the
+            /// asyncio shape, use `weft::io::StreamWriter::sendfile`, which falls back to
+            /// reading and writing.
+            ///
+            /// # Errors
+            ///
+            /// `ErrorKind::Unsupported` when the kernel cannot send this file to this socket
+            /// (not a regular file, say): nothing was sent, copy the bytes instead. Otherwise
+            /// the OS's error, a broken connection say.
+            ///
+            /// ```
+            /// use std::io::Write;
+            /// # weft_reactor::doc_support::block_on(async {
+            #[doc = $pair]
+            /// let mut file = tempfile()?;
+            /// file.write_all(b"0123456789")?;
+            /// assert_eq!(a.sendfile(&file, 2, Some(5)).await?, 5);
+            /// let mut buf = [0u8; 5];
+            /// b.read_exact(&mut buf).await?;
+            /// assert_eq!(&buf, b"23456");
+            /// # std::io::Result::Ok(()) })?;
+            /// # fn tempfile() -> std::io::Result<std::fs::File> {
+            /// #     let path = std::env::temp_dir().join(format!("weft-doc-sendfile-{}-{}", std::process::id(), line!()));
+            /// #     let file = std::fs::OpenOptions::new().read(true).write(true).create(true).truncate(true).open(&path)?;
+            /// #     std::fs::remove_file(&path)?;
+            /// #     Ok(file)
+            /// # }
+            /// # std::io::Result::Ok(())
+            /// ```
+            #[cfg(target_os = "linux")]
+            #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+            #[track_caller]
+            pub fn sendfile<'a>(
+                &'a self,
+                file: &'a std::fs::File,
+                offset: u64,
+                count: Option<u64>,
+            ) -> impl std::future::Future<Output = std::io::Result<u64>> + 'a {
+                $crate::io_wait::io_wait(
+                    weft_coop::IoResource::$Stream,
+                    weft_coop::IoOp::WriteAll,
+                    $crate::net::sendfile::send_file(&self.io, file, offset, count),
+                )
+            }
+
             /// One write attempt that never waits: `WouldBlock` when the socket buffer is
             /// full. Pair it with [`writable`](Self::writable) or
             /// [`poll_write_ready`](Self::poll_write_ready) to wait.

@@ -25,6 +25,18 @@
 //! * **Connecting without blocking.** `TcpStream::connect` and `UnixStream::connect` create a
 //!   non-blocking socket (`socket2`), start `connect(2)`, wait for writability and read
 //!   `SO_ERROR`, so a refused or unreachable peer comes back as the `io::Error` the OS gave.
+//!   [`TcpSocket`] is the same socket before that step, unregistered, for the options that
+//!   must precede `bind`/`connect`/`listen` (`SO_REUSEPORT`, buffer sizes, a local port);
+//!   its `connect` and `listen` hand it to the same code.
+//! * **Peeking.** `TcpStream::peek` and `UdpSocket::peek`/`peek_from` are reads through
+//!   `Async` like any other: readiness is cleared only by `WouldBlock` (`readiness.rs`'s one
+//!   rule), so a peek that finds data leaves the socket ready and the read after it does not
+//!   wait.
+//! * **Zero-copy files.** On Linux the streams' `sendfile` drives `sendfile(2)` by write
+//!   readiness (`sendfile.rs`); the portable fallback is the facade's
+//!   `StreamWriter::sendfile`. Raw socket calls std and socket2 lack (`SO_REUSEPORT`,
+//!   `SO_PEERCRED`/`getpeereid` for [`UnixStream::peer_cred`]) live in the platform layer,
+//!   `sys/`.
 //! * **Addresses.** Functions taking an address take weft's [`ToSocketAddrs`] (the standard
 //!   library's types, sealed; `lookup.rs`). Literal addresses (`"127.0.0.1:80"`,
 //!   `SocketAddr`) are parsed in place; a host name is looked up by the system resolver on
@@ -64,10 +76,15 @@ mod datagram;
 mod listener;
 mod lookup;
 mod ops;
+#[cfg(target_os = "linux")]
+mod sendfile;
 mod socket;
 mod split;
 mod tcp_listener;
+mod tcp_socket;
 mod tcp_stream;
+#[cfg(unix)]
+mod ucred;
 mod udp;
 #[cfg(unix)]
 mod unix_datagram;
@@ -80,7 +97,11 @@ pub use lookup::{ToSocketAddrs, lookup_host};
 pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, SplitStream, WriteHalf};
 pub use std::net::Shutdown;
 pub use tcp_listener::{Incoming, TcpListener};
+pub use tcp_socket::TcpSocket;
 pub use tcp_stream::TcpStream;
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
+pub use ucred::UCred;
 pub use udp::UdpSocket;
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]

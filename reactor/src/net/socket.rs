@@ -71,10 +71,24 @@ fn in_progress(err: &io::Error) -> bool {
     err.raw_os_error() == Some(libc::EINPROGRESS)
 }
 
-/// Connects a TCP stream to `addr` without blocking the thread.
-pub(crate) async fn tcp_connect(addr: SocketAddr) -> io::Result<Async<std::net::TcpStream>> {
+/// A non-blocking TCP socket, neither bound nor connected, of `addr`'s family.
+pub(crate) fn tcp_socket(addr: SocketAddr) -> io::Result<Socket> {
     let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
     socket.set_nonblocking(true)?;
+    Ok(socket)
+}
+
+/// Connects a TCP stream to `addr` without blocking the thread.
+pub(crate) async fn tcp_connect(addr: SocketAddr) -> io::Result<Async<std::net::TcpStream>> {
+    connect_socket(tcp_socket(addr)?, addr).await
+}
+
+/// Connects `socket` (non-blocking, perhaps bound and configured by a `TcpSocket`) to `addr`
+/// without blocking the thread.
+pub(crate) async fn connect_socket(
+    socket: Socket,
+    addr: SocketAddr,
+) -> io::Result<Async<std::net::TcpStream>> {
     let started = socket.connect(&addr.into());
     let stream = Async::new(std::net::TcpStream::from(socket))?;
     match started {

@@ -70,9 +70,14 @@ impl TcpStream {
             async move {
                 let addrs = super::lookup::resolve(addr).await?;
                 let io = socket::first_success(addrs, socket::tcp_connect).await?;
-                Ok(TcpStream { io })
+                Ok(TcpStream::from_async(io))
             },
         )
+    }
+
+    /// A stream over a connected socket already registered with the reactor.
+    pub(crate) fn from_async(io: Async<std::net::TcpStream>) -> TcpStream {
+        TcpStream { io }
     }
 
     /// Wraps a connected standard-library stream (made non-blocking here).
@@ -123,6 +128,38 @@ impl TcpStream {
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.get_ref().local_addr()
+    }
+
+    /// Reads into `buf` what the next [`read`](TcpStream::read) would return, without
+    /// taking it from the socket's queue; waits until there is something (`Ok(0)`: the peer
+    /// closed). A peek that finds data leaves the socket ready, so the read after it does
+    /// not wait.
+    ///
+    /// ```
+    /// # use weft_reactor::net::{TcpListener, TcpStream};
+    /// # weft_reactor::doc_support::block_on(async {
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// let (server, _) = listener.accept().await?;
+    /// client.write_all(b"GET /").await?;
+    /// let mut first = [0u8; 3];
+    /// let n = server.peek(&mut first).await?;
+    /// assert_eq!(&first[..n], &b"GET"[..n]); // looked at, still queued
+    /// let mut all = [0u8; 5];
+    /// server.read_exact(&mut all).await?;
+    /// assert_eq!(&all, b"GET /");
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[track_caller]
+    pub fn peek<'a>(&'a self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a {
+        // `read_with` clears readiness only on `WouldBlock`, the kernel's own word that the
+        // queue is empty; a successful peek leaves the bytes, and the ready bit, in place.
+        crate::io_wait::io_wait(
+            weft_coop::IoResource::TcpStream,
+            weft_coop::IoOp::Read,
+            async move { self.io.read_with(|s| s.peek(buf)).await },
+        )
     }
 
     /// Sets `TCP_NODELAY` (disables Nagle's algorithm: small writes go out at once).

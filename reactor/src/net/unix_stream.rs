@@ -9,11 +9,12 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
 use super::socket;
+use super::ucred::UCred;
 use crate::Async;
 
 /// A Unix-domain stream connection. Same API as [`TcpStream`](super::TcpStream).
@@ -129,6 +130,33 @@ super::byte_stream::byte_stream!(
     UnixStream,
     pair = "# let (a, b) = weft_reactor::net::UnixStream::pair()?;"
 );
+
+impl UnixStream {
+    /// The credentials of the process at the other end (uid, gid, and the pid where the OS
+    /// gives it), as the kernel recorded them when the connection was made: a server can
+    /// trust them to decide what a local client may do.
+    ///
+    /// ```
+    /// use weft_reactor::net::{UnixListener, UnixStream};
+    /// let path = std::env::temp_dir().join(format!("weft-doc-cred-{}", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// weft_reactor::doc_support::block_on(async {
+    ///     let listener = UnixListener::bind(&path)?;
+    ///     let _client = UnixStream::connect(&path).await?;
+    ///     let (conn, _) = listener.accept().await?;
+    ///     let cred = conn.peer_cred()?;
+    ///     // SAFETY: geteuid takes no arguments and cannot fail.
+    ///     assert_eq!(cred.uid(), unsafe { libc::geteuid() }); // the client is us
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        let (uid, gid, pid) = crate::sys::sockopt::peer_cred(self.io.as_fd())?;
+        Ok(UCred { uid, gid, pid })
+    }
+}
 
 impl fmt::Debug for UnixStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -13,7 +13,7 @@
 //! `polling`'s epoll backend (3.11) surrounds every `epoll_wait` with a `timerfd_settime` and
 //! an `epoll_ctl` to arm its timeout, and an eventfd `read` and another `epoll_ctl` to re-arm
 //! its notifier: five syscalls per turn, even for a zero timeout. `strace -c -f` on `tcp_echo` (16 connections × 2,000 round
-//! trips × 64 B, 2 workers; `BENCH_ONCE=weft cargo bench --bench net`), per round trip:
+//! trips × 64 B, 2 workers; `BENCH_ONCE=weft cargo bench -p weft-benches --bench net`), per round trip:
 //!
 //! | backend | syscalls | `recvfrom` (`EAGAIN`) | `epoll_ctl` | `timerfd_settime` | eventfd `read` | `futex` |
 //! |---|---:|---:|---:|---:|---:|---:|

@@ -4,13 +4,16 @@
 //! # Layout
 //!
 //! * `unix/` — what every Unix shares (Linux, macOS, the BSDs): descriptor flags and a
-//!   readiness probe (`fd`, crate-internal), the process-wide signal hub ([`signal`]) and the
-//!   choice of how a child's exit is watched ([`child`]).
+//!   readiness probe (`fd`, crate-internal), the socket calls std and socket2 leave out
+//!   (`sockopt`: `SO_REUSEPORT`, a Unix peer's credentials), the process-wide signal hub
+//!   ([`signal`]) and the choice of how a child's exit is watched ([`child`]).
 //! * `linux/` — Linux-only fast paths, compiled only with `cfg(target_os = "linux")`. Each has
 //!   a portable fallback beside it that every other Unix uses, and that Linux falls back to
 //!   when the kernel refuses the fast path: the pidfd exit watch (`linux/pidfd.rs`), whose
 //!   fallback is SIGCHLD through the signal hub, and the direct epoll poller
-//!   (`linux/epoll.rs`), whose fallback is the `polling` crate (`poller/portable.rs`).
+//!   (`linux/epoll.rs`), whose fallback is the `polling` crate (`poller/portable.rs`), and
+//!   zero-copy `sendfile(2)` (`linux/sendfile.rs`), whose fallback (read a chunk, write it)
+//!   is the facade's `StreamWriter::sendfile`.
 //! * A Windows port adds `windows/` beside these with modules of the same names (see "Windows"
 //!   in the crate docs); nothing above the platform layer calls the OS directly.
 //!
@@ -37,3 +40,5 @@ pub use unix::{child, signal};
 
 #[cfg(unix)]
 pub(crate) use unix::fd::{is_ready_now, set_nonblocking};
+#[cfg(unix)]
+pub(crate) use unix::sockopt;

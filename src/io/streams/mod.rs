@@ -29,7 +29,12 @@
 //! * [`start_server`] runs an accept loop task and spawns each connection's handler as its
 //!   own task. A handler that panics is reported through the runtime's panic handler
 //!   ([`Builder::on_task_panic`](crate::Builder::on_task_panic)) with asyncio's words,
-//!   'Unhandled exception in client_connected_cb', and the server keeps serving.
+//!   'Unhandled exception in client_connected_cb', and the server keeps serving. The server
+//!   keeps a weak registry of its live connections, for asyncio 3.13's
+//!   [`Server::close_clients`] and [`Server::abort_clients`]; [`ServerOptions`] carries
+//!   `start_server`'s keyword arguments (backlog, `SO_REUSEADDR`/`SO_REUSEPORT`, limit).
+//! * [`StreamWriter::sendfile`] is `sendfile(2)` on Linux sockets and a chunked copy through
+//!   the blocking pool everywhere else (`sendfile.rs`).
 //!
 //! ```
 //! weft::run(async {
@@ -54,7 +59,11 @@
 
 mod error;
 mod reader;
+mod sendfile;
 mod server;
+mod server_options;
+#[cfg(feature = "tls")]
+mod start_tls;
 mod transport;
 mod writer;
 
@@ -74,9 +83,12 @@ use weft_reactor::net::{TcpStream, ToSocketAddrs, UnixStream};
 pub use error::{IncompleteReadError, LimitOverrunError, ReadError};
 pub use reader::StreamReader;
 pub use server::Server;
+pub use server_options::ServerOptions;
 pub use writer::StreamWriter;
 
 pub use server::{start_server, start_unix_server};
+#[cfg(feature = "tls")]
+pub use start_tls::{open_tls_connection, open_unix_tls_connection};
 
 /// asyncio's default `limit` for a [`StreamReader`]: 64 KiB.
 ///

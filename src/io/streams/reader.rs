@@ -24,7 +24,7 @@ const MIN_READ: usize = 4 * 1024;
 const INITIAL_CAPACITY: usize = 8 * 1024;
 
 /// Any `AsyncRead` a `StreamReader` can own.
-type BoxedRead = Box<dyn AsyncRead + Send + Unpin>;
+pub(super) type BoxedRead = Box<dyn AsyncRead + Send + Unpin>;
 
 /// Where a reader's bytes come from.
 enum Source {
@@ -163,6 +163,26 @@ impl StreamReader {
             error: None,
             limit,
         }
+    }
+
+    /// The socket transport this reader reads, if it is on the fast path, and whether it
+    /// has seen end of stream or failed (for `start_tls`, see `start_tls.rs`).
+    #[cfg(feature = "tls")]
+    pub(super) fn upgrade_state(&self) -> (Option<&SharedTransport>, bool) {
+        let transport = match &self.source {
+            Source::Transport(transport) => Some(transport),
+            Source::Generic(_) => None,
+        };
+        (transport, self.eof || self.error.is_some())
+    }
+
+    /// Reads from `source` from now on; the buffered bytes, which `start_tls` replayed into
+    /// the handshake, are dropped.
+    #[cfg(feature = "tls")]
+    pub(super) fn replace_source(&mut self, source: BoxedRead) {
+        self.source = Source::Generic(Mutex::new(source));
+        self.start = 0;
+        self.end = 0;
     }
 
     fn buffered_len(&self) -> usize {

@@ -8,12 +8,20 @@
 //! it and keeps serving.
 //!
 //! Closing is a flag plus a wake-up: `close` sets it and wakes the accept loop, which drops
-//! the listener (and removes a Unix socket's file). A counter of live connection tasks,
-//! decremented by a guard that also runs when a handler panics, lets `wait_closed` wait for
-//! the last connection as asyncio 3.12+ does. Accept errors never end the loop: resource
-//! exhaustion (`EMFILE`, `ENFILE`, `ENOBUFS`, `ENOMEM`) is reported on stderr and retried
-//! after a short pause, as asyncio does.
+//! the listener (and removes a Unix socket's file). A registry of live connections, keyed by
+//! a connection number and emptied by a guard that also runs when a handler panics, lets
+//! `wait_closed` wait for the last connection as asyncio 3.12+ does. It holds each
+//! connection's transport weakly, so `close_clients`/`abort_clients` (asyncio 3.13) can reach
+//! every live connection without keeping one alive: a connection whose handler returned is
+//! gone from the registry, and one whose reader and writer were dropped fails to upgrade.
+//! Accept errors never end the loop: resource exhaustion (`EMFILE`, `ENFILE`, `ENOBUFS`,
+//! `ENOMEM`) is reported on stderr and retried after a short pause, as asyncio does.
+//!
+//! How the listener is made (backlog, `SO_REUSEADDR`, `SO_REUSEPORT`) and each reader's
+//! limit are [`ServerOptions`](super::ServerOptions) (`server_options.rs`); `start_server` is
+//! `ServerOptions::new().start_server`.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::{Future, poll_fn};
 use std::io;
@@ -21,12 +29,14 @@ use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::pin::pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use weft_executor::Handle;
 use weft_reactor::net::{TcpListener, ToSocketAddrs, UnixListener};
+
+use super::server_options::ServerOptions;
 
 use super::transport::Transport;
 use super::{DEFAULT_LIMIT, StreamReader, StreamSocket, StreamWriter};
@@ -36,13 +46,13 @@ const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
 
 /// Where a server listens.
 #[derive(Debug, Clone)]
-enum ServerAddr {
+pub(super) enum ServerAddr {
     Tcp(SocketAddr),
     Unix(PathBuf),
 }
 
 /// The listening socket, owned by the accept loop.
-enum Listener {
+pub(super) enum Listener {
     Tcp(TcpListener),
     Unix(UnixListener),
 }
@@ -70,8 +80,11 @@ struct ServerState {
     closed: bool,
     /// The accept loop has ended and dropped the listener.
     accept_done: bool,
-    /// Connection tasks still running.
-    connections: usize,
+    /// The connections whose handler task still runs, by connection number, with their
+    /// transports (weak: the registry keeps no connection open).
+    clients: HashMap<u64, Weak<Transport>>,
+    /// The number the next accepted connection gets.
+    next_client: u64,
     /// Tasks waiting for any of the above to change.
     waiters: Vec<Waker>,
 }
@@ -115,12 +128,29 @@ impl ServerShared {
     }
 }
 
-/// Counts a connection task as live until dropped (also when its handler panics).
-struct ConnectionGuard(Arc<ServerShared>);
+/// Keeps a connection in the registry until its task ends (also when its handler panics).
+struct ConnectionGuard {
+    shared: Arc<ServerShared>,
+    id: u64,
+}
 
 impl Drop for ConnectionGuard {
     fn drop(&mut self) {
-        self.0.update(|st| st.connections -= 1);
+        let id = self.id;
+        self.shared.update(|st| {
+            st.clients.remove(&id);
+        });
+    }
+}
+
+impl ServerShared {
+    /// The transports of the connections still served (those not yet dropped).
+    fn live_transports(&self) -> Vec<Arc<Transport>> {
+        self.lock()
+            .clients
+            .values()
+            .filter_map(Weak::upgrade)
+            .collect()
     }
 }
 
@@ -248,11 +278,96 @@ impl Server {
     pub fn wait_closed(&self) -> impl Future<Output = ()> {
         weft_coop::waiting_at(std::panic::Location::caller(), async move {
             poll_fn(|cx| {
-                self.shared
-                    .poll_until(cx, |st| st.closed && st.accept_done && st.connections == 0)
+                self.shared.poll_until(cx, |st| {
+                    st.closed && st.accept_done && st.clients.is_empty()
+                })
             })
             .await
         })
+    }
+
+    /// Closes every connection the server has accepted and still serves, gracefully
+    /// (asyncio 3.13's `Server.close_clients`): each writer's buffered bytes are sent, then
+    /// the connection is shut down, so the peer reads end of stream and the handler's
+    /// reader wakes with end of stream and its writer refuses new writes. The listener is
+    /// untouched: call [`close`](Server::close) first, as asyncio advises, or a client that
+    /// connects meanwhile is served as usual.
+    ///
+    /// ```
+    /// weft::run(async {
+    ///     let server = weft::io::start_server(
+    ///         |mut r, w| async move {
+    ///             w.write(b"welcome\n").unwrap();
+    ///             // Waits for a line that never comes; close_clients ends it.
+    ///             assert_eq!(r.readline().await.unwrap(), b"");
+    ///         },
+    ///         "127.0.0.1:0",
+    ///     )
+    ///     .await?;
+    ///     let (mut r, _w) = weft::io::open_connection(server.local_addr()?).await?;
+    ///     assert_eq!(r.readline().await.unwrap(), b"welcome\n");
+    ///     server.close();
+    ///     server.close_clients();
+    ///     assert_eq!(r.readline().await.unwrap(), b""); // the server hung up
+    ///     server.wait_closed().await; // every handler has returned
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn close_clients(&self) {
+        for transport in self.shared.live_transports() {
+            transport.close();
+        }
+    }
+
+    /// Closes every connection the server has accepted and still serves, at once (asyncio
+    /// 3.13's `Server.abort_clients`): bytes still buffered in the writers are dropped, the
+    /// connections are shut down, the handlers' readers wake with end of stream and their
+    /// writers fail. For peers that stopped reading, whose buffers
+    /// [`close_clients`](Server::close_clients) would wait on forever. (What the kernel
+    /// already took for sending still goes out before the end of stream.)
+    ///
+    /// ```
+    /// weft::run(async {
+    ///     let server = weft::io::start_server(
+    ///         |mut r, w| async move {
+    ///             let _ = r.readline().await; // ends when aborted
+    ///             assert!(w.drain().await.is_err()); // the connection is gone
+    ///         },
+    ///         "127.0.0.1:0",
+    ///     )
+    ///     .await?;
+    ///     let (mut r, _w) = weft::io::open_connection(server.local_addr()?).await?;
+    ///     while server.connection_count() == 0 {
+    ///         weft::yield_now().await; // until the server has accepted us
+    ///     }
+    ///     server.close();
+    ///     server.abort_clients();
+    ///     server.wait_closed().await;
+    ///     assert_eq!(r.read_to_end().await.unwrap(), b"");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn abort_clients(&self) {
+        for transport in self.shared.live_transports() {
+            transport.abort();
+        }
+    }
+
+    /// How many accepted connections are still being served (their handler has not
+    /// returned).
+    ///
+    /// ```
+    /// weft::run(async {
+    ///     let server = weft::io::start_server(|_r, _w| async {}, "127.0.0.1:0").await?;
+    ///     assert_eq!(server.connection_count(), 0);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn connection_count(&self) -> usize {
+        self.shared.lock().clients.len()
     }
 
     /// Serves until [`close`](Server::close) is called (from another task, a callback, a
@@ -286,7 +401,7 @@ impl fmt::Debug for Server {
         f.debug_struct("Server")
             .field("addr", &self.shared.addr)
             .field("serving", &!st.closed)
-            .field("connections", &st.connections)
+            .field("connections", &st.clients.len())
             .finish()
     }
 }
@@ -300,7 +415,9 @@ impl fmt::Debug for Server {
 /// ([`DEFAULT_LIMIT`]); call [`StreamReader::set_limit`] in the callback to change it. A
 /// callback that panics is reported through the runtime's panic handler with the message
 /// "Unhandled exception in client_connected_cb (peer ...): ..." and the server keeps serving.
-/// `addr` is resolved as [`TcpListener::bind`] does.
+/// `addr` is resolved as [`TcpListener::bind`] does. The listener has a backlog of 1024 and
+/// `SO_REUSEADDR`; for other settings (asyncio's `backlog=`, `reuse_port=`, `limit=`) use
+/// [`ServerOptions`].
 ///
 /// ```
 /// weft::run(async {
@@ -335,17 +452,7 @@ where
     F: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    weft_coop::waiting_at(std::panic::Location::caller(), async move {
-        let handle = current_handle()?;
-        let listener = TcpListener::bind(addr).await?;
-        let addr = ServerAddr::Tcp(listener.local_addr()?);
-        Ok(start(
-            Listener::Tcp(listener),
-            addr,
-            client_connected_cb,
-            handle,
-        ))
-    })
+    ServerOptions::new().start_server(client_connected_cb, addr)
 }
 
 /// Starts a Unix-domain server at `path` (asyncio's `start_unix_server`). Same behaviour as
@@ -383,11 +490,12 @@ where
             ServerAddr::Unix(path),
             client_connected_cb,
             handle,
+            DEFAULT_LIMIT,
         ))
     })
 }
 
-fn current_handle() -> io::Result<Handle> {
+pub(super) fn current_handle() -> io::Result<Handle> {
     Handle::try_current().ok_or_else(|| {
         io::Error::other(
             "weft::io servers need a running weft runtime (weft::run, Runtime::block_on or a task)",
@@ -395,8 +503,14 @@ fn current_handle() -> io::Result<Handle> {
     })
 }
 
-/// Spawns the accept loop and returns the handle on it.
-fn start<F, Fut>(listener: Listener, addr: ServerAddr, callback: F, handle: Handle) -> Server
+/// Spawns the accept loop and returns the handle on it; each reader gets `limit`.
+pub(super) fn start<F, Fut>(
+    listener: Listener,
+    addr: ServerAddr,
+    callback: F,
+    handle: Handle,
+    limit: usize,
+) -> Server
 where
     F: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
@@ -406,11 +520,12 @@ where
         state: Mutex::new(ServerState {
             closed: false,
             accept_done: false,
-            connections: 0,
+            clients: HashMap::new(),
+            next_client: 0,
             waiters: Vec::new(),
         }),
     });
-    let accept = accept_loop(listener, callback, shared.clone(), handle.clone());
+    let accept = accept_loop(listener, callback, shared.clone(), handle.clone(), limit);
     drop(
         weft_executor::task::Builder::new()
             .name("server accept loop")
@@ -425,6 +540,7 @@ async fn accept_loop<F, Fut>(
     callback: F,
     shared: Arc<ServerShared>,
     handle: Handle,
+    limit: usize,
 ) where
     F: Fn(StreamReader, StreamWriter) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = ()> + Send + 'static,
@@ -443,10 +559,18 @@ async fn accept_loop<F, Fut>(
         match accepted {
             None => break,
             Some(Ok((socket, peer))) => {
-                shared.update(|st| st.connections += 1);
-                let guard = ConnectionGuard(shared.clone());
                 let transport = Transport::new(socket, handle.clone());
-                let reader = StreamReader::from_transport(transport.clone(), DEFAULT_LIMIT);
+                let mut id = 0;
+                shared.update(|st| {
+                    id = st.next_client;
+                    st.next_client += 1;
+                    st.clients.insert(id, Arc::downgrade(&transport));
+                });
+                let guard = ConnectionGuard {
+                    shared: shared.clone(),
+                    id,
+                };
+                let reader = StreamReader::from_transport(transport.clone(), limit);
                 let writer = StreamWriter::from_transport(transport);
                 let work = callback(reader, writer);
                 let task = weft_executor::task::Builder::new()

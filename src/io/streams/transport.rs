@@ -395,6 +395,48 @@ impl Transport {
     }
 
     /// Requests end of stream after the buffered data (asyncio's `write_eof`).
+    /// Closes at once, dropping whatever is still buffered (asyncio's `transport.abort()`,
+    /// behind `Server::abort_clients`). A socket is shut down in both directions right
+    /// away, even while the flusher waits for room that a peer who stopped reading would
+    /// never make; the flusher then finds the transport closed and ends. A generic sink is
+    /// closed (`poll_close`) by the flusher, as `close` does, with nothing left to flush.
+    pub(crate) fn abort(self: &Arc<Self>) {
+        let wakers = {
+            let mut st = self.lock();
+            st.buf.clear();
+            st.start = 0;
+            st.paused = false;
+            st.closing = true;
+            // A socket shuts down here and now; a generic sink gets a flusher to close it
+            // unless one runs already (it finds the buffer empty and closes next).
+            self.finish_pending_locked(&mut st);
+            std::mem::take(&mut st.waiters)
+        };
+        wake_all(wakers);
+    }
+
+    /// The error `write` would give now (a failed, closed or half-closed connection), for
+    /// writes that bypass the buffer (`sendfile`).
+    pub(crate) fn check_writable(&self) -> io::Result<()> {
+        let st = self.lock();
+        if let Some(err) = &st.error {
+            return Err(err.to_error());
+        }
+        if st.closing {
+            return Err(io::Error::new(
+                io::ErrorKind::NotConnected,
+                "sendfile() after close(): the StreamWriter is closed",
+            ));
+        }
+        if st.eof_requested {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "sendfile() after write_eof()",
+            ));
+        }
+        Ok(())
+    }
+
     pub(crate) fn write_eof(self: &Arc<Self>) {
         let mut st = self.lock();
         if st.eof_requested || st.closing {

@@ -3,6 +3,7 @@
 //! All methods take `&self` so that one writer can be shared (by reference or `Arc`) among
 //! tasks that `drain` it concurrently. Dropping the writer closes the connection, as
 //! asyncio's `StreamWriter.__del__` does: buffered data is still flushed first.
+//! `sendfile` is in `sendfile.rs`.
 
 use std::fmt;
 use std::future::Future;
@@ -48,7 +49,8 @@ use super::{SharedTransport, StreamSocket};
 /// # std::io::Result::Ok(())
 /// ```
 pub struct StreamWriter {
-    transport: SharedTransport,
+    /// Replaced by `start_tls` (see `start_tls.rs`), which needs `&mut self` to do so.
+    pub(super) transport: SharedTransport,
 }
 
 impl StreamWriter {

@@ -3,3 +3,4 @@
 
 pub(crate) mod epoll;
 pub(crate) mod pidfd;
+pub(crate) mod sendfile;

@@ -4,3 +4,4 @@
 pub mod child;
 pub(crate) mod fd;
 pub mod signal;
+pub(crate) mod sockopt;
