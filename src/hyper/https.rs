@@ -38,8 +38,7 @@ use crate::tls::{ClientTlsStream, TlsConnector};
 /// client fetching from it:
 ///
 /// ```
-/// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-/// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+/// # let (cert, key) = weft::tls::__doc_certificate();
 /// use std::sync::Arc;
 /// use http_body_util::{BodyExt, Empty, Full};
 /// use hyper::body::Bytes;

@@ -19,8 +19,7 @@ use super::handshake::{self, DEFAULT_HANDSHAKE_TIMEOUT, Peer};
 /// (asyncio's server `SSLContext`). Cheap to clone: the config is shared.
 ///
 /// ```
-/// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-/// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+/// # let (cert, key) = weft::tls::__doc_certificate();
 /// use std::sync::Arc;
 /// let mut config = weft::tls::rustls::ServerConfig::builder()
 ///     .with_no_client_auth()
@@ -42,8 +41,7 @@ impl TlsAcceptor {
     /// ([`DEFAULT_HANDSHAKE_TIMEOUT`](super::DEFAULT_HANDSHAKE_TIMEOUT), 60 s).
     ///
     /// ```
-    /// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-    /// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+    /// # let (cert, key) = weft::tls::__doc_certificate();
     /// let config = weft::tls::rustls::ServerConfig::builder()
     ///     .with_no_client_auth()
     ///     .with_single_cert(vec![cert], key)
@@ -63,8 +61,7 @@ impl TlsAcceptor {
     /// `ssl_handshake_timeout`).
     ///
     /// ```
-    /// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-    /// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+    /// # let (cert, key) = weft::tls::__doc_certificate();
     /// # let config = std::sync::Arc::new(weft::tls::rustls::ServerConfig::builder()
     /// #     .with_no_client_auth().with_single_cert(vec![cert], key).unwrap());
     /// let acceptor = weft::tls::TlsAcceptor::new(config)
@@ -79,8 +76,7 @@ impl TlsAcceptor {
     /// How long a handshake may take.
     ///
     /// ```
-    /// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-    /// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+    /// # let (cert, key) = weft::tls::__doc_certificate();
     /// # let config = std::sync::Arc::new(weft::tls::rustls::ServerConfig::builder()
     /// #     .with_no_client_auth().with_single_cert(vec![cert], key).unwrap());
     /// let acceptor = weft::tls::TlsAcceptor::new(config);
@@ -93,8 +89,7 @@ impl TlsAcceptor {
     /// The rustls config.
     ///
     /// ```
-    /// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-    /// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+    /// # let (cert, key) = weft::tls::__doc_certificate();
     /// # let config = std::sync::Arc::new(weft::tls::rustls::ServerConfig::builder()
     /// #     .with_no_client_auth().with_single_cert(vec![cert], key).unwrap());
     /// let acceptor = weft::tls::TlsAcceptor::new(config.clone());
@@ -114,8 +109,7 @@ impl TlsAcceptor {
     /// does not speak TLS, one that refused our certificate, one that hung up.
     ///
     /// ```
-    /// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-    /// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+    /// # let (cert, key) = weft::tls::__doc_certificate();
     /// use std::sync::Arc;
     /// use weft::io::AsyncWriteExt;
     /// weft::run(async {

@@ -25,8 +25,7 @@ use super::handshake::{self, DEFAULT_HANDSHAKE_TIMEOUT, Peer};
 /// use weft::tls::{TlsConnector, rustls};
 ///
 /// let mut roots = rustls::RootCertStore::empty();
-/// # let rcgen::CertifiedKey { cert, .. } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-/// # let ca_cert = cert.der().clone();
+/// # let ca_cert = weft::tls::__doc_certificate().0;
 /// roots.add(ca_cert).unwrap(); // the CA that signed your servers' certificates
 /// let config = rustls::ClientConfig::builder()
 ///     .with_root_certificates(roots)
@@ -119,8 +118,7 @@ impl TlsConnector {
     /// untrusted certificate, a certificate for another name, a peer that does not speak TLS).
     ///
     /// ```
-    /// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-    /// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+    /// # let (cert, key) = weft::tls::__doc_certificate();
     /// use std::sync::Arc;
     /// use weft::tls::{TlsAcceptor, TlsConnector, rustls};
     /// weft::run(async {

@@ -42,8 +42,7 @@
 //! trusts it explicitly):
 //!
 //! ```
-//! # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-//! # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+//! # let (cert, key) = weft::tls::__doc_certificate();
 //! use std::sync::Arc;
 //! use weft::io::{AsyncReadExt, AsyncWriteExt};
 //! use weft::tls::{TlsAcceptor, TlsConnector, rustls};
@@ -85,13 +84,19 @@
 
 mod acceptor;
 mod connector;
+mod doc_cert;
 mod handshake;
 mod server;
 
 pub use acceptor::TlsAcceptor;
 pub use connector::TlsConnector;
+#[doc(hidden)]
+pub use doc_cert::__doc_certificate;
 pub use handshake::{DEFAULT_HANDSHAKE_TIMEOUT, HandshakeError};
-pub use server::{handshake_first, start_tls_server, start_unix_tls_server};
+pub use server::{handshake_first, start_tls_server};
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
+pub use server::start_unix_tls_server;
 
 pub use futures_rustls::TlsStream;
 pub use futures_rustls::client::TlsStream as ClientTlsStream;

@@ -20,6 +20,7 @@
 
 use std::future::Future;
 use std::io;
+#[cfg(unix)]
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -27,7 +28,9 @@ use std::sync::Arc;
 use weft_reactor::net::ToSocketAddrs;
 
 use super::TlsAcceptor;
-use crate::io::{Server, StreamReader, StreamWriter, start_server, start_unix_server};
+#[cfg(unix)]
+use crate::io::start_unix_server;
+use crate::io::{Server, StreamReader, StreamWriter, start_server};
 
 /// Starts a TLS server on `addr` (asyncio's `start_server(cb, host, port, ssl=ctx)`): each
 /// accepted connection runs the TLS handshake in its own task, bounded by the acceptor's
@@ -37,8 +40,7 @@ use crate::io::{Server, StreamReader, StreamWriter, start_server, start_unix_ser
 /// [`start_server`].
 ///
 /// ```
-/// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-/// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+/// # let (cert, key) = weft::tls::__doc_certificate();
 /// use std::sync::Arc;
 /// use weft::tls::{TlsAcceptor, TlsConnector, rustls};
 /// weft::run(async {
@@ -84,8 +86,7 @@ where
 /// [`start_unix_server`]'s socket file handling.
 ///
 /// ```
-/// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-/// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+/// # let (cert, key) = weft::tls::__doc_certificate();
 /// use std::sync::Arc;
 /// let path = std::env::temp_dir().join(format!("weft-doc-suts-{}", std::process::id()));
 /// # let _ = std::fs::remove_file(&path);
@@ -103,6 +104,8 @@ where
 /// })?;
 /// # std::io::Result::Ok(())
 /// ```
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 #[track_caller]
 pub fn start_unix_tls_server<F, Fut>(
     client_connected_cb: F,
@@ -124,8 +127,7 @@ where
 /// calling `client_connected_cb`.
 ///
 /// ```
-/// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-/// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+/// # let (cert, key) = weft::tls::__doc_certificate();
 /// use std::sync::Arc;
 /// weft::run(async {
 ///     let config = weft::tls::rustls::ServerConfig::builder()

@@ -31,12 +31,15 @@
 use std::future::{Future, poll_fn};
 use std::io;
 use std::net::Shutdown;
+#[cfg(unix)]
 use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
-use weft_reactor::net::{TcpStream, ToSocketAddrs, UnixStream};
+#[cfg(unix)]
+use weft_reactor::net::UnixStream;
+use weft_reactor::net::{TcpStream, ToSocketAddrs};
 
 use super::transport::Transport;
 use super::{SharedTransport, StreamReader, StreamWriter, current_handle, stream_pair};
@@ -55,8 +58,7 @@ use crate::tls::{TlsAcceptor, TlsConnector};
 /// The connect's, or the handshake's in words (see [`TlsConnector::connect`]).
 ///
 /// ```
-/// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-/// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+/// # let (cert, key) = weft::tls::__doc_certificate();
 /// use std::sync::Arc;
 /// use weft::tls::{TlsAcceptor, TlsConnector, rustls};
 /// weft::run(async {
@@ -103,8 +105,7 @@ pub fn open_tls_connection<'a>(
 /// required too).
 ///
 /// ```
-/// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-/// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+/// # let (cert, key) = weft::tls::__doc_certificate();
 /// use std::sync::Arc;
 /// use weft::tls::{TlsAcceptor, TlsConnector, rustls};
 /// let path = std::env::temp_dir().join(format!("weft-doc-outc-{}", std::process::id()));
@@ -130,6 +131,8 @@ pub fn open_tls_connection<'a>(
 /// })?;
 /// # std::io::Result::Ok(())
 /// ```
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 #[track_caller]
 pub fn open_unix_tls_connection<'a>(
     path: impl AsRef<Path> + 'a,
@@ -168,8 +171,7 @@ impl StreamWriter {
     /// after which the connection is unusable (`write` and `drain` report that failure).
     ///
     /// ```
-    /// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-    /// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+    /// # let (cert, key) = weft::tls::__doc_certificate();
     /// use std::sync::Arc;
     /// use weft::tls::{TlsAcceptor, TlsConnector, rustls};
     /// weft::run(async {
@@ -231,8 +233,7 @@ impl StreamWriter {
     /// See [`start_tls`](StreamWriter::start_tls) for an example with both sides.
     ///
     /// ```
-    /// # let rcgen::CertifiedKey { cert, signing_key } = rcgen::generate_simple_self_signed(["localhost".to_owned()]).unwrap();
-    /// # let (cert, key) = (cert.der().clone(), weft::tls::rustls::pki_types::PrivatePkcs8KeyDer::from(signing_key.serialize_der()).into());
+    /// # let (cert, key) = weft::tls::__doc_certificate();
     /// use std::sync::Arc;
     /// weft::run(async {
     ///     let config = weft::tls::rustls::ServerConfig::builder()
