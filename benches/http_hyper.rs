@@ -5,7 +5,13 @@
 //!
 //! * `http_hyper --serve weft ADDR` / `--serve tokio ADDR` serves until killed.
 //! * Run any other way (as `cargo bench` does), it starts both on free ports, checks one
-//!   keep-alive request against each, and exits, so `cargo bench` never hangs on it.
+//!   keep-alive request against each, then measures **CPU per request at light load**: one
+//!   keep-alive client (a plain thread, blocking I/O) sends 1,000 requests with a 2 ms gap,
+//!   then 1,000 with a 0.2 ms gap, and the server's CPU time is read from
+//!   `/proc/self/task/*/schedstat` (every thread of the process but the client and the main
+//!   thread). Throughput benchmarks hide a runtime that spins while idle; most servers run
+//!   like this. It prints the table, writes `target/light_load.json` for `report.py`, and
+//!   exits, so `cargo bench` never hangs on it.
 //!
 //! The weft side uses `weft::hyper::WeftIo` (feature `hyper`: reads straight into hyper's
 //! buffer, vectored writes); tokio's uses `hyper_util::rt::TokioIo`.
@@ -155,4 +161,126 @@ fn main() {
     check_one(addr);
     rt.block_on(server).unwrap();
     println!("http_hyper: self-check ok on weft and tokio (run with --serve weft|tokio ADDR)");
+    light_load();
+}
+
+/// Requests per light-load row.
+const LIGHT_REQUESTS: usize = 1_000;
+/// The gaps between two requests of one client, in microseconds.
+const LIGHT_GAPS_US: [u64; 2] = [2_000, 200];
+
+/// Measures server CPU per request at light load on each runtime and writes
+/// `target/light_load.json`.
+fn light_load() {
+    let mut rows = Vec::new();
+    for gap_us in LIGHT_GAPS_US {
+        let weft_us = {
+            let rt = weft_runtime();
+            let listener = rt
+                .block_on(weft::net::TcpListener::bind("127.0.0.1:0"))
+                .unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = rt.spawn(serve_weft(listener, Some(1)));
+            let cpu = server_cpu_per_request(addr, gap_us);
+            rt.block_on(server).unwrap();
+            cpu
+        };
+        let tokio_us = {
+            let rt = tokio_runtime();
+            let listener = rt
+                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+                .unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = rt.spawn(serve_tokio(listener, Some(1)));
+            let cpu = server_cpu_per_request(addr, gap_us);
+            rt.block_on(server).unwrap();
+            cpu
+        };
+        println!(
+            "light load, {LIGHT_REQUESTS} requests {gap_us} µs apart: server CPU per request \
+             weft {weft_us:.1} µs, tokio {tokio_us:.1} µs (weft/tokio {:.2})",
+            weft_us / tokio_us
+        );
+        rows.push(format!(
+            r#"{{"gap_us": {gap_us}, "weft": {weft_us:.1}, "tokio": {tokio_us:.1}}}"#
+        ));
+    }
+    let json = format!(
+        r#"{{"requests": {LIGHT_REQUESTS}, "workers": {}, "rows": [{}]}}"#,
+        workers(),
+        rows.join(", ")
+    );
+    // The workspace's target directory, where `report.py` looks (this package is a member).
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/light_load.json");
+    std::fs::write(&path, json + "\n").expect("write target/light_load.json");
+}
+
+/// One keep-alive client on its own thread sends `LIGHT_REQUESTS` requests `gap_us` apart;
+/// returns the CPU the rest of the process (the server) spent meanwhile, per request, in µs.
+fn server_cpu_per_request(addr: std::net::SocketAddr, gap_us: u64) -> f64 {
+    use std::io::{Read, Write};
+    let main_tid = gettid();
+    let (tid_tx, tid_rx) = std::sync::mpsc::sync_channel(0);
+    let (go_tx, go_rx) = std::sync::mpsc::sync_channel::<()>(0);
+    let client = std::thread::spawn(move || {
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        stream.set_nodelay(true).unwrap();
+        let mut buf = [0u8; 512];
+        let mut one = |stream: &mut std::net::TcpStream| {
+            stream
+                .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                .unwrap();
+            let mut got = 0;
+            // Responses are small and never split across requests: read until the body.
+            let mut tail = Vec::new();
+            while !tail.ends_with(HELLO) {
+                let n = stream.read(&mut buf).unwrap();
+                assert!(n > 0, "the server closed early");
+                got += n;
+                tail.extend_from_slice(&buf[..n]);
+            }
+            got
+        };
+        one(&mut stream); // the connection is up and served once before the clock starts
+        tid_tx.send(gettid()).unwrap();
+        go_rx.recv().unwrap();
+        for _ in 0..LIGHT_REQUESTS {
+            std::thread::sleep(std::time::Duration::from_micros(gap_us));
+            one(&mut stream);
+        }
+    });
+    let client_tid = tid_rx.recv().unwrap();
+    let skip = [main_tid, client_tid];
+    let before = cpu_ns_except(&skip);
+    go_tx.send(()).unwrap();
+    client.join().unwrap();
+    let after = cpu_ns_except(&skip);
+    (after - before) as f64 / 1_000.0 / LIGHT_REQUESTS as f64
+}
+
+fn gettid() -> u64 {
+    // SAFETY: `gettid` has no preconditions and cannot fail.
+    (unsafe { libc::gettid() }) as u64
+}
+
+/// Nanoseconds on CPU of every thread of this process but `skip`
+/// (`/proc/self/task/TID/schedstat`'s first field).
+fn cpu_ns_except(skip: &[u64]) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir("/proc/self/task").expect("/proc/self/task (Linux only)") {
+        let entry = entry.unwrap();
+        let tid: u64 = entry.file_name().to_string_lossy().parse().unwrap();
+        if skip.contains(&tid) {
+            continue;
+        }
+        // A thread may exit between the listing and the read: it then counts nothing.
+        if let Ok(stat) = std::fs::read_to_string(entry.path().join("schedstat")) {
+            total += stat
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+    }
+    total
 }

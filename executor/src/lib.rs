@@ -50,6 +50,7 @@ pub mod context;
 mod loom;
 pub mod runtime;
 mod scheduler;
+mod spin_pays;
 pub mod task;
 mod toolkit;
 mod yield_now;

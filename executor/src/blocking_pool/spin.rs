@@ -8,44 +8,35 @@
 //! always-on 50 µs spin and 0.77-0.81 ms with none.
 //!
 //! So a thread that finds the queue empty spins (up to [`MAX_SPIN`]) only while spins have
-//! been finding jobs: after [`MAX_MISSES`] spins in a row ran out empty it goes straight to
-//! sleep, except for one idle period in [`PROBE_EVERY`], which spins to find out whether
-//! jobs have started coming close together again. The outcome is the measure, not a guess
-//! at the gaps between jobs: a first version spun for twice the average gap, and on the VM
-//! the gap itself grew when the pool stopped spinning (both cores went idle and every wake
-//! took longer), so it talked itself out of spinning for `to_thread` chains (80 µs round
-//! trips). Bursts and chains find a spinning thread; sparse jobs cost a spin in sixteen
-//! idle periods. One thread spins at a time; the others go straight to sleep.
+//! been finding jobs, with the brake in `spin_pays.rs`: a first version spun for twice the
+//! average gap between jobs, and on the VM the gap itself grew when the pool stopped spinning
+//! (both cores went idle and every wake took longer), so it talked itself out of spinning for
+//! `to_thread` chains (80 µs round trips). Bursts and chains find a spinning thread; sparse
+//! jobs cost a spin in sixteen idle periods. One thread spins at a time; the others go
+//! straight to sleep.
 
 use super::queue::JobQueue;
+use crate::spin_pays::SpinPays;
 use crate::task::Notified;
-use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
-use std::sync::atomic::{AtomicBool, AtomicU32};
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::{Acquire, Release};
 use std::time::{Duration, Instant};
 
 /// The longest spin: about the wake it saves, on a loaded 2-core VM.
 const MAX_SPIN: Duration = Duration::from_micros(50);
-/// Empty spins in a row after which threads stop spinning...
-const MAX_MISSES: u32 = 4;
-/// ...except in one idle period of this many.
-const PROBE_EVERY: u32 = 16;
 
 /// Whether spins have been paying, and who is spinning.
 #[derive(Debug)]
 pub(super) struct Spinner {
     spinning: AtomicBool,
-    /// Spins in a row that found no job (saturating at `MAX_MISSES`).
-    misses: AtomicU32,
-    /// Idle periods seen while not spinning (to pick the probes).
-    skipped: AtomicU32,
+    pays: SpinPays,
 }
 
 impl Spinner {
     pub(super) fn new() -> Spinner {
         Spinner {
             spinning: AtomicBool::new(false),
-            misses: AtomicU32::new(0),
-            skipped: AtomicU32::new(0),
+            pays: SpinPays::new(),
         }
     }
 
@@ -56,7 +47,7 @@ impl Spinner {
     }
 
     fn spin_for(&self, queue: &JobQueue, budget: Duration) -> Option<Notified> {
-        if !self.pays() || self.spinning.swap(true, Acquire) {
+        if !self.pays.should_spin() || self.spinning.swap(true, Acquire) {
             return None;
         }
         let started = Instant::now();
@@ -72,22 +63,8 @@ impl Spinner {
             }
         };
         self.spinning.store(false, Release);
-        // Racing updates may lose one: this is a heuristic, not bookkeeping.
-        let misses = match found {
-            Some(_) => 0,
-            None => (self.misses.load(Relaxed) + 1).min(MAX_MISSES),
-        };
-        self.misses.store(misses, Relaxed);
+        self.pays.spun(found.is_some());
         found
-    }
-
-    /// Whether this idle period should spin: spins have been finding jobs, or it is a probe.
-    fn pays(&self) -> bool {
-        self.misses.load(Relaxed) < MAX_MISSES
-            || self
-                .skipped
-                .fetch_add(1, Relaxed)
-                .is_multiple_of(PROBE_EVERY)
     }
 }
 
@@ -95,16 +72,20 @@ impl Spinner {
 mod tests {
     use super::*;
 
+    use crate::spin_pays::{MAX_MISSES, PROBE_EVERY};
+
     #[test]
     fn empty_spins_stop_the_spinning_but_for_probes() {
         let spinner = Spinner::new();
         let queue = JobQueue::new();
         for _ in 0..MAX_MISSES {
-            assert!(spinner.pays());
             // A spin with no time: one look at the empty queue, a miss.
             assert!(spinner.spin_for(&queue, Duration::ZERO).is_none());
         }
-        let spins = (0..2 * PROBE_EVERY).filter(|_| spinner.pays()).count();
-        assert_eq!(spins, 2, "one probe in {PROBE_EVERY} idle periods");
+        // Only the probes spin now; the rest return at once without looking.
+        let spun = (0..2 * PROBE_EVERY)
+            .filter(|_| spinner.pays.should_spin())
+            .count();
+        assert_eq!(spun, 2, "one probe in {PROBE_EVERY} idle periods");
     }
 }

@@ -19,6 +19,7 @@
 
 use super::stats::WorkerStats;
 use super::{GLOBAL_QUEUE_INTERVAL, MAINTENANCE_INTERVAL, MAX_LIFO_POLLS, Shared};
+use crate::spin_pays::SpinPays;
 use crate::task::Notified;
 use crossbeam_deque::{Steal, Worker};
 use std::cell::Cell;
@@ -46,6 +47,8 @@ pub(crate) struct Core {
     tick: Cell<u32>,
     searching: Cell<bool>,
     rng: Cell<u32>,
+    /// Whether this worker's lingers have been finding work (the brake on lingering).
+    linger_pays: SpinPays,
 }
 
 thread_local! {
@@ -228,11 +231,20 @@ impl Core {
     /// comes back soon (a `block_on` thread's next round of spawns) is then found without a
     /// futex wake, which on a VM costs the woken vCPU tens of microseconds. Only searchers
     /// linger: notifiers skip waking a sleeper while one searches, so it must keep looking.
+    /// And only while lingering pays (`spin_pays.rs`): a server at light load, whose work
+    /// comes milliseconds apart, would otherwise burn `LINGER` of CPU after every request.
     /// True when work showed up.
     fn linger(&self) -> bool {
-        if !self.searching.get() {
+        if !self.searching.get() || !self.linger_pays.should_spin() {
             return false;
         }
+        let found = self.watch_queues();
+        self.linger_pays.spun(found);
+        found
+    }
+
+    /// Watches the queues for up to `LINGER`; true when work showed up.
+    fn watch_queues(&self) -> bool {
         let started = std::time::Instant::now();
         let mut looked_around = Duration::ZERO;
         // Every `LINGER_YIELD_EVERY`: offer this CPU to a thread woken onto it (a
@@ -356,6 +368,7 @@ impl Core {
             tick: Cell::new(0),
             searching: Cell::new(false),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
+            linger_pays: SpinPays::new(),
         }
     }
 }
