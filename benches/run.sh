@@ -15,8 +15,9 @@ if [ ${#suites[@]} -eq 0 ]; then
   for f in benches/*.rs; do
     grep -q 'Criterion' "$f" && suites+=("$(basename "$f" .rs)")
   done
-  # Not criterion, but part of the report: heap bytes per pending task (target/mem.json).
-  suites+=(mem)
+  # Not criterion, but part of the report: heap bytes per pending task (target/mem.json)
+  # and server CPU per request at light load (target/light_load.json).
+  suites+=(mem http_hyper)
 fi
 workers=${BENCH_WORKERS:-$(nproc)}
 for suite in "${suites[@]}"; do
