@@ -23,12 +23,14 @@ use weft::runtime::TaskState;
 use weft::sync::{Lock, Queue};
 
 pub fn demo(_scale: f64) {
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut builder = weft::Builder::new()
         .worker_threads(2)
         .debug(true)
         .slow_poll_threshold(Duration::from_millis(50))
         .on_slow_poll(|slow| println!("   slow poll! {slow}"))
         .poll_time_histogram(true);
+    // `dump_on_signal` is Unix-only.
     #[cfg(unix)]
     {
         builder = builder.dump_on_signal(weft::runtime::SignalKind::user_defined1());

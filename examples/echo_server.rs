@@ -42,6 +42,7 @@ async fn handle_echo(mut reader: StreamReader, writer: StreamWriter) -> std::io:
     let message = String::from_utf8_lossy(&data);
     let addr = match writer.socket() {
         StreamSocket::Tcp(s) => s.peer_addr()?.to_string(),
+        #[cfg(unix)]
         StreamSocket::Unix(s) => format!("{:?}", s.peer_addr()?),
     };
     println!("Received {message:?} from {addr:?}");

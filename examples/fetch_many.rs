@@ -30,9 +30,10 @@
 //!
 //! How weft differs: only loopback is reachable, so the seven "sites" are paths on an
 //! in-process hyper server that waits a per-site delay before answering, the way a remote
-//! site takes its time. The client is aiohttp's counterpart in Rust: hyper-util's pooled
-//! client on weft (`weft::hyper`), which fetches `http://localhost:PORT/<site>` by host name
-//! (resolved on the blocking pool) and keeps connections alive between fetches. The queue is
+//! site takes its time, served by `weft::hyper::serve`. Each task's `ClientSession` is one
+//! keep-alive HTTP/1.1 connection made with hyper's client on weft (`weft::hyper`): it
+//! connects to `localhost` by name (resolved on the blocking pool) and sends the task's
+//! fetches one after another over it, as a session with one pooled connection does. The queue is
 //! shut down once filled so that `get` ends each task's loop (see `async_queue_workers` for
 //! why `empty()` then `get()` would race on a multi-threaded runtime). The same fetches run
 //! three ways and print side by side: one task (sequential), two tasks (the article), one
@@ -42,14 +43,50 @@ use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Empty, Full};
 use hyper::body::{Bytes, Incoming};
+use hyper::client::conn::http1::SendRequest;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::client::legacy::Client;
-use weft::hyper::{WeftConnector, WeftExecutor, WeftIo, WeftTimer};
-use weft::net::TcpListener;
+use weft::hyper::WeftIo;
+use weft::net::{TcpListener, TcpStream};
 use weft::sync::Queue;
 
-/// aiohttp's `ClientSession`: one pooled client, shared (cloned) by every task.
-type Session = Client<WeftConnector, Empty<Bytes>>;
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// aiohttp's `ClientSession`, one per task as in the seed: a keep-alive connection to the
+/// site's host, its requests sent one after another.
+struct Session {
+    sender: SendRequest<Empty<Bytes>>,
+    host: String,
+}
+
+impl Session {
+    /// Connects to `localhost:port` (the name is resolved on the blocking pool).
+    async fn open(port: u16) -> Result<Session, Error> {
+        let stream = TcpStream::connect(("localhost", port)).await?;
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(WeftIo::new(stream)).await?;
+        // The connection's own task reads and writes the socket; it ends with the session.
+        drop(weft::spawn(connection));
+        Ok(Session {
+            sender,
+            host: format!("localhost:{port}"),
+        })
+    }
+
+    /// `session.get(url)` and `response.text()`.
+    async fn get_text(&mut self, url: &str) -> Result<String, Error> {
+        let uri: hyper::Uri = url.parse()?;
+        let request = Request::get(uri.path())
+            .header(hyper::header::HOST, &self.host)
+            .body(Empty::new())?;
+        self.sender.ready().await?;
+        let response = self.sender.send_request(request).await?;
+        if response.status() != StatusCode::OK {
+            return Err(format!("{url}: {}", response.status()).into());
+        }
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+}
 
 /// The sites and how long each takes to answer, in seed seconds (3.2 s in all, the
 /// article's synchronous total).
@@ -79,38 +116,21 @@ async fn serve_site(
     Ok(Response::new(Full::new(Bytes::from(body))))
 }
 
-/// Accepts connections until cancelled; each is served by hyper in its own task.
-async fn serve(listener: TcpListener, scale: f64) {
-    while let Ok((stream, _)) = listener.accept().await {
-        let service = hyper::service::service_fn(move |req| serve_site(req, scale));
-        drop(weft::spawn(
-            hyper::server::conn::http1::Builder::new()
-                .timer(WeftTimer::new())
-                .serve_connection(WeftIo::new(stream), service),
-        ));
-    }
-}
-
-/// `session.get(url)` and `response.text()`.
-async fn http_get(
-    session: &Session,
-    url: &str,
-) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
-    let response = session.get(url.parse()?).await?;
-    if response.status() != StatusCode::OK {
-        return Err(format!("{url}: {}", response.status()).into());
-    }
-    let body = response.into_body().collect().await?.to_bytes();
-    Ok(String::from_utf8_lossy(&body).into_owned())
+/// Serves the sites until cancelled; each connection in its own task.
+async fn serve(listener: TcpListener, scale: f64) -> std::io::Result<()> {
+    let service = hyper::service::service_fn(move |req| serve_site(req, scale));
+    weft::hyper::serve(listener, service).await
 }
 
 /// One task of the article: fetches URLs from the queue until it is drained.
-async fn task(name: String, work_queue: Queue<String>, session: Session, scale: f64) -> usize {
+async fn task(name: String, work_queue: Queue<String>, port: u16, scale: f64) -> usize {
+    let mut session = Session::open(port).await.expect("the local site accepts");
     let mut fetched = 0;
     while let Ok(url) = work_queue.get().await {
         println!("Task {name} getting URL: {url}");
         let start = Instant::now();
-        let text = http_get(&session, &url)
+        let text = session
+            .get_text(&url)
             .await
             .expect("the local site answers");
         assert!(text.contains("Welcome"));
@@ -124,7 +144,7 @@ async fn task(name: String, work_queue: Queue<String>, session: Session, scale: 
 }
 
 /// Fetches every URL with `tasks` concurrent tasks; returns the wall time.
-async fn fetch_all(tasks: usize, port: u16, session: &Session, scale: f64) -> Duration {
+async fn fetch_all(tasks: usize, port: u16, scale: f64) -> Duration {
     let work_queue = Queue::new();
     for (site, _) in SITES {
         work_queue
@@ -135,14 +155,9 @@ async fn fetch_all(tasks: usize, port: u16, session: &Session, scale: f64) -> Du
     work_queue.shutdown(false); // gets drain the queue, then report shut-down
     let names = ["One", "Two", "Three", "Four", "Five", "Six", "Seven"];
     let start = Instant::now();
-    let fetched = weft::gather((0..tasks).map(|i| {
-        task(
-            names[i].to_owned(),
-            work_queue.clone(),
-            session.clone(),
-            scale,
-        )
-    }))
+    let fetched = weft::gather(
+        (0..tasks).map(|i| task(names[i].to_owned(), work_queue.clone(), port, scale)),
+    )
     .await;
     let wall = start.elapsed();
     assert_eq!(
@@ -162,17 +177,13 @@ pub fn demo(scale: f64) {
             .expect("bind a loopback port");
         let port = listener.local_addr().expect("TCP address").port();
         let server = weft::spawn(serve(listener, scale));
-        let session: Session = Client::builder(WeftExecutor::new())
-            .timer(WeftTimer::new())
-            .pool_timer(WeftTimer::new())
-            .build(WeftConnector::new());
 
         println!("-- one task (sequential) --");
-        let sequential = fetch_all(1, port, &session, scale).await;
+        let sequential = fetch_all(1, port, scale).await;
         println!("-- two tasks (the article) --");
-        let two = fetch_all(2, port, &session, scale).await;
+        let two = fetch_all(2, port, scale).await;
         println!("-- one task per URL --");
-        let all = fetch_all(SITES.len(), port, &session, scale).await;
+        let all = fetch_all(SITES.len(), port, scale).await;
 
         let seed = |d: Duration| d.as_secs_f64() / scale;
         let sum: f64 = SITES.iter().map(|(_, d)| d).sum();

@@ -2,24 +2,25 @@
 //! anywhere, let the requests in flight finish within a deadline, then return.
 //!
 //! asyncio's version is `server.close()`, then `await server.wait_closed()` under a timeout.
-//! Here the signal is a `weft::sync::Event`: `Ctrl-C` sets it, and so can any task or thread
-//! holding it (the "handle call"). On it the accept loop drops the listener (new
-//! connections are refused), each connection is told to finish its current request and
-//! close (`graceful_shutdown`: keep-alive off, HTTP/2 GOAWAY), and the server waits for the
-//! connection tasks for at most `DEADLINE` before cancelling what is left.
+//! Here the server is `weft::hyper::serve(listener, service).with_graceful_shutdown(signal)`,
+//! and the signal is a `weft::sync::Event`: `Ctrl-C` sets it, and so can any task or thread
+//! holding it (the "handle call"). On it the server drops the listener (new connections are
+//! refused), tells each connection to finish its current request and close (keep-alive off,
+//! HTTP/2 GOAWAY), and returns once every connection is done. `weft::timeout` bounds that
+//! wait to `DEADLINE`; past it, dropping the server future drops what is left.
 //!
 //! The demo starts a slow request (the handler takes 300 ms), asks for shutdown 50 ms into
 //! it, shows the slow request still completing and a new connection being refused, and
 //! returns. `graceful_shutdown --serve 127.0.0.1:8080` waits for Ctrl-C instead.
 use std::convert::Infallible;
-use std::pin::pin;
+use std::future::IntoFuture;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
-use weft::hyper::{WeftIo, WeftTimer};
+use weft::hyper::WeftIo;
 use weft::net::{TcpListener, TcpStream};
 use weft::sync::Event;
 
@@ -37,61 +38,15 @@ async fn slow(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallibl
 
 /// Serves until `stop` is set, then drains the connections (at most `DEADLINE`).
 async fn serve(listener: TcpListener, stop: Arc<Event>) {
-    let mut connections = Vec::new();
-    loop {
-        // `biased;`: a stop request wins over a connection that arrives at the same time.
-        let (stream, _) = weft::select! {
-            biased;
-            () = stop.wait() => break,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    eprintln!("accept failed: {err}");
-                    break;
-                }
-            },
-        };
-        let stop = stop.clone();
-        connections.push(weft::spawn(async move {
-            let conn = hyper::server::conn::http1::Builder::new()
-                .timer(WeftTimer::new())
-                .serve_connection(WeftIo::new(stream), hyper::service::service_fn(slow));
-            let mut conn = pin!(conn);
-            // The connection is borrowed, not moved, into the select: when the stop wins, it
-            // is still here to finish the request in progress (if any), then close.
-            let result = weft::select! {
-                biased;
-                result = conn.as_mut() => result,
-                () = stop.wait() => {
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
-                }
-            };
-            if let Err(err) = result {
-                eprintln!("connection: {err}");
-            }
-        }));
-    }
-    drop(listener); // from here on, connecting is refused
-    connections.retain(|task| !task.is_finished());
-    println!(
-        "server: stopped accepting; {} connection(s) in flight",
-        connections.len()
-    );
-    let drained = weft::timeout(DEADLINE, async {
-        for task in &mut connections {
-            let _ = task.await;
-        }
-    })
-    .await;
-    match drained {
-        Ok(()) => println!("server: every in-flight request finished"),
-        Err(_) => {
-            println!("server: deadline passed, cancelling what is left");
-            for task in &connections {
-                task.cancel();
-            }
-        }
+    let server = weft::hyper::serve(listener, hyper::service::service_fn(slow))
+        .with_graceful_shutdown(async move {
+            stop.wait().await;
+            println!("server: stopped accepting; draining the connections in flight");
+        });
+    match weft::timeout(DEADLINE, server.into_future()).await {
+        Ok(Ok(())) => println!("server: every in-flight request finished"),
+        Ok(Err(err)) => println!("server: {err}"),
+        Err(_) => println!("server: deadline passed, dropped what was left"),
     }
 }
 

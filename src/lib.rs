@@ -47,6 +47,29 @@
 //! `time::pause`, `Builder::start_paused`). Tasks, the runtime, the toolkit and [`sync`] are
 //! always there; each feature builds on its own.
 //!
+//! `tokio-compat` (off by default, not in `full`) hosts crates written for tokio: `compat`'s
+//! `TokioIo` gives weft's byte streams tokio's I/O traits, and its `Compat` (async-compat's)
+//! runs a future that needs tokio's reactor, timers or `tokio::spawn` inside the context of a
+//! tokio runtime that async-compat starts on a thread of its own. It is the only feature that
+//! runs any part of tokio.
+//!
+//! `tracing` (off by default, not in `full`) gives every task a `tracing` span, entered around
+//! each of its polls, and every wake an event, under the names and fields tokio-console reads:
+//! the console's task list then shows weft's tasks with their names, ids, kinds, spawn sites,
+//! poll and wake counts, busy and idle times, and in its fields column `task.parent_id`, the
+//! id of the task that spawned each one. To watch a program, call `console_subscriber::init()`
+//! first thing in `main` (or add `console_subscriber::spawn()` as a layer to your own
+//! subscriber), then build it with the cfg console-subscriber asks for — tokio's
+//! `tokio_unstable`, or `console_without_tokio_unstable` for a runtime that is not tokio; without
+//! either it panics at start — and run `tokio-console` beside it:
+//!
+//! ```text
+//! RUSTFLAGS="--cfg console_without_tokio_unstable" cargo run --features weft/tracing
+//! ```
+//!
+//! The cfg changes `RUSTFLAGS`, so the first such build recompiles every crate; give it a
+//! target directory of its own (`CARGO_TARGET_DIR`) to keep your usual build.
+//!
 //! # Coming from tokio
 //!
 //! The shape is familiar — `spawn`, `Task` (tokio's `JoinHandle`), `spawn_blocking`,
@@ -151,6 +174,10 @@ pub mod io;
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub mod tls;
 
+#[cfg(feature = "tokio-compat")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio-compat")))]
+pub mod compat;
+
 /// Networking: TCP, UDP and Unix-domain sockets on the shared reactor (see
 /// [`weft_reactor::net`] for the design). For asyncio's stream API, see [`io`].
 #[cfg(feature = "net")]
@@ -159,11 +186,11 @@ pub mod net {
     pub use weft_reactor::net::*;
 }
 
-#[cfg(all(unix, feature = "process"))]
-#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "process"))))]
+#[cfg(feature = "process")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process")))]
 pub mod process;
-#[cfg(all(unix, feature = "signal"))]
-#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "signal"))))]
+#[cfg(feature = "signal")]
+#[cfg_attr(docsrs, doc(cfg(feature = "signal")))]
 pub mod signal;
 
 /// asyncio's synchronization primitives and queues — thread-safe, cancel-safe, FIFO-fair.

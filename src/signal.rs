@@ -1,6 +1,11 @@
 //! Unix signals as async events (asyncio's `loop.add_signal_handler`, and `ctrl_c`).
 //!
-//! # Design
+//! On Windows only [`ctrl_c`] exists (asyncio's `add_signal_handler` is Unix-only too): a
+//! console control handler (`weft_reactor::sys::signal` there) counts Ctrl-C events and wakes
+//! the waiting tasks itself from the thread Windows runs it on, so no pipe and no reactor
+//! registration is involved. [`signal`], [`Signal`] and [`SignalKind`] are Unix-only.
+//!
+//! # Design (Unix)
 //!
 //! The OS side is the platform layer's signal hub ([`weft_reactor::sys::signal`]): one
 //! handler that only bumps a per-signal delivery counter and writes a byte to a non-blocking
@@ -36,17 +41,25 @@
 //! ```
 
 use std::future::{Future, poll_fn};
-use std::io::{self, PipeReader};
+use std::io;
+#[cfg(unix)]
+use std::io::PipeReader;
 use std::panic::Location;
+#[cfg(unix)]
 use std::sync::{Arc, Weak};
 use std::task::{Context, Poll};
+#[cfg(unix)]
 use weft_reactor::Async;
+#[cfg(unix)]
 use weft_reactor::Reactor;
 use weft_reactor::sys::signal as hub;
 
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use weft_reactor::sys::signal::SignalKind;
 
 /// The message for a listener that has to wait outside a runtime.
+#[cfg(unix)]
 const NO_RUNTIME: &str = "waiting for a signal needs a running weft runtime on this thread \
     (its reactor watches the signal pipe): await it inside weft::run, Runtime::block_on or a \
     spawned task";
@@ -63,6 +76,8 @@ const NO_RUNTIME: &str = "waiting for a signal needs a running weft runtime on t
 /// # }).unwrap();
 /// ```
 #[derive(Debug)]
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub struct Signal {
     signum: i32,
     /// The delivery count this listener has seen.
@@ -77,6 +92,7 @@ pub struct Signal {
 
 /// A duplicate of the signal pipe's read end registered with one reactor.
 #[derive(Debug)]
+#[cfg(unix)]
 struct PipeWatch {
     pipe: Async<PipeReader>,
     /// Which reactor: compared with the current one before each wait. Weak, because `pipe`
@@ -103,6 +119,8 @@ struct PipeWatch {
 /// # std::io::Result::Ok(())
 /// # }).unwrap();
 /// ```
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 #[track_caller]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     hub::listen(kind)?;
@@ -116,6 +134,7 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     })
 }
 
+#[cfg(unix)]
 impl Signal {
     /// Waits for the next delivery. An `Option` so it reads like other streams in a
     /// `while let`; the stream never ends on its own.
@@ -211,6 +230,7 @@ impl Signal {
 
 /// A listener is a stream of deliveries (`()` each); it ends only when waiting is
 /// impossible (see [`Signal::recv`]).
+#[cfg(unix)]
 impl futures_core::Stream for Signal {
     type Item = ();
 
@@ -221,6 +241,7 @@ impl futures_core::Stream for Signal {
     }
 }
 
+#[cfg(unix)]
 impl Drop for Signal {
     fn drop(&mut self) {
         hub::stop_waiting(self.id);
@@ -236,6 +257,7 @@ impl Drop for Signal {
 /// # std::io::Result::Ok(())
 /// ```
 #[doc(hidden)]
+#[cfg(unix)]
 pub fn registered_wakers() -> usize {
     hub::waiting()
 }
@@ -254,8 +276,100 @@ pub fn registered_wakers() -> usize {
 /// # std::io::Result::Ok(())
 /// # }).unwrap();
 /// ```
+#[cfg(unix)]
 #[track_caller]
 pub fn ctrl_c() -> impl Future<Output = io::Result<()>> {
     let site = Location::caller();
     async move { signal(SignalKind::interrupt())?.wait(site).await }
+}
+
+/// Waits for Ctrl-C. The first call registers weft's console control handler, which stops
+/// Ctrl-C from ending the process from then on (Ctrl-Break and closing the console still
+/// do).
+///
+/// Unlike on Unix, waiting needs no runtime: the handler wakes the waiting task directly.
+///
+/// # Errors
+///
+/// The OS error when the console control handler cannot be registered.
+///
+/// ```no_run
+/// # weft::run(async {
+/// weft::signal::ctrl_c().await?;
+/// println!("interrupted: shutting down");
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
+#[cfg(windows)]
+#[track_caller]
+pub fn ctrl_c() -> impl Future<Output = io::Result<()>> {
+    let site = Location::caller();
+    async move {
+        hub::listen_ctrl_c()?;
+        let mut wait = CtrlC {
+            seen: hub::ctrl_c_deliveries(),
+            id: hub::listener_id(),
+        };
+        // Windows's C runtime numbers Ctrl-C's signal SIGINT (2), as Unix does.
+        let kind = weft_coop::WaitKind::Signal(2);
+        poll_fn(|cx| weft_coop::note_pending(kind, site, wait.poll(cx))).await;
+        Ok(())
+    }
+}
+
+/// A task waiting for the next Ctrl-C on Windows: the count it saw, and its key in the
+/// handler's waker table (removed when the wait is dropped).
+#[cfg(windows)]
+#[derive(Debug)]
+struct CtrlC {
+    seen: usize,
+    id: u64,
+}
+
+#[cfg(windows)]
+impl CtrlC {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if hub::ctrl_c_deliveries() != self.seen {
+            return Poll::Ready(());
+        }
+        hub::wait_with(self.id, cx.waker());
+        // Re-check after parking the waker: the handler may have run between the first check
+        // and the insert, and then it found no waker of ours to wake.
+        if hub::ctrl_c_deliveries() != self.seen {
+            return Poll::Ready(());
+        }
+        Poll::Pending
+    }
+}
+
+#[cfg(windows)]
+impl Drop for CtrlC {
+    fn drop(&mut self) {
+        hub::stop_waiting(self.id);
+    }
+}
+
+/// Hands a Ctrl-C to weft's console control routine as the console would (Wine gives a test
+/// process no console to press it in); returns whether the routine handled it. For tests.
+///
+/// ```
+/// let handled = weft::signal::deliver_ctrl_c();
+/// let _ = handled; // `true` once `ctrl_c` has registered the routine
+/// ```
+#[cfg(windows)]
+#[doc(hidden)]
+pub fn deliver_ctrl_c() -> bool {
+    // CTRL_C_EVENT.
+    hub::deliver(0)
+}
+
+/// The number of tasks parked waiting for Ctrl-C. For tests.
+///
+/// ```
+/// assert_eq!(weft::signal::registered_wakers(), 0);
+/// ```
+#[cfg(windows)]
+#[doc(hidden)]
+pub fn registered_wakers() -> usize {
+    hub::waiting()
 }

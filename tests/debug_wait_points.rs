@@ -2,6 +2,7 @@
 //! file and line. Each test parks a task on one of weft's leaf futures; the line the wait
 //! point must name carries a `// wait-point: <name>` comment.
 
+#[cfg(unix)]
 use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -241,26 +242,31 @@ fn blocking_jobs_and_file_operations() {
     assert_waits(rt.handle(), offloader.id(), WaitKind::Blocking, "blocking");
     drop(release);
 
-    // Opening a FIFO for reading blocks until a writer opens it: a file operation that
-    // stays on the blocking pool for as long as the test wants.
-    let fifo = std::env::temp_dir().join(format!("weft-wait-point-fifo-{}", std::process::id()));
-    let _ = std::fs::remove_file(&fifo);
-    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
-    // SAFETY: `path` is a valid NUL-terminated string.
-    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
-    let f = fifo.clone();
-    let reader = rt.spawn(async move {
-        weft::fs::read(&f).await // wait-point: fs
-    });
-    assert_waits(rt.handle(), reader.id(), WaitKind::Blocking, "fs");
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&fifo)
-        .unwrap()
-        .write_all(b"x")
-        .unwrap();
-    assert_eq!(rt.block_on(reader).unwrap().unwrap(), b"x");
-    std::fs::remove_file(&fifo).unwrap();
+    // FIFOs are Unix's.
+    #[cfg(unix)]
+    {
+        // Opening a FIFO for reading blocks until a writer opens it: a file operation that
+        // stays on the blocking pool for as long as the test wants.
+        let fifo =
+            std::env::temp_dir().join(format!("weft-wait-point-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_file(&fifo);
+        let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: `path` is a valid NUL-terminated string.
+        assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+        let f = fifo.clone();
+        let reader = rt.spawn(async move {
+            weft::fs::read(&f).await // wait-point: fs
+        });
+        assert_waits(rt.handle(), reader.id(), WaitKind::Blocking, "fs");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&fifo)
+            .unwrap()
+            .write_all(b"x")
+            .unwrap();
+        assert_eq!(rt.block_on(reader).unwrap().unwrap(), b"x");
+        std::fs::remove_file(&fifo).unwrap();
+    }
 }
 
 #[test]
@@ -308,22 +314,26 @@ fn sockets_name_their_type_and_operation() {
         "udp",
     );
 
-    let (a, _b) = rt
-        .block_on(async { weft::net::UnixStream::pair() })
-        .unwrap();
-    let half_reader = rt.spawn(async move {
-        let (reader, _writer) = a.split();
-        let _ = reader.read_exact(&mut [0u8; 4]).await; // wait-point: split
-    });
-    assert_waits(
-        rt.handle(),
-        half_reader.id(),
-        WaitKind::Io(IoResource::UnixStream, IoOp::ReadExact),
-        "split",
-    );
+    #[cfg(unix)]
+    {
+        let (a, _b) = rt
+            .block_on(async { weft::net::UnixStream::pair() })
+            .unwrap();
+        let half_reader = rt.spawn(async move {
+            let (reader, _writer) = a.split();
+            let _ = reader.read_exact(&mut [0u8; 4]).await; // wait-point: split
+        });
+        assert_waits(
+            rt.handle(),
+            half_reader.id(),
+            WaitKind::Io(IoResource::UnixStream, IoOp::ReadExact),
+            "split",
+        );
+    }
     drop(client);
 }
 
+#[cfg(unix)] // Unix commands, `kill` and Unix signals
 #[test]
 fn children_pipes_and_signals() {
     use weft::process::{Command, Stdio};

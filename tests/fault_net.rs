@@ -37,6 +37,10 @@ fn is_reset(err: &io::Error) -> bool {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Wine 8 closes a socket with SO_LINGER 0 with a FIN, not a reset: the peer reads end of stream"
+)]
 fn a_peer_reset_mid_read_is_an_error() {
     let _guard = HangGuard::new("reset mid-read", 60);
     weft::run(async {
@@ -123,6 +127,10 @@ fn writing_after_the_peer_closed_fails_with_broken_pipe_or_reset() {
 }
 
 #[test]
+#[cfg_attr(
+    windows,
+    ignore = "Wine 8 closes a socket with SO_LINGER 0 with a FIN, not a reset: the peer reads end of stream"
+)]
 fn a_stream_reader_sees_a_peer_reset_as_an_error() {
     let _guard = HangGuard::new("reader reset", 60);
     weft::run(async {

@@ -10,6 +10,7 @@ use net_support::HangGuard;
 use weft::io::{ReadError, ServerOptions};
 use weft::sync::{Event, mpsc};
 
+#[cfg(unix)] // SO_REUSEPORT
 #[test]
 fn reuse_port_lets_two_servers_share_a_port() {
     let _guard = HangGuard::new("reuse_port servers", 60);
@@ -203,5 +204,18 @@ fn close_clients_reaches_only_live_connections() {
         let (mut r2, w2) = weft::io::open_connection(addr).await.unwrap();
         w2.write(b"still here\n").unwrap();
         assert_eq!(r2.read_to_end().await.unwrap(), b"");
+    });
+}
+
+#[cfg(windows)]
+#[test]
+fn reuse_port_is_refused_with_a_clear_error_on_windows() {
+    weft::run(async {
+        let options = ServerOptions::new().reuse_port(true);
+        let Err(refused) = options.start_server(|_r, _w| async {}, "127.0.0.1:0").await else {
+            panic!("Windows has no SO_REUSEPORT, yet the server started");
+        };
+        assert_eq!(refused.kind(), std::io::ErrorKind::Unsupported);
+        assert!(refused.to_string().contains("SO_REUSEPORT"), "{refused}");
     });
 }

@@ -1,5 +1,7 @@
 //! No fd leak: 10,000 connect/accept/close cycles (and 1,000 through the streams API) leave
 //! the process with the fds it had. Its own test binary, so no other test opens fds meanwhile.
+//! Unix-only: it counts descriptors in `/proc/self/fd`.
+#![cfg(unix)]
 
 mod net_support;
 

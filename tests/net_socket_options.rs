@@ -9,12 +9,15 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
 use net_support::HangGuard;
-use weft::net::{TcpListener, TcpSocket, TcpStream, UdpSocket, UnixListener, UnixStream};
+use weft::net::{TcpListener, TcpSocket, TcpStream, UdpSocket};
+#[cfg(unix)]
+use weft::net::{UnixListener, UnixStream};
 
 fn loopback() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
 }
 
+#[cfg(unix)] // SO_REUSEPORT
 #[test]
 fn reuseport_lets_two_listeners_bind_one_port() {
     let _guard = HangGuard::new("reuseport", 60);
@@ -286,6 +289,7 @@ fn multicast_join_receive_leave_on_loopback() {
     });
 }
 
+#[cfg(unix)]
 #[test]
 fn unix_peer_cred_reports_our_own_process() {
     let _guard = HangGuard::new("peer cred", 60);

@@ -1,5 +1,6 @@
 //! Unix-domain sockets: stream echo with 1,000 concurrent connections, pairs, split halves,
 //! and datagram sockets bound, unbound, paired and connected.
+#![cfg(unix)]
 
 mod net_support;
 

@@ -4,6 +4,9 @@
 //! CI runs this file twice: as is (on Linux, exit is watched with pidfds) and with
 //! `WEFT_PROCESS_REAPER=sigchld`, which forces the portable SIGCHLD path that macOS and the
 //! BSDs use; `the_exit_watch_is_the_configured_one` proves which path a run exercised.
+//!
+//! Unix-only: it runs Unix commands and signals; Windows has `process_windows.rs`.
+#![cfg(unix)]
 
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;

@@ -5,6 +5,9 @@
 //!
 //! Like tests/process.rs, CI can run this file with `WEFT_PROCESS_REAPER=sigchld` to take the
 //! portable exit watch.
+//!
+//! Unix-only: it runs Unix commands and signals; Windows has `process_windows.rs`.
+#![cfg(unix)]
 
 use std::os::unix::process::ExitStatusExt;
 

@@ -240,7 +240,9 @@ fn clients_that_vanish_mid_request_leak_nothing() {
         for i in 0..100 {
             let stream = weft::net::TcpStream::connect(addr).await.unwrap();
             stream.write_all(b"partial req").await.unwrap();
-            if i % 2 == 0 {
+            // Not on Windows: a connection reset before it is accepted is never accepted there
+            // (Wine 8 fails the accept with WSAENOTCONN), so no handler would see it.
+            if cfg!(unix) && i % 2 == 0 {
                 // An abortive close: the server's reader gets a reset.
                 stream.set_linger(Some(std::time::Duration::ZERO)).unwrap();
             }

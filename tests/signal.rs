@@ -2,6 +2,10 @@
 //! waiting happens in the reactor, a full signal pipe never blocks, bad signals are refused.
 //! A separate test binary: it installs process-wide handlers. The tests share those handlers
 //! and the one signal pipe, so they run one at a time (`serial`).
+//!
+//! Unix-only: it raises Unix signals; Windows has `process_windows.rs` and
+//! `signal_ctrl_c.rs`.
+#![cfg(unix)]
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, mpsc};

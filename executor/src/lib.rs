@@ -27,7 +27,7 @@
 //! `#[cfg(all(test, loom))]`, with `loom_`-prefixed test names. The code itself reaches
 //! atomics, cells, mutexes and thread-locals through the crate's `loom.rs` shim, so the
 //! models check the code that ships. Run them with
-//! `RUSTFLAGS="--cfg loom" cargo test --release -p weft-executor -p weft-reactor -p weft-sync --lib loom`.
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p weft-executor -p weft-reactor -p weft-runtime-sync --lib loom`.
 //!
 //! ```
 //! let total = weft_executor::run(async {

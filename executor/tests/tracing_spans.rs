@@ -1,5 +1,6 @@
 //! Feature `tracing`: every task gets a `runtime.spawn` span with tokio-console's fields,
-//! entered around each poll, and every wake emits a `runtime::waker` event naming the span.
+//! entered around each poll, following from its spawner's span (never nested in it), and
+//! every wake emits a `runtime::waker` event naming the span.
 //! Run with `cargo test -p weft-executor --features tracing --test tracing_spans` (CI does).
 #![cfg(feature = "tracing")]
 
@@ -12,11 +13,13 @@ use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 
-/// What the layer saw: each task span's fields, how often it was entered, and wake events.
+/// What the layer saw: each task span's fields, how often it was entered, the spans it
+/// follows from, and wake events.
 #[derive(Default)]
 struct Seen {
     spans: HashMap<u64, (&'static str, HashMap<String, String>)>,
     enters: HashMap<u64, usize>,
+    follows: HashMap<u64, Vec<u64>>,
     wakes: Vec<(String, u64)>,
 }
 
@@ -43,6 +46,13 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recorder {
             let target = attrs.metadata().target();
             self.0.lock().spans.insert(id.into_u64(), (target, fields));
         }
+    }
+    fn on_follows_from(&self, id: &Id, follows: &Id, _: Context<'_, S>) {
+        let mut seen = self.0.lock();
+        seen.follows
+            .entry(id.into_u64())
+            .or_default()
+            .push(follows.into_u64());
     }
     fn on_enter(&self, id: &Id, _: Context<'_, S>) {
         *self.0.lock().enters.entry(id.into_u64()).or_default() += 1;
@@ -109,12 +119,17 @@ fn tasks_have_console_shaped_spans_entered_per_poll_and_wake_events() {
         seen.enters.get(span_id).copied().unwrap_or(0) >= 1,
         "the span was never entered"
     );
-    let child = seen
+    let (child_span, (_, child)) = seen
         .spans
-        .values()
-        .find(|(_, f)| f.get("task.parent_id") == Some(&parent_id.as_u64().to_string()))
+        .iter()
+        .find(|(_, (_, f))| f.get("task.parent_id") == Some(&parent_id.as_u64().to_string()))
         .expect("the child's span names its parent");
-    assert!(!child.1.contains_key("task.name"));
+    assert!(!child.contains_key("task.name"));
+    // The span relation: the child follows from the span of the task that spawned it (the
+    // one entered while it spawned); the parent, spawned from this thread outside any task
+    // and any span, follows from nothing.
+    assert_eq!(seen.follows.get(child_span), Some(&vec![*span_id]));
+    assert_eq!(seen.follows.get(span_id), None);
     assert!(
         seen.wakes
             .iter()

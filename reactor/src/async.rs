@@ -10,6 +10,10 @@
 //! own their descriptor and cannot lose it through `&T` (`AsFd` plus [`IoSafe`]): a bare
 //! `RawFd` is refused at compile time.
 //!
+//! On Windows the same type takes sockets instead: `T: AsSocket + IoSafe` (the platform
+//! layer's `AsSource` names `AsFd` or `AsSocket`, whichever the target has), because IOCP
+//! through `polling` reports readiness for sockets only. The methods are the same.
+//!
 //! Every wait is a task-dump wait point (`Async::read` at the caller's line, see
 //! [`weft_coop::record`]); the typed sockets built on `Async` re-record their own name
 //! (`TcpStream::read`) over it with [`weft_coop::waiting_as`].
@@ -17,7 +21,6 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::panic::Location;
 use weft_coop::{IoOp, IoResource, WaitKind};
 
@@ -28,6 +31,7 @@ use std::task::{Context, Poll};
 
 use crate::io_wait::{io_wait, record_pending};
 use crate::source::{Direction, Source, WaitSlot};
+use crate::sys::AsSource;
 use crate::{Reactor, sys};
 
 /// The error message for I/O registration outside a runtime.
@@ -53,14 +57,14 @@ const NO_RUNTIME: &str = "weft I/O needs a running weft runtime: create `Async` 
 /// })?;
 /// # std::io::Result::Ok(())
 /// ```
-pub struct Async<T: AsFd> {
+pub struct Async<T: AsSource> {
     source: Arc<Source>,
     reactor: Arc<Reactor>,
     /// `Some` until `into_inner` takes it.
     io: Option<T>,
 }
 
-impl<T: AsFd> Async<T> {
+impl<T: AsSource> Async<T> {
     /// Sets `io` non-blocking and registers it with the current reactor.
     ///
     /// Fails with an error that says so when called outside a weft runtime (no current
@@ -99,7 +103,7 @@ impl<T: AsFd> Async<T> {
     where
         T: IoSafe,
     {
-        let fd = io.as_fd().as_raw_fd();
+        let fd = sys::raw_source(&io);
         sys::set_nonblocking(fd)?;
         // SAFETY: `register` requires `deregister` before the fd closes. The returned
         // `Async` owns `io`, which keeps the fd open and unchanged while it lives (`IoSafe`:
@@ -427,7 +431,7 @@ impl<T: AsFd> Async<T> {
     }
 }
 
-impl<T: AsFd> Drop for Async<T> {
+impl<T: AsSource> Drop for Async<T> {
     fn drop(&mut self) {
         if self.io.is_some() {
             // SAFETY: `io` is still owned by `self` (it drops after this function returns),
@@ -437,19 +441,35 @@ impl<T: AsFd> Drop for Async<T> {
     }
 }
 
-impl<T: AsFd> AsRawFd for Async<T> {
-    fn as_raw_fd(&self) -> RawFd {
+#[cfg(unix)]
+impl<T: AsSource> std::os::fd::AsRawFd for Async<T> {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.source.fd()
     }
 }
 
-impl<T: AsFd> AsFd for Async<T> {
-    fn as_fd(&self) -> BorrowedFd<'_> {
+#[cfg(unix)]
+impl<T: AsSource> std::os::fd::AsFd for Async<T> {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.get_ref().as_fd()
     }
 }
 
-impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
+#[cfg(windows)]
+impl<T: AsSource> std::os::windows::io::AsRawSocket for Async<T> {
+    fn as_raw_socket(&self) -> std::os::windows::io::RawSocket {
+        self.source.fd()
+    }
+}
+
+#[cfg(windows)]
+impl<T: AsSource> std::os::windows::io::AsSocket for Async<T> {
+    fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
+        self.get_ref().as_socket()
+    }
+}
+
+impl<T: AsSource + fmt::Debug> fmt::Debug for Async<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Async").field("io", &self.io).finish()
     }
@@ -497,7 +517,7 @@ impl Drop for OwnWaiter<'_> {
 /// # std::io::Result::Ok(())
 /// ```
 #[must_use = "futures do nothing unless polled"]
-pub struct Readiness<'a, T: AsFd> {
+pub struct Readiness<'a, T: AsSource> {
     io: &'a Async<T>,
     waiter: OwnWaiter<'a>,
     /// The caller of `readable`/`writable`: the wait point while pending.
@@ -531,7 +551,7 @@ pub type Readable<'a, T> = Readiness<'a, T>;
 /// ```
 pub type Writable<'a, T> = Readiness<'a, T>;
 
-impl<'a, T: AsFd> Readiness<'a, T> {
+impl<'a, T: AsSource> Readiness<'a, T> {
     fn new(io: &'a Async<T>, dir: Direction, site: &'static Location<'static>) -> Readiness<'a, T> {
         Readiness {
             io,
@@ -541,7 +561,7 @@ impl<'a, T: AsFd> Readiness<'a, T> {
     }
 }
 
-impl<T: AsFd> Future for Readiness<'_, T> {
+impl<T: AsSource> Future for Readiness<'_, T> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -565,10 +585,10 @@ impl<T: AsFd> Future for Readiness<'_, T> {
     }
 }
 
-impl<T: AsFd> fmt::Debug for Readiness<'_, T> {
+impl<T: AsSource> fmt::Debug for Readiness<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Readiness")
-            .field("fd", &self.io.as_raw_fd())
+            .field("fd", &self.io.source.fd())
             .field("direction", &self.waiter.dir)
             .finish()
     }

@@ -35,11 +35,11 @@
 
 use std::fmt;
 use std::io;
-use std::os::fd::RawFd;
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::Duration;
 
+use crate::sys::RawSource;
 use crate::time::Instant;
 
 use parking_lot::Mutex;
@@ -639,7 +639,7 @@ impl Reactor {
     ///
     /// The caller must call [`Reactor::deregister`] on the returned source while `fd` is still
     /// open, i.e. before it closes `fd` (or lets it be closed).
-    pub(crate) unsafe fn register(&self, fd: RawFd) -> io::Result<Arc<Source>> {
+    pub(crate) unsafe fn register(&self, fd: RawSource) -> io::Result<Arc<Source>> {
         if self.is_shut_down() {
             return Err(io::Error::other(RUNTIME_GONE));
         }
@@ -723,10 +723,16 @@ impl Reactor {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(unix)]
     use std::os::fd::AsRawFd;
+    #[cfg(unix)]
     use std::os::unix::net::UnixStream;
+    #[cfg(unix)]
     use std::task::Context;
 
+    // The two tests over a socket pair are Unix-only (std has no socket pair on Windows);
+    // the Windows suite registers TCP sockets (`reactor/tests/io_async.rs`).
+    #[cfg(unix)]
     #[test]
     fn stale_events_are_ignored() {
         let reactor = Reactor::new().unwrap();
@@ -781,6 +787,7 @@ mod tests {
 
     /// Reads `b` twice through `poll_io` on a reactor of `backend` and returns how many
     /// `read` syscalls that took, and whether the second poll is still pending.
+    #[cfg(unix)]
     fn reads_for_two_polls_after_a_short_read(backend: IoBackend) -> (usize, bool) {
         use std::io::{Read, Write};
         let reactor = Reactor::with_backend(backend).unwrap();
@@ -811,6 +818,7 @@ mod tests {
         (calls.get(), pending)
     }
 
+    #[cfg(unix)]
     #[test]
     fn a_short_read_never_clears_readiness_on_any_backend() {
         // A short read proves nothing (urgent data, ancillary data: see `readiness.rs`), so

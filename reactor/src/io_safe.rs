@@ -9,6 +9,9 @@
 //! (it is implemented by owning and borrowing descriptor types, not by integers); `IoSafe`
 //! states the second, and is `unsafe` to implement because the reactor's soundness rests on
 //! it.
+//!
+//! On Windows the descriptor is a socket (`AsSocket`) and the same promise is made about it:
+//! std's owned socket types implement `IoSafe` there, and so does `OwnedSocket`.
 
 /// An I/O object whose descriptor cannot be closed or replaced through a shared reference.
 ///
@@ -48,8 +51,13 @@ pub unsafe trait IoSafe {}
 
 // SAFETY: each of these owns its descriptor, closes it only on drop, and has no `&self`
 // method that closes or replaces it.
+#[cfg(unix)]
 unsafe impl IoSafe for std::os::fd::OwnedFd {}
+// SAFETY: as above, for a socket handle.
+#[cfg(windows)]
+unsafe impl IoSafe for std::os::windows::io::OwnedSocket {}
 // SAFETY: as above.
+#[cfg(unix)]
 unsafe impl IoSafe for std::fs::File {}
 // SAFETY: as above.
 unsafe impl IoSafe for std::net::TcpStream {}
@@ -58,20 +66,30 @@ unsafe impl IoSafe for std::net::TcpListener {}
 // SAFETY: as above.
 unsafe impl IoSafe for std::net::UdpSocket {}
 // SAFETY: as above.
+#[cfg(unix)]
 unsafe impl IoSafe for std::os::unix::net::UnixStream {}
 // SAFETY: as above.
+#[cfg(unix)]
 unsafe impl IoSafe for std::os::unix::net::UnixListener {}
 // SAFETY: as above.
+#[cfg(unix)]
 unsafe impl IoSafe for std::os::unix::net::UnixDatagram {}
+// Pipes and files are descriptors on Unix only; on Windows they are not sockets, so they
+// cannot be sources there.
 // SAFETY: as above.
+#[cfg(unix)]
 unsafe impl IoSafe for std::io::PipeReader {}
 // SAFETY: as above.
+#[cfg(unix)]
 unsafe impl IoSafe for std::io::PipeWriter {}
 // SAFETY: as above.
+#[cfg(unix)]
 unsafe impl IoSafe for std::process::ChildStdin {}
 // SAFETY: as above.
+#[cfg(unix)]
 unsafe impl IoSafe for std::process::ChildStdout {}
 // SAFETY: as above.
+#[cfg(unix)]
 unsafe impl IoSafe for std::process::ChildStderr {}
 // SAFETY: a shared reference to an `IoSafe` value can do no more than the value itself
 // allows through `&`, and the borrow keeps the value (so its descriptor) alive.

@@ -88,13 +88,11 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(unix)]
 mod r#async;
 mod context;
 #[doc(hidden)]
 pub mod doc_support;
 mod driver;
-#[cfg(unix)]
 mod io_safe;
 mod io_wait;
 mod loom;
@@ -109,13 +107,9 @@ mod wait_gate;
 #[cfg(all(test, loom))]
 mod loom_model;
 
-#[cfg(unix)]
-#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use r#async::{Async, Readable, Readiness, Writable};
 pub use context::{EnterGuard, enter, try_current};
 pub use driver::Reactor;
-#[cfg(unix)]
-#[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use io_safe::IoSafe;
 pub use poller::IoBackend;
 pub use time::{Elapsed, Instant, Sleep, Timeout, sleep, sleep_until, timeout, timeout_at};

@@ -20,7 +20,6 @@
 //! fd be closed right after deregistration.
 
 use std::io;
-use std::os::fd::{BorrowedFd, RawFd};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::{Context, Poll, Waker};
 
@@ -30,7 +29,7 @@ use slab::Slab;
 use crate::poller::{Event, Interest, Mode, Poller};
 
 use crate::readiness::ReadinessCache;
-use crate::sys;
+use crate::sys::{self, RawSource};
 
 /// One of the two directions of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,7 +110,7 @@ struct SourceState {
 /// A registered fd. See the module docs.
 #[derive(Debug)]
 pub(crate) struct Source {
-    fd: RawFd,
+    fd: RawSource,
     /// The poller key: slab index plus generation (see `driver`).
     key: usize,
     /// Edge-triggered (`true`) or oneshot with re-arm (`false`).
@@ -127,7 +126,7 @@ pub(crate) struct Source {
 
 impl Source {
     /// A source for `fd`, registered under `key`.
-    pub(crate) fn new(fd: RawFd, key: usize, edge: bool) -> Source {
+    pub(crate) fn new(fd: RawSource, key: usize, edge: bool) -> Source {
         Source {
             fd,
             key,
@@ -146,7 +145,7 @@ impl Source {
     }
 
     /// The fd.
-    pub(crate) fn fd(&self) -> RawFd {
+    pub(crate) fn fd(&self) -> RawSource {
         self.fd
     }
 
@@ -238,7 +237,7 @@ impl Source {
         state.waiters[0].take_all(&mut leftovers);
         state.waiters[1].take_all(&mut leftovers);
         // SAFETY: the caller guarantees that the fd is open; the borrow ends with this call.
-        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        let fd = unsafe { sys::borrow_source(self.fd) };
         // Deleting under the lock means no `arm` (which also runs under it) can be in flight.
         let result = poller.delete(fd);
         drop(state);
@@ -376,7 +375,7 @@ impl Source {
         // SAFETY: `registered` is true under the state lock (checked by every caller), and the
         // owner of the fd (`Async`) clears it under this lock before deleting the fd from the
         // poller and only closes the fd after that; so the fd is open for this call.
-        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        let fd = unsafe { sys::borrow_source(self.fd) };
         let interest = Interest {
             readable: wanted[0],
             writable: wanted[1],

@@ -9,11 +9,14 @@
 mod common;
 
 use std::io::Write;
+#[cfg(unix)]
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
 use common::{HangGuard, block_on};
-use weft_reactor::net::{TcpListener, TcpStream, UdpSocket, UnixStream};
+#[cfg(unix)]
+use weft_reactor::net::UnixStream;
+use weft_reactor::net::{TcpListener, TcpStream, UdpSocket};
 use weft_reactor::{IoBackend, Reactor};
 
 /// Every backend this platform has, edge-triggered, plus the oneshot fallback.
@@ -67,7 +70,10 @@ fn a_fin_after_a_short_read_wakes_the_waiting_reader() {
     let _g = HangGuard::new("FIN after the data", 60);
     for r in reactors() {
         block_on(&r, async {
+            #[cfg(unix)]
             let (a, b) = UnixStream::pair().unwrap();
+            #[cfg(windows)]
+            let (a, b) = tcp_pair().await;
             a.write_all(b"x").await.unwrap();
             let mut buf = [0u8; 16];
             // Short: the readiness is cleared (on epoll) without a second read.
@@ -105,7 +111,14 @@ fn more_data_after_a_short_read_is_read_when_it_comes() {
 fn a_blocking_peer_thread_writing_later_wakes_the_reader() {
     let _g = HangGuard::new("late writer", 60);
     for r in reactors() {
+        #[cfg(unix)]
         let (std_a, std_b) = std::os::unix::net::UnixStream::pair().unwrap();
+        #[cfg(windows)]
+        let (std_a, std_b) = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let a = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+            (a, listener.accept().unwrap().0)
+        };
         let writer = std::thread::spawn(move || {
             let mut a = std_a;
             for _ in 0..20 {
@@ -114,7 +127,10 @@ fn a_blocking_peer_thread_writing_later_wakes_the_reader() {
             }
         });
         block_on(&r, async {
+            #[cfg(unix)]
             let b = UnixStream::from_std(std_b).unwrap();
+            #[cfg(windows)]
+            let b = TcpStream::from_std(std_b).unwrap();
             let mut buf = [0u8; 8];
             let mut total = 0;
             loop {
@@ -130,6 +146,7 @@ fn a_blocking_peer_thread_writing_later_wakes_the_reader() {
     }
 }
 
+#[cfg(unix)] // `send(MSG_OOB)` through libc
 #[test]
 fn a_read_after_tcp_urgent_data_returns_the_bytes_queued_behind_the_mark() {
     let _g = HangGuard::new("bytes behind the urgent mark", 60);
@@ -156,6 +173,7 @@ fn a_read_after_tcp_urgent_data_returns_the_bytes_queued_behind_the_mark() {
 }
 
 /// Reads from `stream` until at least `n` bytes came.
+#[cfg(unix)]
 async fn read_at_least<S: StreamRead>(stream: &S, n: usize) -> Vec<u8> {
     let mut got = Vec::new();
     let mut buf = [0u8; 64];
@@ -168,16 +186,19 @@ async fn read_at_least<S: StreamRead>(stream: &S, n: usize) -> Vec<u8> {
 }
 
 /// The one read both stream types offer, for [`read_at_least`].
+#[cfg(unix)]
 trait StreamRead {
     async fn read_some(&self, buf: &mut [u8]) -> usize;
 }
 
+#[cfg(unix)]
 impl StreamRead for TcpStream {
     async fn read_some(&self, buf: &mut [u8]) -> usize {
         self.read(buf).await.unwrap()
     }
 }
 
+#[cfg(unix)]
 impl StreamRead for UnixStream {
     async fn read_some(&self, buf: &mut [u8]) -> usize {
         self.read(buf).await.unwrap()
@@ -185,6 +206,7 @@ impl StreamRead for UnixStream {
 }
 
 /// Sends `data` on `fd` with one descriptor (`pass`) attached as `SCM_RIGHTS`.
+#[cfg(unix)]
 fn send_with_fd(fd: std::os::fd::RawFd, data: &[u8], pass: std::os::fd::RawFd) {
     let mut iov = libc::iovec {
         iov_base: data.as_ptr() as *mut _,
@@ -211,6 +233,7 @@ fn send_with_fd(fd: std::os::fd::RawFd, data: &[u8], pass: std::os::fd::RawFd) {
     }
 }
 
+#[cfg(unix)] // Unix sockets
 #[test]
 fn a_read_after_a_message_with_scm_rights_returns_the_bytes_queued_behind_it() {
     let _g = HangGuard::new("bytes behind SCM_RIGHTS", 60);

@@ -157,5 +157,5 @@ fn reactor_is_send_and_sync() {
     check::<weft_reactor::Sleep>();
     check::<weft_reactor::time::Interval>();
     check::<weft_reactor::Timeout<std::future::Ready<()>>>();
-    check::<weft_reactor::Async<std::os::unix::net::UnixStream>>();
+    check::<weft_reactor::Async<std::net::TcpStream>>();
 }

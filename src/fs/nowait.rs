@@ -4,10 +4,10 @@
 //! and on file systems that do not offer it (`EOPNOTSUPP`), every read takes the pool.
 
 use std::fs::File as StdFile;
-use std::io;
 
-/// What a read that must not wait came to.
+/// What a read that must not wait came to (only `Unsupported` off Linux).
 #[derive(Debug, PartialEq, Eq)]
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 pub(super) enum Nowait {
     /// This many bytes were read (0: the end of the file).
     Read(usize),
@@ -21,6 +21,7 @@ pub(super) enum Nowait {
 /// Reads into `buf` at the file's cursor (moving it), only what is in memory already.
 #[cfg(target_os = "linux")]
 pub(super) fn read(file: &StdFile, buf: &mut [u8]) -> Nowait {
+    use std::io;
     use std::os::fd::AsRawFd;
     let iov = libc::iovec {
         iov_base: buf.as_mut_ptr().cast(),

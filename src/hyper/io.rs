@@ -4,7 +4,7 @@
 //! read into hyper's uninitialised buffer; anything else reads into a zeroed window of at
 //! most [`ZEROED_WINDOW`] bytes, so the zero-filling never costs more than one copy of that.
 
-use std::any::{Any, TypeId};
+use std::any::Any;
 use std::io;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
@@ -13,7 +13,9 @@ use std::task::{Context, Poll, ready};
 use futures_io::{AsyncRead, AsyncWrite};
 use hyper::rt::ReadBufCursor;
 
-use crate::net::{TcpStream, UnixStream};
+use crate::net::TcpStream;
+#[cfg(unix)]
+use crate::net::UnixStream;
 
 /// The most a futures-io read is offered: hyper's read buffer grows to hundreds of KiB, and
 /// zero-filling all of it before every read would cost more than the read. A read of this
@@ -102,12 +104,6 @@ impl<T> WeftIo<T> {
     }
 }
 
-/// Whether `T` is one of weft's sockets, which take the uninitialised-read and `writev` path.
-fn is_weft_socket<T: 'static>() -> bool {
-    let t = TypeId::of::<T>();
-    t == TypeId::of::<TcpStream>() || t == TypeId::of::<UnixStream>()
-}
-
 impl<T: AsyncRead + Unpin + 'static> hyper::rt::Read for WeftIo<T> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -119,6 +115,7 @@ impl<T: AsyncRead + Unpin + 'static> hyper::rt::Read for WeftIo<T> {
         if let Some(stream) = any.downcast_ref::<TcpStream>() {
             return read_uninit(buf, |dst| stream.poll_read_buf(cx, dst));
         }
+        #[cfg(unix)]
         if let Some(stream) = any.downcast_ref::<UnixStream>() {
             return read_uninit(buf, |dst| stream.poll_read_buf(cx, dst));
         }
@@ -182,7 +179,7 @@ impl<T: AsyncWrite + Unpin + 'static> hyper::rt::Write for WeftIo<T> {
     fn is_write_vectored(&self) -> bool {
         // futures-io cannot say whether a type writes vectors for real (its default writes the
         // first buffer only), so only weft's sockets, which use `writev`, claim it.
-        is_weft_socket::<T>()
+        crate::io::is_weft_socket::<T>()
     }
 
     fn poll_write_vectored(
@@ -236,8 +233,9 @@ mod tests {
 
     #[test]
     fn only_weft_sockets_claim_vectored_writes() {
-        assert!(is_weft_socket::<TcpStream>());
-        assert!(is_weft_socket::<UnixStream>());
-        assert!(!is_weft_socket::<Fill>());
+        assert!(crate::io::is_weft_socket::<TcpStream>());
+        #[cfg(unix)]
+        assert!(crate::io::is_weft_socket::<UnixStream>());
+        assert!(!crate::io::is_weft_socket::<Fill>());
     }
 }

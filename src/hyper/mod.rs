@@ -28,6 +28,11 @@
 //! * **HTTPS** (with feature `tls`): `HttpsConnector` (`WeftConnector::https(config)`)
 //!   connects `https://` URIs through rustls with ALPN `h2` and `http/1.1`, and serving TLS
 //!   is `WeftIo` over a `weft::tls::ServerTlsStream` (see `https.rs`).
+//! * **Serving** is one call: [`serve`]`(listener, service)`, awaited, or with
+//!   [`.with_graceful_shutdown(signal)`](Serve::with_graceful_shutdown): HTTP/1.1 and HTTP/2
+//!   through hyper-util's `auto` builder, a task per connection, for axum's `Router`, tower
+//!   stacks and `service_fn` alike (see `serve.rs`); with feature `tls`,
+//!   `.tls(acceptor)` serves HTTPS (see `serve_io.rs`).
 //! * **hyper-util's legacy `Client`** (feature `hyper-client-legacy`) needs its `Connection`
 //!   trait on the connector's output, which `WeftIo` implements. That feature is separate
 //!   because hyper-util's `client-legacy` compiles tokio's runtime modules and mio in
@@ -77,6 +82,8 @@ mod executor;
 #[cfg(feature = "tls")]
 mod https;
 mod io;
+mod serve;
+mod serve_io;
 mod timer;
 
 pub use connector::{Connecting, WeftConnector};
@@ -85,4 +92,8 @@ pub use executor::WeftExecutor;
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
 pub use https::{HttpsConnecting, HttpsConnector, MaybeHttpsStream};
 pub use io::WeftIo;
+pub use serve::{
+    ACCEPT_RETRY_DELAY, IntoHyperService, Listener, Serve, ServeFuture, ViaHyper, ViaTower,
+    WithGracefulShutdown, serve,
+};
 pub use timer::WeftTimer;

@@ -79,13 +79,35 @@ mod streams;
 pub use copy::{copy, copy_bidirectional};
 pub use duplex::{DuplexStream, duplex};
 pub use futures_lite::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
-pub use streams::{
-    DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, ReadError, Server, ServerOptions,
-    StreamReader, StreamSocket, StreamWriter, open_connection, open_stream, open_unix_connection,
-    start_server, start_unix_server, stream_pair,
-};
 #[cfg(feature = "tls")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tls")))]
-pub use streams::{open_tls_connection, open_unix_tls_connection};
+pub use streams::open_tls_connection;
+#[cfg(all(unix, feature = "tls"))]
+#[cfg_attr(docsrs, doc(cfg(all(unix, feature = "tls"))))]
+pub use streams::open_unix_tls_connection;
+#[cfg(feature = "hyper")]
+pub(crate) use streams::{ACCEPT_RETRY_DELAY, is_transient};
+pub use streams::{
+    DEFAULT_LIMIT, IncompleteReadError, LimitOverrunError, ReadError, Server, ServerOptions,
+    StreamReader, StreamSocket, StreamWriter, open_connection, open_stream, start_server,
+    stream_pair,
+};
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
+pub use streams::{open_unix_connection, start_unix_server};
 pub use weft_reactor::net::{AsyncBufRead, AsyncRead, AsyncWrite};
+
+/// Whether `T` is one of weft's own sockets, which read into uninitialised memory and write
+/// with `writev`: `weft::hyper::WeftIo` and `weft::compat::TokioIo` choose their fast paths
+/// by it (a constant after monomorphisation).
+#[cfg(any(feature = "hyper", feature = "tokio-compat"))]
+pub(crate) fn is_weft_socket<T: 'static>() -> bool {
+    use std::any::TypeId;
+    let t = TypeId::of::<T>();
+    #[cfg(unix)]
+    if t == TypeId::of::<crate::net::UnixStream>() {
+        return true;
+    }
+    t == TypeId::of::<crate::net::TcpStream>()
+}
 pub use weft_reactor::{Async, IoSafe, Readable, Readiness, Writable};

@@ -9,11 +9,13 @@
 
 use super::exit::ExitWatch;
 use super::{ChildStderr, ChildStdin, ChildStdout, ExitStatus, Output};
+#[cfg(unix)]
 use crate::signal::SignalKind;
 use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::pin;
 use std::task::Poll;
+#[cfg(unix)]
 use weft_reactor::sys::child as sys;
 
 /// A spawned process (asyncio's `Process`). Await [`wait`](Self::wait) for its exit status;
@@ -74,7 +76,7 @@ impl Child {
             None => inner.stdout.take().map(ChildStdout::new).transpose()?,
         };
         let stderr = inner.stderr.take().map(ChildStderr::new).transpose()?;
-        let exit = ExitWatch::for_child(inner.id());
+        let exit = ExitWatch::for_child(&inner)?;
         Ok(Child {
             inner,
             stdin,
@@ -159,7 +161,8 @@ impl Child {
         Ok(self.status)
     }
 
-    /// Sends SIGKILL (asyncio's `kill()`); `wait` then reports the signal.
+    /// Sends SIGKILL (asyncio's `kill()`); `wait` then reports the signal. On Windows:
+    /// `TerminateProcess`, and the exit code is 1.
     ///
     /// ```
     /// # weft::run(async {
@@ -180,6 +183,9 @@ impl Child {
     /// catch or ignore; [`kill`](Self::kill) cannot be. `wait` then reports the signal if the
     /// child died of it. A child that has already exited is left alone (`Ok`).
     ///
+    /// On Windows, which has no SIGTERM, this is [`kill`](Self::kill), as asyncio's
+    /// `terminate()` is there.
+    ///
     /// ```
     /// # weft::run(async {
     /// let mut child = weft::process::Command::new("sleep").arg("30").spawn()?;
@@ -190,6 +196,9 @@ impl Child {
     /// # }).unwrap();
     /// ```
     pub fn terminate(&mut self) -> io::Result<()> {
+        #[cfg(windows)]
+        return self.kill();
+        #[cfg(unix)]
         self.send_signal(SignalKind::terminate())
     }
 
@@ -210,6 +219,8 @@ impl Child {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn send_signal(&mut self, signal: SignalKind) -> io::Result<()> {
         if self.try_wait()?.is_some() {
             return Ok(());

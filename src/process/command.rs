@@ -4,6 +4,7 @@ use super::{Child, ExitStatus, Output, Stdio};
 use std::ffi::OsStr;
 use std::future::Future;
 use std::io;
+#[cfg(unix)]
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 
@@ -70,8 +71,16 @@ impl Command {
     /// ```
     #[doc(alias = "create_subprocess_shell")]
     pub fn shell(cmd: impl AsRef<OsStr>) -> Command {
+        #[cfg(unix)]
         let mut command = Command::new("/bin/sh");
+        #[cfg(unix)]
         command.arg("-c").arg(cmd);
+        // asyncio runs `cmd.exe /c` (through COMSPEC) on Windows.
+        #[cfg(windows)]
+        let mut command =
+            Command::new(std::env::var_os("COMSPEC").unwrap_or_else(|| "cmd.exe".into()));
+        #[cfg(windows)]
+        command.arg("/C").arg(cmd);
         command
     }
 
@@ -239,6 +248,8 @@ impl Command {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn uid(&mut self, id: u32) -> &mut Command {
         self.inner.uid(id);
         self
@@ -255,6 +266,8 @@ impl Command {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn gid(&mut self, id: u32) -> &mut Command {
         self.inner.gid(id);
         self
@@ -276,6 +289,8 @@ impl Command {
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn process_group(&mut self, pgroup: i32) -> &mut Command {
         self.inner.process_group(pgroup);
         self
@@ -302,6 +317,8 @@ impl Command {
     /// assert_eq!(err.kind(), std::io::ErrorKind::PermissionDenied);
     /// # });
     /// ```
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub unsafe fn pre_exec<F>(&mut self, f: F) -> &mut Command
     where
         F: FnMut() -> io::Result<()> + Send + Sync + 'static,

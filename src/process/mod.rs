@@ -26,8 +26,11 @@
 //! | `terminate()`, `kill()`, `send_signal(sig)` | [`Child::terminate`], [`Child::kill`], [`Child::send_signal`] |
 //! | `await proc.stdout.readline()` | `StreamReader::new(child.stdout.take().unwrap()).readline()` |
 //!
-//! Unix-only for now: a Windows port would run the pipes and the exit wait on the blocking
-//! pool (see "Windows, on paper" in the `weft_reactor` docs).
+//! On Windows the same API runs differently underneath: the pipes' reads and writes run on
+//! the blocking pool (anonymous pipes cannot be polled through IOCP; `blocking_pipe.rs`), the
+//! exit is a wait registered with the OS thread pool (no thread per child), `kill` and
+//! `terminate` are `TerminateProcess`, `shell` runs `cmd.exe /C`, and `send_signal`, `uid`,
+//! `gid`, `process_group` and `pre_exec` are Unix-only.
 //!
 //! ```
 //! # weft::run(async {
@@ -38,6 +41,8 @@
 //! # }).unwrap();
 //! ```
 
+#[cfg(windows)]
+mod blocking_pipe;
 mod child;
 mod command;
 mod exit;

@@ -1,16 +1,27 @@
 //! The child's stdio pipes as async readers and writers on the reactor.
 //!
 //! Each pipe end is held as a `File` over its descriptor: `&File` implements `Read`/`Write`,
-//! which is what the reactor's `read_with`/`write_with` hand out.
+//! which is what the reactor's `read_with`/`write_with` hand out. On Windows a pipe cannot be
+//! a reactor source (IOCP through `polling` polls sockets only), so the same types run their
+//! reads and writes on the blocking pool instead (`blocking_pipe.rs`).
 
 use futures_io::{AsyncRead, AsyncWrite};
 use std::fs::File;
 use std::future::Future;
-use std::io::{self, Read, Write};
+use std::io;
+#[cfg(unix)]
+use std::io::{Read, Write};
+#[cfg(unix)]
 use std::os::fd::OwnedFd;
+#[cfg(windows)]
+use std::os::windows::io::OwnedHandle;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+#[cfg(unix)]
 use weft_reactor::Async;
+
+#[cfg(windows)]
+use super::blocking_pipe::BlockingPipe;
 
 /// Marks a pipe operation as a wait on `pipe` at the line that called it, for task dumps.
 #[track_caller]
@@ -39,12 +50,19 @@ macro_rules! reader {
         /// # }).unwrap();
         /// ```
         #[derive(Debug)]
-        pub struct $name(Async<File>);
+        pub struct $name(#[cfg(unix)] Async<File>, #[cfg(windows)] BlockingPipe);
 
         impl $name {
             /// Registers a pipe's read end: std's, or one weft made (`stderr_to_stdout`).
+            #[cfg(unix)]
             pub(crate) fn new(pipe: impl Into<OwnedFd>) -> io::Result<Self> {
                 Async::new(File::from(pipe.into())).map($name)
+            }
+
+            /// Wraps a pipe's read end (std's, or one weft made) for the blocking pool.
+            #[cfg(windows)]
+            pub(crate) fn new(pipe: impl Into<OwnedHandle>) -> io::Result<Self> {
+                Ok($name(BlockingPipe::new(File::from(pipe.into()))))
             }
 
             /// Reads some bytes; `Ok(0)` at end of stream (the child closed its end).
@@ -67,7 +85,10 @@ macro_rules! reader {
                     weft_coop::IoResource::$name,
                     weft_coop::IoOp::Read,
                     async move {
-                        self.0.read_with(|mut pipe| pipe.read(buf)).await
+                        #[cfg(unix)]
+                        return self.0.read_with(|mut pipe| pipe.read(buf)).await;
+                        #[cfg(windows)]
+                        return std::future::poll_fn(|cx| self.0.poll_read(cx, buf)).await;
                     },
                 )
             }
@@ -137,7 +158,10 @@ macro_rules! reader {
         impl AsyncRead for $name {
             #[track_caller]
             fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+                #[cfg(unix)]
                 let polled = self.0.poll_read_with(cx, |mut pipe| pipe.read(buf));
+                #[cfg(windows)]
+                let polled = self.get_mut().0.poll_read(cx, buf);
                 let kind = weft_coop::WaitKind::Io(weft_coop::IoResource::$name, weft_coop::IoOp::Read);
                 weft_coop::note_pending(kind, std::panic::Location::caller(), polled)
             }
@@ -166,21 +190,49 @@ reader!(ChildStderr, "standard error");
 /// # }).unwrap();
 /// ```
 #[derive(Debug)]
-pub struct ChildStdin(Option<Async<File>>);
+pub struct ChildStdin(
+    #[cfg(unix)] Option<Async<File>>,
+    #[cfg(windows)] Option<BlockingPipe>,
+);
+
+/// The error for a write after `poll_close`.
+fn closed() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::BrokenPipe,
+        "write to the child's stdin after it was closed",
+    )
+}
 
 impl ChildStdin {
+    #[cfg(unix)]
     pub(crate) fn new(pipe: std::process::ChildStdin) -> io::Result<Self> {
         Async::new(File::from(OwnedFd::from(pipe))).map(|pipe| ChildStdin(Some(pipe)))
     }
 
+    #[cfg(windows)]
+    pub(crate) fn new(pipe: std::process::ChildStdin) -> io::Result<Self> {
+        let pipe = File::from(OwnedHandle::from(pipe));
+        Ok(ChildStdin(Some(BlockingPipe::new(pipe))))
+    }
+
     /// The open pipe; `BrokenPipe` once `poll_close` closed it.
+    #[cfg(unix)]
     fn pipe(&self) -> io::Result<&Async<File>> {
-        self.0.as_ref().ok_or_else(|| {
-            io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "write to the child's stdin after it was closed",
-            )
-        })
+        self.0.as_ref().ok_or_else(closed)
+    }
+
+    /// One write, poll-style: the reactor's on Unix, a blocking-pool job on Windows.
+    fn poll_write_once(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        #[cfg(unix)]
+        return match self.pipe() {
+            Ok(pipe) => pipe.poll_write_with(cx, |mut pipe| pipe.write(buf)),
+            Err(err) => Poll::Ready(Err(err)),
+        };
+        #[cfg(windows)]
+        return match &mut self.0 {
+            Some(pipe) => pipe.poll_write(cx, buf),
+            None => Poll::Ready(Err(closed())),
+        };
     }
 
     /// Writes some bytes; returns how many were taken.
@@ -202,7 +254,12 @@ impl ChildStdin {
         pipe_wait(
             weft_coop::IoResource::ChildStdin,
             weft_coop::IoOp::Write,
-            async move { self.pipe()?.write_with(|mut pipe| pipe.write(buf)).await },
+            async move {
+                #[cfg(unix)]
+                return self.pipe()?.write_with(|mut pipe| pipe.write(buf)).await;
+                #[cfg(windows)]
+                return std::future::poll_fn(|cx| self.poll_write_once(cx, buf)).await;
+            },
         )
     }
 
@@ -235,6 +292,12 @@ impl ChildStdin {
                         n => buf = &buf[n..],
                     }
                 }
+                // Windows writes behind (`blocking_pipe.rs`): wait for the last chunk, so
+                // that a child that stopped reading is reported here, as on Unix.
+                #[cfg(windows)]
+                if let Some(pipe) = &mut self.0 {
+                    std::future::poll_fn(|cx| pipe.poll_flush(cx)).await?;
+                }
                 Ok(())
             },
         )
@@ -261,10 +324,7 @@ impl AsyncWrite for ChildStdin {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let polled = match self.pipe() {
-            Ok(pipe) => pipe.poll_write_with(cx, |mut pipe| pipe.write(buf)),
-            Err(err) => Poll::Ready(Err(err)),
-        };
+        let polled = self.get_mut().poll_write_once(cx, buf);
         let kind =
             weft_coop::WaitKind::Io(weft_coop::IoResource::ChildStdin, weft_coop::IoOp::Write);
         weft_coop::note_pending(kind, std::panic::Location::caller(), polled)
@@ -272,7 +332,14 @@ impl AsyncWrite for ChildStdin {
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         // A pipe has no user-space buffer: written bytes are already in the kernel.
-        Poll::Ready(Ok(()))
+        #[cfg(unix)]
+        return Poll::Ready(Ok(()));
+        // Except on Windows, where the last chunk may still be with its blocking job.
+        #[cfg(windows)]
+        return match &mut self.get_mut().0 {
+            Some(pipe) => pipe.poll_flush(_cx),
+            None => Poll::Ready(Ok(())),
+        };
     }
 
     fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

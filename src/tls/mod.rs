@@ -93,10 +93,10 @@ pub use connector::TlsConnector;
 #[doc(hidden)]
 pub use doc_cert::__doc_certificate;
 pub use handshake::{DEFAULT_HANDSHAKE_TIMEOUT, HandshakeError};
-pub use server::{handshake_first, start_tls_server};
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use server::start_unix_tls_server;
+pub use server::{handshake_first, start_tls_server};
 
 pub use futures_rustls::TlsStream;
 pub use futures_rustls::client::TlsStream as ClientTlsStream;

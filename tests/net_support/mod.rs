@@ -1,12 +1,14 @@
 //! Helpers shared by the networking tests (`net_*.rs`, `io_streams.rs`): a hang guard, fd
-//! counting and the open-file limit.
+//! counting and the open-file limit, and a connected stream pair of whatever kind the
+//! platform has (a Unix socket pair; on Windows, a loopback TCP pair).
 #![allow(dead_code)]
 
 pub use weft_test_support::HangGuard;
 
 use std::sync::atomic::Ordering;
 
-/// Open file descriptors of this process.
+/// Open file descriptors of this process (Linux's `/proc`: the fd-leak tests are Unix-only).
+#[cfg(unix)]
 pub fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .expect("read /proc/self/fd")
@@ -14,6 +16,7 @@ pub fn open_fds() -> usize {
 }
 
 /// The soft limit on open files (`Max open files` in /proc/self/limits).
+#[cfg(unix)]
 pub fn max_open_files() -> usize {
     let limits = std::fs::read_to_string("/proc/self/limits").expect("read /proc/self/limits");
     limits
@@ -25,16 +28,45 @@ pub fn max_open_files() -> usize {
 }
 
 /// How many concurrent loopback connections (two fds each) fit under the open-file limit,
-/// capped at `wanted`, with room for everything else the test process holds.
+/// capped at `wanted`, with room for everything else the test process holds. Windows has no
+/// such limit: `wanted`.
 pub fn connections_that_fit(wanted: usize) -> usize {
-    let room = max_open_files().saturating_sub(open_fds() + 200) / 2;
-    if room < wanted {
-        eprintln!(
-            "note: RLIMIT_NOFILE is {}; running {room} concurrent connections instead of {wanted}",
-            max_open_files()
-        );
+    #[cfg(windows)]
+    return wanted;
+    #[cfg(unix)]
+    {
+        let room = max_open_files().saturating_sub(open_fds() + 200) / 2;
+        if room < wanted {
+            eprintln!(
+                "note: RLIMIT_NOFILE is {}; running {room} concurrent connections instead of {wanted}",
+                max_open_files()
+            );
+        }
+        wanted.min(room)
     }
-    wanted.min(room)
+}
+
+/// The stream type [`stream_pair`] connects.
+#[cfg(unix)]
+pub type Stream = weft::net::UnixStream;
+/// The stream type [`stream_pair`] connects.
+#[cfg(windows)]
+pub type Stream = weft::net::TcpStream;
+
+/// A connected pair of weft streams: a Unix socket pair, or on Windows (which has none) a
+/// loopback TCP connection. Needs a runtime on Windows (it connects and accepts).
+pub async fn stream_pair() -> (Stream, Stream) {
+    #[cfg(unix)]
+    return Stream::pair().unwrap();
+    #[cfg(windows)]
+    {
+        let listener = weft::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let a = Stream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (b, _) = listener.accept().await.unwrap();
+        (a, b)
+    }
 }
 
 /// A unique socket path in the temp dir (removed first if a stale one exists).

@@ -7,10 +7,10 @@
 
 use std::io::{self, IoSlice, Read, Write};
 use std::mem::MaybeUninit;
-use std::os::fd::{AsFd, AsRawFd};
 use std::task::{Context, Poll};
 
 use crate::Async;
+use crate::sys::{self, AsSource};
 
 /// One read into `buf`, poll-style.
 pub(crate) fn poll_read<T>(
@@ -19,27 +19,24 @@ pub(crate) fn poll_read<T>(
     buf: &mut [u8],
 ) -> Poll<io::Result<usize>>
 where
-    T: AsFd,
+    T: AsSource,
     for<'a> &'a T: Read,
 {
     io.poll_read_stream(cx, |s| (&*s).read(buf))
 }
 
-/// One `read(2)` straight into possibly uninitialised memory: no zero-filling first, which
-/// std's `Read` would need (its `read_buf` is unstable). Returns how many bytes of `buf`'s
-/// front are now initialised.
-pub(crate) fn read_uninit(fd: &impl AsFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
-    let fd = fd.as_fd().as_raw_fd();
-    // SAFETY: `fd` is open (borrowed from its owner for this call). `buf` is valid for writes
-    // of `buf.len()` bytes, and `read(2)` only ever writes initialised bytes into it, at most
-    // `buf.len()` of them; it never reads the buffer, so uninitialised contents are fine.
-    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-    // `read` returns -1 on error, else the count, which is at most `buf.len()`.
-    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+/// One read straight into possibly uninitialised memory (the platform layer's `read(2)` or
+/// `recv`): no zero-filling first, which std's `Read` would need (its `read_buf` is
+/// unstable). Returns how many bytes of `buf`'s front are now initialised.
+pub(crate) fn read_uninit(io: &impl AsSource, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    #[cfg(unix)]
+    return sys::read_uninit(io.as_fd(), buf);
+    #[cfg(windows)]
+    return sys::read_uninit(io.as_socket(), buf);
 }
 
 /// [`read_uninit`], poll-style (the same readiness cache and budget as [`poll_read`]).
-pub(crate) fn poll_read_uninit<T: AsFd>(
+pub(crate) fn poll_read_uninit<T: AsSource>(
     io: &Async<T>,
     cx: &mut Context<'_>,
     buf: &mut [MaybeUninit<u8>],
@@ -54,7 +51,7 @@ pub(crate) fn poll_write<T>(
     buf: &[u8],
 ) -> Poll<io::Result<usize>>
 where
-    T: AsFd,
+    T: AsSource,
     for<'a> &'a T: Write,
 {
     io.poll_write_with(cx, |s| (&*s).write(buf))
@@ -67,7 +64,7 @@ pub(crate) fn poll_write_vectored<T>(
     bufs: &[IoSlice<'_>],
 ) -> Poll<io::Result<usize>>
 where
-    T: AsFd,
+    T: AsSource,
     for<'a> &'a T: Write,
 {
     io.poll_write_with(cx, |s| (&*s).write_vectored(bufs))
@@ -76,7 +73,7 @@ where
 /// One read into `buf`, waiting in an own slot.
 pub(crate) async fn read<T>(io: &Async<T>, buf: &mut [u8]) -> io::Result<usize>
 where
-    T: AsFd,
+    T: AsSource,
     for<'a> &'a T: Read,
 {
     io.read_stream(|s| (&*s).read(buf)).await
@@ -85,7 +82,7 @@ where
 /// One write from `buf`, waiting in an own slot.
 pub(crate) async fn write<T>(io: &Async<T>, buf: &[u8]) -> io::Result<usize>
 where
-    T: AsFd,
+    T: AsSource,
     for<'a> &'a T: Write,
 {
     io.write_with(|s| (&*s).write(buf)).await

@@ -8,12 +8,16 @@
 
 use std::io;
 use std::net::SocketAddr;
+#[cfg(unix)]
 use std::path::Path;
 use std::time::Duration;
 
-use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+#[cfg(unix)]
+use socket2::SockAddr;
+use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::Async;
+use crate::sys::{self, AsSource};
 
 /// The listen backlog for every listener: large enough that a burst of connects does not
 /// overflow it before the accept loop runs (the kernel caps it at `somaxconn`).
@@ -55,6 +59,7 @@ pub(crate) fn udp_socket(addr: SocketAddr) -> io::Result<std::net::UdpSocket> {
 }
 
 /// A non-blocking Unix stream listening socket bound to `path`.
+#[cfg(unix)]
 pub(crate) fn unix_listener(path: &Path) -> io::Result<std::os::unix::net::UnixListener> {
     let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
     socket.set_nonblocking(true)?;
@@ -63,12 +68,6 @@ pub(crate) fn unix_listener(path: &Path) -> io::Result<std::os::unix::net::UnixL
     Ok(std::os::unix::net::UnixListener::from(
         std::os::fd::OwnedFd::from(socket),
     ))
-}
-
-/// Whether `err` says a non-blocking connect has started and will finish in the background
-/// (`EAGAIN` from a TCP connect means no local port was free: a real error).
-fn in_progress(err: &io::Error) -> bool {
-    err.raw_os_error() == Some(libc::EINPROGRESS)
 }
 
 /// A non-blocking TCP socket, neither bound nor connected, of `addr`'s family.
@@ -93,7 +92,7 @@ pub(crate) async fn connect_socket(
     let stream = Async::new(std::net::TcpStream::from(socket))?;
     match started {
         Ok(()) => return Ok(stream),
-        Err(err) if in_progress(&err) => {}
+        Err(err) if sys::connect_in_progress(&err) => {}
         Err(err) => return Err(err),
     }
     // The connect finishes in the background; the socket turns writable when it does, and
@@ -114,6 +113,7 @@ pub(crate) async fn connect_socket(
 /// is full (nothing is "in progress" then, and no readiness event announces room). That case
 /// is retried with a short, growing pause, for at most about two seconds, before the
 /// `WouldBlock` error is returned.
+#[cfg(unix)]
 pub(crate) async fn unix_connect(path: &Path) -> io::Result<Async<std::os::unix::net::UnixStream>> {
     let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
     socket.set_nonblocking(true)?;
@@ -147,19 +147,22 @@ pub(crate) async fn unix_connect(path: &Path) -> io::Result<Async<std::os::unix:
 }
 
 /// How long a Unix connect keeps retrying a full backlog.
+#[cfg(unix)]
 const MAX_UNIX_RETRY: Duration = Duration::from_secs(2);
 
 /// Sets `SO_LINGER` on any socket.
-pub(crate) fn set_linger(fd: &impl std::os::fd::AsFd, linger: Option<Duration>) -> io::Result<()> {
+pub(crate) fn set_linger(fd: &impl AsSource, linger: Option<Duration>) -> io::Result<()> {
     socket2::SockRef::from(fd).set_linger(linger)
 }
 
 /// Reads `SO_LINGER` from any socket.
-pub(crate) fn linger(fd: &impl std::os::fd::AsFd) -> io::Result<Option<Duration>> {
+pub(crate) fn linger(fd: &impl AsSource) -> io::Result<Option<Duration>> {
     socket2::SockRef::from(fd).linger()
 }
 
-/// `AsRawFd` and `AsFd` for a socket type that holds its `Async` in `io`.
+/// `AsRawFd` and `AsFd` (`AsRawSocket` and `AsSocket` on Windows) for a socket type that
+/// holds its `Async` in `io`.
+#[cfg(unix)]
 macro_rules! fd_impls {
     ($Socket:ty) => {
         impl std::os::fd::AsRawFd for $Socket {
@@ -171,6 +174,25 @@ macro_rules! fd_impls {
         impl std::os::fd::AsFd for $Socket {
             fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
                 std::os::fd::AsFd::as_fd(&self.io)
+            }
+        }
+    };
+}
+
+/// `AsRawFd` and `AsFd` (`AsRawSocket` and `AsSocket` on Windows) for a socket type that
+/// holds its `Async` in `io`.
+#[cfg(windows)]
+macro_rules! fd_impls {
+    ($Socket:ty) => {
+        impl std::os::windows::io::AsRawSocket for $Socket {
+            fn as_raw_socket(&self) -> std::os::windows::io::RawSocket {
+                std::os::windows::io::AsRawSocket::as_raw_socket(&self.io)
+            }
+        }
+
+        impl std::os::windows::io::AsSocket for $Socket {
+            fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
+                std::os::windows::io::AsSocket::as_socket(&self.io)
             }
         }
     };

@@ -12,7 +12,6 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
 
 use super::TcpStream;
 use super::{ToSocketAddrs, socket};
@@ -112,7 +111,7 @@ super::listener::listener!(
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TcpListener")
-            .field("fd", &self.io.as_raw_fd())
+            .field("fd", &crate::sys::raw_source(&self.io))
             .field("local_addr", &self.local_addr().ok())
             .finish()
     }

@@ -13,7 +13,6 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use socket2::{Domain, Protocol, Socket, Type};
 
@@ -122,7 +121,12 @@ impl TcpSocket {
     /// })?;
     /// # std::io::Result::Ok(())
     /// ```
+    ///
+    /// Unix only: Windows has no `SO_REUSEPORT` (its `SO_REUSEADDR` means something else).
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn set_reuseport(&self, reuse: bool) -> io::Result<()> {
+        use std::os::fd::AsFd;
         crate::sys::sockopt::set_reuse_port(self.inner.as_fd(), reuse)
     }
 
@@ -135,7 +139,12 @@ impl TcpSocket {
     /// assert!(socket.reuseport()?);
     /// # std::io::Result::Ok(())
     /// ```
+    ///
+    /// Unix only, like [`set_reuseport`](TcpSocket::set_reuseport).
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
     pub fn reuseport(&self) -> io::Result<bool> {
+        use std::os::fd::AsFd;
         crate::sys::sockopt::reuse_port(self.inner.as_fd())
     }
 
@@ -325,22 +334,38 @@ fn buffer_size(size: u32) -> usize {
     usize::try_from(size).unwrap_or(usize::MAX)
 }
 
-impl AsRawFd for TcpSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for TcpSocket {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(&self.inner)
     }
 }
 
-impl AsFd for TcpSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
+#[cfg(unix)]
+impl std::os::fd::AsFd for TcpSocket {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        std::os::fd::AsFd::as_fd(&self.inner)
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::AsRawSocket for TcpSocket {
+    fn as_raw_socket(&self) -> std::os::windows::io::RawSocket {
+        std::os::windows::io::AsRawSocket::as_raw_socket(&self.inner)
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::AsSocket for TcpSocket {
+    fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
+        std::os::windows::io::AsSocket::as_socket(&self.inner)
     }
 }
 
 impl fmt::Debug for TcpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TcpSocket")
-            .field("fd", &self.inner.as_raw_fd())
+            .field("fd", &crate::sys::raw_source(&self.inner))
             .field("local_addr", &self.local_addr().ok())
             .finish()
     }

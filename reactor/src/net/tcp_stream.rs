@@ -10,7 +10,6 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use super::{ToSocketAddrs, socket};
@@ -235,7 +234,7 @@ super::byte_stream::byte_stream!(
 impl fmt::Debug for TcpStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TcpStream")
-            .field("fd", &self.io.as_raw_fd())
+            .field("fd", &crate::sys::raw_source(&self.io))
             .field("local_addr", &self.local_addr().ok())
             .field("peer_addr", &self.peer_addr().ok())
             .finish()

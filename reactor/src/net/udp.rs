@@ -9,7 +9,6 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::fd::AsRawFd;
 
 use super::{ToSocketAddrs, socket};
 use crate::Async;
@@ -436,7 +435,7 @@ super::datagram::datagram!(
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("UdpSocket")
-            .field("fd", &self.io.as_raw_fd())
+            .field("fd", &crate::sys::raw_source(&self.io))
             .field("local_addr", &self.local_addr().ok())
             .finish()
     }

@@ -36,8 +36,8 @@
 
 mod portable;
 
+use crate::sys::{BorrowedSource, RawSource};
 use std::io;
-use std::os::fd::{BorrowedFd, RawFd};
 use std::time::Duration;
 
 #[cfg(target_os = "linux")]
@@ -211,7 +211,7 @@ impl Poller {
     /// `fd` must stay open until [`delete`](Self::delete) is called for it.
     pub(crate) unsafe fn add(
         &self,
-        fd: RawFd,
+        fd: RawSource,
         key: usize,
         interest: Interest,
         mode: Mode,
@@ -228,7 +228,7 @@ impl Poller {
     /// Changes a registration (re-arms a oneshot one).
     pub(crate) fn modify(
         &self,
-        fd: BorrowedFd<'_>,
+        fd: BorrowedSource<'_>,
         key: usize,
         interest: Interest,
         mode: Mode,
@@ -241,7 +241,7 @@ impl Poller {
     }
 
     /// Removes `fd` from the poller.
-    pub(crate) fn delete(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+    pub(crate) fn delete(&self, fd: BorrowedSource<'_>) -> io::Result<()> {
         match self {
             #[cfg(target_os = "linux")]
             Poller::Epoll(p) => p.delete(fd),

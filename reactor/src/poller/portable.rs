@@ -1,7 +1,7 @@
 //! The portable backend: the `polling` crate (epoll, kqueue, event ports, IOCP).
 
+use crate::sys::{BorrowedSource, RawSource};
 use std::io;
-use std::os::fd::{BorrowedFd, RawFd};
 use std::time::Duration;
 
 use polling::PollMode;
@@ -47,7 +47,7 @@ impl Portable {
     /// `fd` must stay open until [`delete`](Self::delete) is called for it.
     pub(crate) unsafe fn add(
         &self,
-        fd: RawFd,
+        fd: RawSource,
         key: usize,
         interest: Interest,
         mode: Mode,
@@ -61,7 +61,7 @@ impl Portable {
 
     pub(crate) fn modify(
         &self,
-        fd: BorrowedFd<'_>,
+        fd: BorrowedSource<'_>,
         key: usize,
         interest: Interest,
         mode: Mode,
@@ -70,7 +70,7 @@ impl Portable {
             .modify_with_mode(fd, polling_event(key, interest), polling_mode(mode))
     }
 
-    pub(crate) fn delete(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+    pub(crate) fn delete(&self, fd: BorrowedSource<'_>) -> io::Result<()> {
         self.0.delete(fd)
     }
 

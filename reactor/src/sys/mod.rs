@@ -14,8 +14,19 @@
 //!   (`linux/epoll.rs`), whose fallback is the `polling` crate (`poller/portable.rs`), and
 //!   zero-copy `sendfile(2)` (`linux/sendfile.rs`), whose fallback (read a chunk, write it)
 //!   is the facade's `StreamWriter::sendfile`.
-//! * A Windows port adds `windows/` beside these with modules of the same names (see "Windows"
-//!   in the crate docs); nothing above the platform layer calls the OS directly.
+//! * `windows/` — the Windows twins, compiled only with `cfg(windows)`: the socket calls
+//!   (`socket`: non-blocking mode, the readiness probe, a read into uninitialised memory),
+//!   a child's exit as a registered wait on its process handle (`child`) and Ctrl-C as a
+//!   console control handler (`signal`). `windows-sys` covers what std and `polling` lack.
+//!   Nothing above the platform layer calls the OS directly.
+//!
+//! # What a source is
+//!
+//! The reactor registers *sources*: a file descriptor on Unix, a socket on Windows (IOCP
+//! through `polling`'s AFD layer polls sockets only). The aliases below (`AsSource`,
+//! `RawSource`, `BorrowedSource`) name the one that exists on the platform being built, so
+//! the code above this layer is written once; a public API that takes `AsFd` on Unix takes
+//! `AsSocket` on Windows through them.
 //!
 //! # Rules
 //!
@@ -33,12 +44,48 @@
 pub(crate) mod linux;
 #[cfg(unix)]
 mod unix;
+#[cfg(windows)]
+mod windows;
 
 #[cfg(unix)]
 #[cfg_attr(docsrs, doc(cfg(unix)))]
 pub use unix::{child, signal};
 
+#[cfg(windows)]
+#[cfg_attr(docsrs, doc(cfg(windows)))]
+pub use windows::{child, signal};
+
 #[cfg(unix)]
-pub(crate) use unix::fd::{is_ready_now, set_nonblocking};
+pub(crate) use unix::fd::{connect_in_progress, is_ready_now, read_uninit, set_nonblocking};
 #[cfg(unix)]
 pub(crate) use unix::sockopt;
+#[cfg(windows)]
+pub(crate) use windows::socket::{connect_in_progress, is_ready_now, read_uninit, set_nonblocking};
+
+#[cfg(unix)]
+pub(crate) use std::os::fd::{
+    AsFd as AsSource, AsRawFd as AsRawSource, BorrowedFd as BorrowedSource, RawFd as RawSource,
+};
+#[cfg(windows)]
+pub(crate) use std::os::windows::io::{
+    AsRawSocket as AsRawSource, AsSocket as AsSource, BorrowedSocket as BorrowedSource,
+    RawSocket as RawSource,
+};
+
+/// The raw handle of a source, to register with the poller.
+pub(crate) fn raw_source(io: &impl AsSource) -> RawSource {
+    #[cfg(unix)]
+    return io.as_fd().as_raw_fd();
+    #[cfg(windows)]
+    return io.as_socket().as_raw_socket();
+}
+
+/// Borrows a raw source handle for the length of a call.
+///
+/// # Safety
+///
+/// `raw` must be open for the whole lifetime `'a`.
+pub(crate) unsafe fn borrow_source<'a>(raw: RawSource) -> BorrowedSource<'a> {
+    // SAFETY: our caller's promise, passed on: `raw` stays open for `'a`.
+    unsafe { BorrowedSource::borrow_raw(raw) }
+}

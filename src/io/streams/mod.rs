@@ -71,6 +71,7 @@ use std::any::Any;
 use std::future::Future;
 use std::io;
 use std::net::Shutdown;
+#[cfg(unix)]
 use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -78,17 +79,26 @@ use std::task::{Context, Poll};
 
 use futures_io::{AsyncRead, AsyncWrite};
 use weft_executor::Handle;
-use weft_reactor::net::{TcpStream, ToSocketAddrs, UnixStream};
+#[cfg(unix)]
+use weft_reactor::net::UnixStream;
+use weft_reactor::net::{TcpStream, ToSocketAddrs};
 
 pub use error::{IncompleteReadError, LimitOverrunError, ReadError};
 pub use reader::StreamReader;
 pub use server::Server;
+// The accept policy `weft::hyper::serve` shares.
+#[cfg(feature = "hyper")]
+pub(crate) use server::{ACCEPT_RETRY_DELAY, is_transient};
 pub use server_options::ServerOptions;
 pub use writer::StreamWriter;
 
-pub use server::{start_server, start_unix_server};
+pub use server::start_server;
+#[cfg(unix)]
+pub use server::start_unix_server;
 #[cfg(feature = "tls")]
-pub use start_tls::{open_tls_connection, open_unix_tls_connection};
+pub use start_tls::open_tls_connection;
+#[cfg(all(unix, feature = "tls"))]
+pub use start_tls::open_unix_tls_connection;
 
 /// asyncio's default `limit` for a [`StreamReader`]: 64 KiB.
 ///
@@ -97,9 +107,10 @@ pub use start_tls::{open_tls_connection, open_unix_tls_connection};
 /// ```
 pub const DEFAULT_LIMIT: usize = 64 * 1024;
 
-/// The socket under a reader/writer pair: TCP or Unix.
+/// The socket under a reader/writer pair: TCP or Unix (Unix-domain sockets are Unix-only).
 ///
 /// ```
+/// # #[cfg(unix)]
 /// weft::run(async {
 ///     let (a, _b) = weft::net::UnixStream::pair()?;
 ///     let socket = weft::io::StreamSocket::from(a);
@@ -113,6 +124,8 @@ pub enum StreamSocket {
     /// A TCP connection.
     Tcp(TcpStream),
     /// A Unix-domain stream connection.
+    #[cfg(unix)]
+    #[cfg_attr(docsrs, doc(cfg(unix)))]
     Unix(UnixStream),
 }
 
@@ -122,6 +135,7 @@ impl From<TcpStream> for StreamSocket {
     }
 }
 
+#[cfg(unix)]
 impl From<UnixStream> for StreamSocket {
     fn from(stream: UnixStream) -> StreamSocket {
         StreamSocket::Unix(stream)
@@ -133,6 +147,7 @@ macro_rules! on_stream {
     ($socket:expr, |$s:ident| $body:expr) => {
         match $socket {
             StreamSocket::Tcp($s) => $body,
+            #[cfg(unix)]
             StreamSocket::Unix($s) => $body,
         }
     };
@@ -243,9 +258,14 @@ fn into_socket<S: Any>(stream: S) -> Result<StreamSocket, S> {
     let any: &mut dyn Any = &mut slot;
     let socket = if let Some(tcp) = any.downcast_mut::<Option<TcpStream>>() {
         tcp.take().map(StreamSocket::Tcp)
-    } else if let Some(unix) = any.downcast_mut::<Option<UnixStream>>() {
-        unix.take().map(StreamSocket::Unix)
     } else {
+        #[cfg(unix)]
+        if let Some(unix) = any.downcast_mut::<Option<UnixStream>>() {
+            unix.take().map(StreamSocket::Unix)
+        } else {
+            None
+        }
+        #[cfg(not(unix))]
         None
     };
     match (socket, slot) {
@@ -308,6 +328,8 @@ pub fn open_connection(
 /// std::fs::remove_file(&path)?;
 /// # std::io::Result::Ok(())
 /// ```
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 #[track_caller]
 pub fn open_unix_connection(
     path: impl AsRef<Path>,

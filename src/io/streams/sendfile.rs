@@ -135,12 +135,22 @@ impl StreamWriter {
 }
 
 /// Up to `want` bytes of `file` at `position`; fewer only at the end of the file.
+///
+/// On Windows the positional read (`seek_read`) also moves the cursor that the duplicate
+/// shares with the caller's handle: the one place where `sendfile` leaves a trace there.
 fn read_chunk(file: &File, position: u64, want: usize) -> io::Result<Vec<u8>> {
+    #[cfg(unix)]
     use std::os::unix::fs::FileExt;
+    #[cfg(windows)]
+    use std::os::windows::fs::FileExt;
+    #[cfg(windows)]
+    let read_at = |buf: &mut [u8], at| file.seek_read(buf, at);
+    #[cfg(unix)]
+    let read_at = |buf: &mut [u8], at| file.read_at(buf, at);
     let mut buf = vec![0u8; want];
     let mut filled = 0;
     while filled < want {
-        match file.read_at(&mut buf[filled..], position + filled as u64) {
+        match read_at(&mut buf[filled..], position + filled as u64) {
             Ok(0) => break,
             Ok(n) => filled += n,
             Err(err) if err.kind() == io::ErrorKind::Interrupted => {}

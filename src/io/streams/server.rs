@@ -27,33 +27,41 @@ use std::future::{Future, poll_fn};
 use std::io;
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+#[cfg(unix)]
+use std::path::PathBuf;
 use std::pin::pin;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 use weft_executor::Handle;
-use weft_reactor::net::{TcpListener, ToSocketAddrs, UnixListener};
+#[cfg(unix)]
+use weft_reactor::net::UnixListener;
+use weft_reactor::net::{TcpListener, ToSocketAddrs};
 
 use super::server_options::ServerOptions;
 
+#[cfg(unix)]
+use super::DEFAULT_LIMIT;
 use super::transport::Transport;
-use super::{DEFAULT_LIMIT, StreamReader, StreamSocket, StreamWriter};
+use super::{StreamReader, StreamSocket, StreamWriter};
 
 /// How long the accept loop pauses after a resource error before it accepts again.
-const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
+pub(crate) const ACCEPT_RETRY_DELAY: Duration = Duration::from_millis(100);
 
 /// Where a server listens.
 #[derive(Debug, Clone)]
 pub(super) enum ServerAddr {
     Tcp(SocketAddr),
+    #[cfg(unix)]
     Unix(PathBuf),
 }
 
 /// The listening socket, owned by the accept loop.
 pub(super) enum Listener {
     Tcp(TcpListener),
+    #[cfg(unix)]
     Unix(UnixListener),
 }
 
@@ -65,6 +73,7 @@ impl Listener {
                 let (stream, peer) = l.accept().await?;
                 Ok((stream.into(), peer.to_string()))
             }
+            #[cfg(unix)]
             Listener::Unix(l) => {
                 let (stream, peer) = l.accept().await?;
                 Ok((stream.into(), format!("{peer:?}")))
@@ -191,6 +200,7 @@ impl Server {
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         match &self.shared.addr {
             ServerAddr::Tcp(addr) => Ok(*addr),
+            #[cfg(unix)]
             ServerAddr::Unix(_) => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "a Unix-domain server has no socket address; use Server::unix_path",
@@ -198,9 +208,10 @@ impl Server {
         }
     }
 
-    /// The socket path of a Unix-domain server.
+    /// The socket path of a Unix-domain server (always `None` on Windows, which has none).
     ///
     /// ```
+    /// # #[cfg(unix)] {
     /// let path = std::env::temp_dir().join(format!("weft-doc-sup-{}", std::process::id()));
     /// # let _ = std::fs::remove_file(&path);
     /// weft::run(async {
@@ -208,11 +219,13 @@ impl Server {
     ///     assert_eq!(server.unix_path(), Some(path.as_path()));
     ///     std::io::Result::Ok(())
     /// })?;
+    /// # }
     /// # std::io::Result::Ok(())
     /// ```
     pub fn unix_path(&self) -> Option<&Path> {
         match &self.shared.addr {
             ServerAddr::Tcp(_) => None,
+            #[cfg(unix)]
             ServerAddr::Unix(path) => Some(path),
         }
     }
@@ -472,6 +485,8 @@ where
 /// })?;
 /// # std::io::Result::Ok(())
 /// ```
+#[cfg(unix)]
+#[cfg_attr(docsrs, doc(cfg(unix)))]
 #[track_caller]
 pub fn start_unix_server<F, Fut>(
     client_connected_cb: F,
@@ -599,6 +614,7 @@ async fn accept_loop<F, Fut>(
         }
     }
     drop(listener);
+    #[cfg(unix)]
     if let ServerAddr::Unix(path) = &shared.addr {
         // asyncio 3.13 removes the socket file on close; it may already be gone.
         let _ = std::fs::remove_file(path);
@@ -607,13 +623,15 @@ async fn accept_loop<F, Fut>(
 }
 
 /// Errors after which accepting again at once is right: the connection was aborted by the
-/// peer before we took it, or a signal interrupted the call.
-fn is_transient(err: &io::Error) -> bool {
+/// peer before we took it (`NotConnected` is how Wine says so), or a signal interrupted the
+/// call.
+pub(crate) fn is_transient(err: &io::Error) -> bool {
     matches!(
         err.kind(),
         io::ErrorKind::ConnectionAborted
             | io::ErrorKind::Interrupted
             | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::NotConnected
     )
 }
 

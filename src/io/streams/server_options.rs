@@ -230,7 +230,13 @@ impl ServerOptions {
         };
         socket.set_reuseaddr(self.reuse_address)?;
         if self.reuse_port {
+            #[cfg(unix)]
             socket.set_reuseport(true)?;
+            #[cfg(not(unix))]
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                "ServerOptions::reuse_port: SO_REUSEPORT exists on Unix only",
+            ));
         }
         socket.bind(addr)?;
         socket.listen(self.backlog)

@@ -1,12 +1,13 @@
-//! The two descriptor calls `polling` does not cover: switching an fd to non-blocking mode
-//! and asking, without waiting, whether an fd is ready right now. Both are POSIX (`fcntl`,
-//! `poll`), the same on every Unix.
+//! The descriptor calls `polling` does not cover: switching an fd to non-blocking mode,
+//! asking, without waiting, whether an fd is ready right now, and a read into uninitialised
+//! memory. All are POSIX (`fcntl`, `poll`, `read`), the same on every Unix.
 //!
 //! The second one is only used to double-check a readiness the cache already reported once
 //! (see `Source::poll_ready`); normal operation never calls it.
 
 use std::io;
-use std::os::fd::RawFd;
+use std::mem::MaybeUninit;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 
 use crate::source::Direction;
 
@@ -54,11 +55,29 @@ pub(crate) fn is_ready_now(fd: RawFd, direction: Direction) -> io::Result<bool> 
     }
 }
 
+/// One `read(2)` straight into possibly uninitialised memory: no zero-filling first, which
+/// std's `Read` would need (its `read_buf` is unstable). Returns how many bytes of `buf`'s
+/// front are now initialised.
+pub(crate) fn read_uninit(fd: BorrowedFd<'_>, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: `fd` is open (borrowed from its owner for this call). `buf` is valid for writes
+    // of `buf.len()` bytes, and `read(2)` only ever writes initialised bytes into it, at most
+    // `buf.len()` of them; it never reads the buffer, so uninitialised contents are fine.
+    let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+    // `read` returns -1 on error, else the count, which is at most `buf.len()`.
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+/// Whether `err` from a non-blocking `connect(2)` says the connect has started and will
+/// finish in the background (`EINPROGRESS`; an `EAGAIN` from a TCP connect means no local
+/// port was free: a real error).
+pub(crate) fn connect_in_progress(err: &io::Error) -> bool {
+    err.raw_os_error() == Some(libc::EINPROGRESS)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Write;
-    use std::os::fd::AsRawFd;
     use std::os::unix::net::UnixStream;
 
     #[test]

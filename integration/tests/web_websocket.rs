@@ -1,6 +1,8 @@
 //! A WebSocket echo with async-tungstenite (its futures-io support, no runtime feature) over
 //! weft's `TcpStream`, the client connecting by host name.
 
+// Shared with the facade's own hyper tests.
+#[path = "../../tests/hyper_support/mod.rs"]
 mod hyper_support;
 
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! its HTTP/1-or-2 `auto` server; fetched with hyper-util's legacy client over HTTP/1 and
 //! HTTP/2.
 
+// Shared with the facade's own hyper tests.
+#[path = "../../tests/hyper_support/mod.rs"]
 mod hyper_support;
 
 use std::time::Duration;

@@ -1,21 +1,20 @@
-//! A hyper 1.x server on weft: HTTP/1 and HTTP/2 on one port (hyper-util's `auto` builder),
-//! a header-read timeout on weft's timer, connection tasks on weft's workers.
+//! A hyper 1.x server on weft: HTTP/1 and HTTP/2 on one port, in one call.
 //!
-//! The glue is four adapters from `weft::hyper`: `WeftIo` (hyper's I/O traits over weft's
-//! `TcpStream`), `WeftExecutor` (HTTP/2 spawns a task per stream), `WeftTimer` (the
-//! timeouts). Without arguments it serves on a free loopback port, fetches a few pages from
-//! itself over HTTP/1 and HTTP/2, prints them and stops. `hyper_server --serve
-//! 127.0.0.1:8080` serves until Ctrl-C.
+//! `weft::hyper::serve(listener, service)` runs hyper-util's `auto` builder on each connection
+//! in a weft task of its own, with weft's adapters inside: `WeftIo` (hyper's I/O traits over
+//! weft's `TcpStream`), weft tasks for HTTP/2's streams, `WeftTimer` for hyper's timeouts
+//! (the 30 s header-read timeout among them). The client side uses hyper-util's legacy
+//! `Client` with `WeftConnector` and `WeftExecutor`. Without arguments it serves on a free
+//! loopback port, fetches a few pages from itself over HTTP/1 and HTTP/2, prints them and
+//! stops. `hyper_server --serve 127.0.0.1:8080` serves until Ctrl-C.
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use http_body_util::{BodyExt, Full, combinators::BoxBody};
 use hyper::body::{Bytes, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::client::legacy::Client;
-use hyper_util::server::conn::auto;
-use weft::hyper::{WeftConnector, WeftExecutor, WeftIo, WeftTimer};
+use weft::hyper::{WeftConnector, WeftExecutor, WeftTimer};
 use weft::net::TcpListener;
 
 type Body = BoxBody<Bytes, hyper::Error>;
@@ -42,28 +41,11 @@ async fn route(req: Request<Incoming>) -> Result<Response<Body>, Infallible> {
     Ok(response)
 }
 
-/// Accepts connections until the listener fails; each connection is its own task.
+/// Serves `route` on `listener` until the task is cancelled.
 async fn serve(listener: TcpListener) {
-    loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(err) => {
-                eprintln!("accept failed: {err}");
-                return;
-            }
-        };
-        drop(weft::spawn(async move {
-            let mut builder = auto::Builder::new(WeftExecutor::new());
-            builder
-                .http1()
-                .timer(WeftTimer::new())
-                .header_read_timeout(Duration::from_secs(10));
-            builder.http2().timer(WeftTimer::new());
-            let service = hyper::service::service_fn(route);
-            if let Err(err) = builder.serve_connection(WeftIo::new(stream), service).await {
-                eprintln!("connection from {peer}: {err}");
-            }
-        }));
+    let service = hyper::service::service_fn(route);
+    if let Err(err) = weft::hyper::serve(listener, service).await {
+        eprintln!("server: {err}");
     }
 }
 

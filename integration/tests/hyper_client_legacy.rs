@@ -1,6 +1,8 @@
 //! hyper-util's legacy `Client` on weft, through `WeftConnector`: fetching by host name
 //! (`localhost`), and HTTP/2 with one pooled connection shared by concurrent requests.
 
+// Shared with the facade's own hyper tests.
+#[path = "../../tests/hyper_support/mod.rs"]
 mod hyper_support;
 
 use std::sync::atomic::Ordering;
