@@ -258,9 +258,11 @@ fn server_cpu_per_request(addr: std::net::SocketAddr, gap_us: u64) -> f64 {
     (after - before) as f64 / 1_000.0 / LIGHT_REQUESTS as f64
 }
 
+/// This thread's id, from `/proc/thread-self` (a link to `PID/task/TID`).
 fn gettid() -> u64 {
-    // SAFETY: `gettid` has no preconditions and cannot fail.
-    (unsafe { libc::gettid() }) as u64
+    let link = std::fs::read_link("/proc/thread-self").expect("/proc/thread-self (Linux only)");
+    let tid = link.file_name().expect("a thread id").to_string_lossy();
+    tid.parse().expect("a numeric thread id")
 }
 
 /// Nanoseconds on CPU of every thread of this process but `skip`
