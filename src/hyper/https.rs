@@ -12,9 +12,10 @@
 //! (`Connected::negotiated_h2`), which then speaks HTTP/2 on that connection without being
 //! built `http2_only`.
 //!
-//! The serving side needs nothing new: accept with a [`TlsAcceptor`](crate::tls::TlsAcceptor)
-//! whose config lists `h2` and `http/1.1`, and serve `WeftIo::new(tls_stream)`; hyper-util's
-//! auto builder speaks whichever the client chose (see [`HttpsConnector`]'s example).
+//! The serving side is [`serve`](super::serve)`(listener, service).tls(acceptor)`, whose
+//! acceptor config lists `h2` and `http/1.1`: each connection's handshake runs in its own task
+//! and hyper-util's auto builder speaks whichever protocol the client chose. By hand, serve
+//! `WeftIo::new(tls_stream)` (see [`HttpsConnector`]'s example).
 
 use std::future::Future;
 use std::io;

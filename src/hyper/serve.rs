@@ -433,12 +433,9 @@ where
     type IntoFuture = ServeFuture;
 
     fn into_future(self) -> ServeFuture {
-        ServeFuture(Box::pin(run(
-            self.listener,
-            self.service,
-            self.handshake,
-            std::future::pending(),
-        )))
+        // A server without graceful shutdown is one whose signal never comes.
+        self.with_graceful_shutdown(std::future::pending())
+            .into_future()
     }
 }
 
