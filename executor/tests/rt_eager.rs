@@ -147,21 +147,27 @@ fn an_eager_runtime_makes_every_spawn_eager_but_callbacks_still_run_later() {
             let task = weft_executor::spawn(async { 1 });
             assert!(task.is_finished());
             // Opting out on an eager runtime.
-            let gate = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let queued = task::Builder::new().eager(false).spawn(async { 2 });
             assert_eq!(queued.await.unwrap(), 2);
-            // `call_soon` does not run its callback before returning.
-            let g = gate.clone();
-            let (tx, rx) = weft_sync::oneshot::channel();
-            weft_executor::Handle::current()
-                .call_soon(move || {
-                    let _ = tx.send(g.load(Ordering::SeqCst));
-                })
-                .unwrap();
-            gate.store(true, Ordering::SeqCst);
+            // `call_soon` does not run its callback before returning. The check runs on the
+            // one worker, so the callback (which also needs that worker) cannot race it.
+            let on_worker = task::Builder::new().eager(false).spawn(async {
+                let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let r = ran.clone();
+                let (tx, rx) = weft_sync::oneshot::channel();
+                weft_executor::Handle::current()
+                    .call_soon(move || {
+                        r.store(true, Ordering::SeqCst);
+                        let _ = tx.send(());
+                    })
+                    .unwrap();
+                let ran_inside_call_soon = ran.load(Ordering::SeqCst);
+                rx.await.unwrap();
+                ran_inside_call_soon
+            });
             assert!(
-                rx.await.unwrap(),
-                "the callback ran after call_soon returned"
+                !on_worker.await.unwrap(),
+                "the callback ran inside call_soon"
             );
             assert_eq!(task.await.unwrap(), 1);
         });
