@@ -7,7 +7,7 @@
 //! This example prints them with `tracing-subscriber`'s formatter: a named parent spawns two
 //! children that sleep, wake, and finish.
 //!
-//! Run: `cargo run --example tracing_spans --features tracing`
+//! Run: `cargo run -p weft-integration --example tracing_spans --features tracing`
 use std::time::Duration;
 use tracing_subscriber::fmt::format::FmtSpan;
 
