@@ -274,3 +274,35 @@ fn a_panic_in_drop_during_cancel_becomes_the_tasks_error_not_the_cancellers() {
         assert!(err.to_string().contains("drop at cancel broke"), "{err}");
     });
 }
+
+#[test]
+fn a_panic_dropping_what_a_callback_set_in_its_context_is_reported_and_the_runner_goes_on() {
+    struct BadValue;
+    impl Drop for BadValue {
+        fn drop(&mut self) {
+            panic!("context value drop broke");
+        }
+    }
+    static VAR: weft_executor::context::ContextVar<BadValue> =
+        weft_executor::context::ContextVar::new("bad");
+    within(LIMIT, || {
+        let (rt, reports) = recording(1);
+        // The value lives only in the context the callback leaves behind, which the runner
+        // drops after it returns.
+        rt.handle()
+            .call_soon(|| {
+                VAR.set(BadValue);
+            })
+            .unwrap();
+        let (tx, rx) = mpsc::channel();
+        rt.handle().call_soon(move || tx.send(7).unwrap()).unwrap();
+        assert_eq!(rx.recv_timeout(Duration::from_secs(30)).unwrap(), 7);
+        drop(rt);
+        let reports = reports.lock().unwrap();
+        assert_eq!(reports.len(), 1, "{reports:?}");
+        assert!(
+            reports[0].contains("context value drop broke"),
+            "{reports:?}"
+        );
+    });
+}

@@ -344,12 +344,16 @@ async fn run_callbacks(handle: Handle) {
             // Each callback in the context it was scheduled in. The runner is a task
             // without one, so the thread's is empty here and a callback scheduled where no
             // variable was set runs as it is.
-            let ran = match context {
-                None => catch_unwind(AssertUnwindSafe(f)),
-                Some(_) => crate::context::scope(context, || catch_unwind(AssertUnwindSafe(f))).0,
+            let (ran, left) = match context {
+                None => (
+                    catch_unwind(AssertUnwindSafe(f)),
+                    crate::context::take_left(),
+                ),
+                Some(_) => crate::context::scope(context, || catch_unwind(AssertUnwindSafe(f))),
             };
-            // What it set is dropped here, not seen by the next.
-            drop(crate::context::take_left());
+            // What it set is dropped here, not seen by the next; a value's `Drop` is user code
+            // too, and a panic in it is reported like the callback's own.
+            let ran = ran.and(catch_unwind(AssertUnwindSafe(move || drop(left))));
             if let Err(payload) = ran {
                 let me = crate::task::current().expect("callbacks run inside the runner task");
                 let err =
