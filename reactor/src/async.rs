@@ -418,6 +418,31 @@ impl<T: AsSource> Async<T> {
         self.op_with(Direction::Read, op).await
     }
 
+    /// Shuts the socket down with `shutdown` (the std type's own call), then wakes the tasks
+    /// waiting on the directions it closed, whom IOCP would never wake (see
+    /// `Source::shut_down_locally`): a reader then sees end of stream, a writer the error.
+    pub(crate) fn shutdown_with(
+        &self,
+        how: std::net::Shutdown,
+        shutdown: impl FnOnce(&T, std::net::Shutdown) -> io::Result<()>,
+    ) -> io::Result<()> {
+        use std::net::Shutdown;
+        shutdown(self.get_ref(), how)?;
+        let shut = match how {
+            Shutdown::Read => [true, false],
+            Shutdown::Write => [false, true],
+            Shutdown::Both => [true, true],
+        };
+        let mut wakers = Vec::new();
+        self.source.shut_down_locally(shut, &mut wakers);
+        // A waker is the waiting executor's code: one that panics is reported, and the
+        // others are still woken.
+        for waker in wakers {
+            weft_coop::catch("waker", || waker.wake());
+        }
+        Ok(())
+    }
+
     /// Tries `op`, and on `WouldBlock` waits in the shared poll-style slot of `dir`.
     fn poll_with<R>(
         &self,

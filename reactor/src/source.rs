@@ -208,6 +208,27 @@ impl Source {
         }
     }
 
+    /// The owner shut the directions `shut` (read, write) of the socket down itself: marks
+    /// them ready and moves their waiters' wakers to `wakers`, as an event would. epoll and
+    /// kqueue raise that event on their own (a local `SHUT_RD` is read readiness and hang-up);
+    /// IOCP's AFD poll does not complete on a local shutdown at all, so without this a task
+    /// blocked reading a socket its own side closed would sleep for good on Windows (mio's
+    /// suite ignores its `tcp_shutdown_client_read_close_event` there for that reason). The
+    /// next operation asks the socket, which answers end of stream or an error; on Unix this
+    /// only repeats what the poller is about to say.
+    pub(crate) fn shut_down_locally(&self, shut: [bool; 2], wakers: &mut Vec<Waker>) {
+        let mut state = self.state.lock();
+        if !state.registered {
+            return;
+        }
+        for (d, hit) in shut.into_iter().enumerate() {
+            if hit {
+                self.readiness[d].mark_ready();
+                state.waiters[d].take_all(wakers);
+            }
+        }
+    }
+
     /// The reactor shut down: fails every later operation and moves every waiter's waker
     /// to `wakers`, so they poll again and see the error.
     pub(crate) fn shut_down(&self, wakers: &mut Vec<Waker>) {

@@ -11,7 +11,10 @@
 //! and jump the clock while the root is runnable. So [`block_on_counted`] gives the root a
 //! waker of its own that adds to the runtime's busy-root count *before* it raises its flag;
 //! the thread takes that unit over when it wakes, and gives one back when it goes to sleep or
-//! consumes a wake while it was still counted as running (see [`RootCount`]).
+//! consumes a wake while it was still counted as running (see [`RootCount`]). A root that
+//! *starts* counts itself in, then waits out an idle look already under way
+//! (`DriverSlot::wait_out_advance` in `scheduler/park.rs`), so no jump lands between its
+//! first reading of the clock and its first wait.
 
 use std::future::Future;
 use std::pin::pin;

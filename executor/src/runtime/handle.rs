@@ -280,6 +280,9 @@ struct RootBusy<'a>(&'a crate::scheduler::Shared);
 impl<'a> RootBusy<'a> {
     fn enter(shared: &'a crate::scheduler::Shared) -> RootBusy<'a> {
         shared.roots_busy.fetch_add(1, SeqCst);
+        // An idle look that read the roots before this count may still jump the clock: let
+        // it finish before the root reads the clock or arms a timer.
+        shared.driver.wait_out_advance();
         RootBusy(shared)
     }
 }

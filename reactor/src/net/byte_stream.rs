@@ -390,7 +390,7 @@ macro_rules! byte_stream {
             /// # std::io::Result::Ok(())
             /// ```
             pub fn shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
-                self.io.get_ref().shutdown(how)
+                self.io.shutdown_with(how, |s, how| s.shutdown(how))
             }
 
             /// Lends the stream as a read half and a write half, for reading and writing at
@@ -483,7 +483,8 @@ macro_rules! byte_stream {
             }
 
             fn shutdown_write(&self) -> std::io::Result<()> {
-                self.io.get_ref().shutdown(std::net::Shutdown::Write)
+                self.io
+                    .shutdown_with(std::net::Shutdown::Write, |s, how| s.shutdown(how))
             }
         }
 

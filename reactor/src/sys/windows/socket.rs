@@ -82,5 +82,14 @@ pub(crate) fn read_uninit(
         )
     };
     // `recv` returns `SOCKET_ERROR` (-1) on error, else the count, at most `len`.
-    usize::try_from(n).map_err(|_| last_error())
+    match usize::try_from(n) {
+        Ok(n) => Ok(n),
+        // A socket whose read side this process shut down answers `WSAESHUTDOWN` where Unix
+        // answers end of stream; std's `recv` maps it to `Ok(0)` too, so both read paths
+        // (this one and `Read for &TcpStream`) agree.
+        Err(_) => match last_error() {
+            err if err.raw_os_error() == Some(WinSock::WSAESHUTDOWN) => Ok(0),
+            err => Err(err),
+        },
+    }
 }
