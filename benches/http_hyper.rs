@@ -3,9 +3,19 @@
 //! same worker count (`BENCH_WORKERS`, default: cores). Not a criterion suite: a helper
 //! server for wrk.
 //!
+//! Two routes, the same answer: `/` (any path but the next) answers at once; `/thread` first
+//! runs a small fixed CPU job ([`cpu_job`]) on the runtime's blocking pool (`weft::to_thread`,
+//! `tokio::task::spawn_blocking`) and awaits it, which is the hand-off a server pushing
+//! blocking calls to threads pays on every request: a submit, a pool thread, a wake of the
+//! awaiting task from outside the workers.
+//!
 //! * `http_hyper --serve weft ADDR` / `--serve tokio ADDR` serves until killed.
+//! * `--serve weft-serve ADDR` / `--serve tokio-serve ADDR` serve the same handlers the way a
+//!   new user's axum app is served: `weft::hyper::serve` (hyper-util's `auto` builder, weft's
+//!   timer, no `TCP_NODELAY`) and, on tokio, what `axum::serve` does (the `auto` builder with
+//!   upgrades, no timer, no `TCP_NODELAY`).
 //! * Run any other way (as `cargo bench` does), it starts both on free ports, checks one
-//!   keep-alive request against each, then measures **CPU per request at light load**: one
+//!   keep-alive request per route against each, then measures **CPU per request at light load**: one
 //!   keep-alive client (a plain thread, blocking I/O) sends 1,000 requests with a 2 ms gap,
 //!   then 1,000 with a 0.2 ms gap, and the server's CPU time is read from
 //!   `/proc/self/task/*/schedstat` (every thread of the process but the client and the main
@@ -25,9 +35,38 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 
 const HELLO: &[u8] = b"Hello, world!\n";
+/// The route whose handler goes through the blocking pool.
+const THREAD_PATH: &str = "/thread";
 
-/// The one handler both servers run.
-async fn hello(_req: Request<Incoming>) -> Result<Response<Full<&'static [u8]>>, Infallible> {
+/// The `/thread` route's job: FNV-1a over 1 KiB (about a microsecond), the same on both
+/// runtimes. `black_box` keeps the compiler from folding it into a constant.
+fn cpu_job() -> u64 {
+    let mut hash = 0xcbf2_9ce4_8422_2325_u64;
+    for byte in 0..std::hint::black_box(1024_u32) {
+        hash = (hash ^ u64::from(byte as u8)).wrapping_mul(0x0100_0000_01b3);
+    }
+    std::hint::black_box(hash)
+}
+
+/// weft's handler: hello, after a blocking-pool round trip on `/thread`.
+async fn hello_weft(req: Request<Incoming>) -> Result<Response<Full<&'static [u8]>>, Infallible> {
+    if req.uri().path() == THREAD_PATH {
+        let hash = weft::to_thread(cpu_job)
+            .await
+            .expect("cpu_job does not panic");
+        std::hint::black_box(hash);
+    }
+    Ok(Response::new(Full::new(HELLO)))
+}
+
+/// tokio's handler, the same with `spawn_blocking`.
+async fn hello_tokio(req: Request<Incoming>) -> Result<Response<Full<&'static [u8]>>, Infallible> {
+    if req.uri().path() == THREAD_PATH {
+        let hash = tokio::task::spawn_blocking(cpu_job)
+            .await
+            .expect("cpu_job does not panic");
+        std::hint::black_box(hash);
+    }
     Ok(Response::new(Full::new(HELLO)))
 }
 
@@ -54,7 +93,7 @@ async fn serve_weft(listener: weft::net::TcpListener, stop_after: Option<usize>)
         let _ = stream.set_nodelay(true);
         drop(weft::spawn(async move {
             let _ = http1::Builder::new()
-                .serve_connection(weft::hyper::WeftIo::new(stream), service_fn(hello))
+                .serve_connection(weft::hyper::WeftIo::new(stream), service_fn(hello_weft))
                 .await;
         }));
     }
@@ -75,7 +114,31 @@ async fn serve_tokio(listener: tokio::net::TcpListener, stop_after: Option<usize
         let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
             let _ = http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service_fn(hello))
+                .serve_connection(
+                    hyper_util::rt::TokioIo::new(stream),
+                    service_fn(hello_tokio),
+                )
+                .await;
+        });
+    }
+}
+
+/// tokio served as `axum::serve` serves: hyper-util's `auto` builder per connection, with
+/// upgrades, no timer, Nagle left on.
+async fn serve_tokio_auto(listener: tokio::net::TcpListener) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::server::conn::auto;
+    loop {
+        let (stream, _) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(err) => {
+                eprintln!("accept failed: {err}");
+                continue;
+            }
+        };
+        tokio::spawn(async move {
+            let _ = auto::Builder::new(TokioExecutor::new())
+                .serve_connection_with_upgrades(TokioIo::new(stream), service_fn(hello_tokio))
                 .await;
         });
     }
@@ -96,12 +159,13 @@ fn tokio_runtime() -> tokio::runtime::Runtime {
         .expect("tokio runtime")
 }
 
-/// One keep-alive request with a blocking client; panics unless the answer is hello.
-fn check_one(addr: std::net::SocketAddr) {
+/// One keep-alive request for `path` with a blocking client; panics unless the answer is
+/// hello.
+fn check_one(addr: std::net::SocketAddr, path: &str) {
     use std::io::{Read, Write};
     let mut client = std::net::TcpStream::connect(addr).unwrap();
     client
-        .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
         .unwrap();
     let mut got = Vec::new();
     let mut buf = [0u8; 512];
@@ -126,7 +190,7 @@ fn main() {
             .cloned()
             .unwrap_or_else(|| "127.0.0.1:8082".to_owned());
         println!(
-            "hyper on {runtime}: serving http://{addr}/ ({} workers)",
+            "hyper on {runtime}: serving http://{addr}/ and http://{addr}{THREAD_PATH} ({} workers)",
             workers()
         );
         match runtime {
@@ -138,7 +202,17 @@ fn main() {
                 let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
                 serve_tokio(listener, None).await
             }),
-            other => panic!("--serve {other}: use weft or tokio"),
+            "weft-serve" => weft_runtime().block_on(async move {
+                let listener = weft::net::TcpListener::bind(&addr).await.expect("bind");
+                weft::hyper::serve(listener, service_fn(hello_weft))
+                    .await
+                    .expect("serve")
+            }),
+            "tokio-serve" => tokio_runtime().block_on(async move {
+                let listener = tokio::net::TcpListener::bind(&addr).await.expect("bind");
+                serve_tokio_auto(listener).await
+            }),
+            other => panic!("--serve {other}: use weft, tokio, weft-serve or tokio-serve"),
         }
         return;
     }
@@ -148,8 +222,9 @@ fn main() {
         .block_on(weft::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = rt.spawn(serve_weft(listener, Some(1)));
-    check_one(addr);
+    let server = rt.spawn(serve_weft(listener, Some(2)));
+    check_one(addr, "/");
+    check_one(addr, THREAD_PATH);
     rt.block_on(server).unwrap();
 
     let rt = tokio_runtime();
@@ -157,8 +232,9 @@ fn main() {
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = rt.spawn(serve_tokio(listener, Some(1)));
-    check_one(addr);
+    let server = rt.spawn(serve_tokio(listener, Some(2)));
+    check_one(addr, "/");
+    check_one(addr, THREAD_PATH);
     rt.block_on(server).unwrap();
     println!("http_hyper: self-check ok on weft and tokio (run with --serve weft|tokio ADDR)");
     light_load();
