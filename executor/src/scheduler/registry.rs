@@ -70,7 +70,13 @@ impl Registry {
             return false;
         }
         let key = shard.tasks.insert(task);
-        // Read and written only under this shard's lock.
+        // A shard holding `u32::MAX` tasks would hold hundreds of gigabytes of task cells
+        // (each over 64 bytes): the key always fits, and never equals `UNREGISTERED`.
+        let key = u32::try_from(key)
+            .ok()
+            .filter(|&key| key != UNREGISTERED)
+            .expect("a registry shard holds fewer than 2^32 - 1 tasks");
+        // Written only under this shard's lock.
         header.registry_key.store(key, Relaxed);
         true
     }
@@ -88,6 +94,7 @@ impl Registry {
             return false;
         }
         let mut shard = self.shard(header).lock();
+        let key = key as usize; // widening
         if shard.tasks.get(key) == Some(task) {
             shard.tasks.remove(key);
             true

@@ -10,21 +10,26 @@
 //! Tasks spawned one after another sit next to each other in memory, and two workers may poll
 //! neighbours at once. A cache line that holds bytes one worker touches on every poll (even
 //! only reads) and bytes the other writes moves between the cores on each poll: `yield_many`
-//! on 2 workers ran at two-thirds speed. So each cell ends with 48 cold bytes — the join
-//! waker, touched once when the task is awaited and once when it completes, and the id, spawn
-//! site, parent and name, read by dumps, reports and errors — and everything a poll or a
-//! wake touches comes before them. Allocators place blocks at multiples of 16 bytes, so the
-//! cache line holding a cell's first byte reaches at most 48 bytes back into the previous
-//! cell: into its cold tail. That keeps neighbours off each other's lines at the cost of no
-//! byte (the cure before was a 64-byte pad after every task).
+//! on 2 workers ran at two-thirds speed. So each cell ends with 48 cold bytes — the registry
+//! key, written once and read only after a poll that parks the task (never on the yield path
+//! `yield_many` runs), and the stage tag beside it, written when the task starts and ends
+//! (see [`stage`](super::stage)); the join waker, touched once when the task is awaited and
+//! once when it completes; and the id, spawn site and [`Lineage`] (parent and name), read by
+//! dumps, reports and errors — and everything a poll or a wake touches comes before them.
+//! Allocators place blocks at multiples of 16 bytes, so the cache line holding a cell's first
+//! byte reaches at most 48 bytes back into the previous cell: into its cold tail. That keeps
+//! neighbours off each other's lines at the cost of no byte (the cure before was a 64-byte
+//! pad after every task).
 
+use super::lineage::Lineage;
+use super::stage::StageTag;
 use super::state::State;
 use crate::loom::UnsafeCell;
 use std::num::NonZeroU64;
 use std::panic::Location;
 use std::ptr::NonNull;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 /// A task's given name: one thin pointer in the header, since names are optional and only
 /// read by dumps, reports and errors.
@@ -38,24 +43,27 @@ pub(crate) struct Header {
     // Hot: touched by every poll or wake.
     pub(crate) state: State,
     pub(crate) vtable: &'static Vtable,
-    /// Where the runtime's registry keeps this task; [`UNREGISTERED`] until it first goes
-    /// idle. Written once by the `RUNNING` holder (under the registry's lock).
-    pub(crate) registry_key: AtomicUsize,
     /// What the task waits on, published by the `RUNNING` holder after each `Pending` poll.
     pub(crate) wait: weft_coop::WaitCell,
     /// The task's span, entered around each poll (feature `tracing`).
     #[cfg(feature = "tracing")]
     pub(crate) span: tracing::Span,
-    // The cold tail: 48 bytes no poll touches.
+    // The cold tail: 48 bytes that no poll writes and only a parking poll reads (the key).
+    /// Where the runtime's registry keeps this task; [`UNREGISTERED`] until it first goes
+    /// idle. Written once by the `RUNNING` holder (under the registry's lock). 32 bits, so
+    /// that it shares a word with the stage tag: a shard would need four billion live tasks
+    /// (hundreds of gigabytes of cells) to run out.
+    pub(crate) registry_key: AtomicU32,
+    /// Which form the cell's stage holds; owned with the stage (see `stage.rs`).
+    pub(crate) stage: UnsafeCell<StageTag>,
     /// The waker of whoever awaits the `Task` handle; see the `JOIN_WAKER` rules in `state`.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
     pub(crate) id: TaskId,
     /// Where it was spawned (for task dumps and slow-poll reports).
     pub(crate) spawned_at: &'static Location<'static>,
-    /// The task that spawned it, if any (for the task tree).
-    pub(crate) parent: Option<TaskId>,
-    /// Set by `task::Builder::name`; unnamed tasks are called `Task-<id>`.
-    pub(crate) name: Option<TaskName>,
+    /// The task that spawned it (for the task tree) and the name `task::Builder::name` gave
+    /// it (unnamed tasks are called `Task-<id>`), in one word.
+    pub(crate) lineage: Lineage,
 }
 
 /// Bytes at the end of every task no poll or wake touches (see the module docs).
@@ -65,11 +73,12 @@ const COLD_TAIL: usize = 48;
 // The cold tail really is the header's last 48 bytes (and the header is the cell's last field,
 // checked in `raw.rs`'s tests). Not under loom, whose `UnsafeCell` is bigger.
 #[cfg(not(loom))]
-const _: () =
-    assert!(std::mem::size_of::<Header>() - std::mem::offset_of!(Header, join_waker) == COLD_TAIL);
+const _: () = assert!(
+    std::mem::size_of::<Header>() - std::mem::offset_of!(Header, registry_key) == COLD_TAIL
+);
 
 /// `registry_key` of a task the registry does not hold.
-pub(crate) const UNREGISTERED: usize = usize::MAX;
+pub(crate) const UNREGISTERED: u32 = u32::MAX;
 
 /// The typed operations of one `Cell<F, S>`, reached from a bare header pointer.
 pub(crate) struct Vtable {
@@ -140,9 +149,19 @@ impl std::fmt::Display for TaskId {
 impl Header {
     /// The task's name: the one it was given, or `Task-<id>` as asyncio names them.
     pub(crate) fn name(&self) -> std::borrow::Cow<'_, str> {
-        match &self.name {
+        match self.lineage.name() {
             Some(name) => std::borrow::Cow::Borrowed(name),
             None => std::borrow::Cow::Owned(format!("Task-{}", self.id)),
         }
+    }
+
+    /// The name the task was given, if any (for errors, which keep it).
+    pub(crate) fn given_name(&self) -> Option<TaskName> {
+        self.lineage.name().cloned()
+    }
+
+    /// The task that spawned this one, if any.
+    pub(crate) fn parent(&self) -> Option<TaskId> {
+        self.lineage.parent()
     }
 }

@@ -2,10 +2,10 @@
 //!
 //! A task is a single heap block: the *stage* (the future while it runs, its output once it
 //! is done, in the same slot), the scheduler handle, then a `Header` (the atomic state word
-//! holding flags and the reference count, a `&'static` vtable, the id, the name and the
-//! join-waker slot). Everything outside `raw.rs` works with untyped header pointers. Blocks
-//! come from a per-thread cache of task cells (`cell_cache.rs`), because the worker that
-//! frees a task is often not the one that spawned it.
+//! holding flags and the reference count, a `&'static` vtable, the stage's tag, the id, the
+//! parent and name and the join-waker slot). Everything outside `raw.rs` works with untyped
+//! header pointers. Blocks come from a per-thread cache of task cells (`cell_cache.rs`),
+//! because the worker that frees a task is often not the one that spawned it.
 //!
 //! References are held by: the [`Task`] handle, every [`Waker`](std::task::Waker) clone, the
 //! one queue entry (`Notified`) that exists while the task is scheduled, and the runtime's
@@ -27,7 +27,9 @@ mod header;
 mod instrument;
 mod join;
 mod join_set;
+mod lineage;
 mod raw;
+mod stage;
 pub(crate) mod state;
 mod waker;
 

@@ -86,7 +86,7 @@ impl TaskInfo {
         TaskInfo {
             id: header.id,
             name: header.name().into_owned(),
-            parent: header.parent,
+            parent: header.parent(),
             spawned_at: header.spawned_at,
             // Only an idle task waits; a queued or running one's record is stale.
             waiting_on: (state == TaskState::Idle)
