@@ -4,12 +4,14 @@
 //! A poll is reported when it ends, with how long it took; and a watchdog thread, started
 //! with the runtime when a threshold is set, looks at every worker's running cell a few times
 //! per threshold and reports a poll that has passed it while it is *still running*, once per
-//! poll. Without the watchdog a poll that never ends (a deadlock on a `std::sync::Mutex`, a
+//! poll. It times a poll from its own first sighting of it, not from the poll's start stamp:
+//! that stamp is the coarse clock's, stale by as long as no reactor has turned, and timing
+//! from it reported polls a moment old as slow. Without the watchdog a poll that never ends (a deadlock on a `std::sync::Mutex`, a
 //! `thread::sleep` in a loop) would never be reported at all.
 
 use super::TaskInfo;
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A poll that took at least the configured threshold ([`Builder::slow_poll_threshold`]):
 /// something in that task blocked its worker.
@@ -64,8 +66,9 @@ impl SlowPoll {
     }
 
     /// True for the watchdog's report of a poll that has passed the threshold and has not
-    /// ended yet ([`took`](Self::took) is then how long it has run so far); false for the
-    /// report made when a slow poll ends.
+    /// ended yet ([`took`](Self::took) is then how long it has run at least: since the
+    /// watchdog first saw it, at most one look after it began); false for the report made
+    /// when a slow poll ends.
     ///
     /// ```
     /// # let slow = None::<weft_executor::runtime::SlowPoll>;
@@ -90,9 +93,9 @@ pub(crate) fn start_watchdog(
     std::thread::Builder::new()
         .name("weft-slow-poll-watchdog".into())
         .spawn(move || {
-            // Per worker, the poll last reported (task id and start stamp), so each stuck
-            // poll is reported once.
-            let mut reported: Vec<Option<(u64, u32)>> = Vec::new();
+            // Per worker, the poll in progress at the last look (task id and start stamp),
+            // when this thread first saw it, and whether it was reported.
+            let mut seen: Vec<Option<Sighting>> = Vec::new();
             loop {
                 std::thread::sleep(period);
                 let Some(shared) = shared.upgrade() else {
@@ -101,19 +104,34 @@ pub(crate) fn start_watchdog(
                 if shared.is_shutdown() {
                     return;
                 }
-                reported.resize(shared.stats.len(), None);
-                for (stats, last) in shared.stats.iter().zip(reported.iter_mut()) {
+                seen.resize(shared.stats.len(), None);
+                for (stats, last) in shared.stats.iter().zip(seen.iter_mut()) {
                     let Some(running) = stats.running.load() else {
+                        *last = None;
                         continue;
                     };
-                    let took = running.elapsed();
-                    let this = Some((running.task, running.since_ms));
-                    if took < threshold || *last == this {
+                    let poll = (running.task, running.since_ms);
+                    let sighting = match last {
+                        Some(s) if s.poll == poll => s,
+                        _ => last.insert(Sighting {
+                            poll,
+                            first_seen: Instant::now(),
+                            reported: false,
+                        }),
+                    };
+                    // The poll's start stamp is the coarse clock's, which may be stale by as
+                    // long as no reactor turned (every worker busy): measured from it, a
+                    // poll that began a moment ago could look slow. Since this thread first
+                    // saw it is a bound that never overstates.
+                    let took = sighting.first_seen.elapsed();
+                    if took < threshold || sighting.reported {
                         continue;
                     }
-                    *last = this;
+                    sighting.reported = true;
+                    let mut task = running_task(&shared, &running);
+                    task.running_for = Some(took);
                     let report = SlowPoll {
-                        task: running_task(&shared, &running),
+                        task,
                         took,
                         still_running: true,
                     };
@@ -141,9 +159,18 @@ fn running_task(
             found = Some(TaskInfo::of(task));
         }
     });
-    let mut info = found.unwrap_or_else(|| TaskInfo::running(running));
-    info.running_for = Some(running.elapsed());
-    info
+    found.unwrap_or_else(|| TaskInfo::running(running))
+}
+
+/// The watchdog's view of one worker's poll in progress.
+#[derive(Clone, Copy)]
+struct Sighting {
+    /// The poll: its task id and coarse start stamp.
+    poll: (u64, u32),
+    /// When the watchdog first saw it running.
+    first_seen: Instant,
+    /// Whether it was reported (each poll once).
+    reported: bool,
 }
 
 impl fmt::Display for SlowPoll {
