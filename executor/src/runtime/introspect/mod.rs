@@ -113,7 +113,11 @@ impl TaskInfo {
     }
 
     /// For a task being polled right now: how long the current poll has run (to the coarse
-    /// clock's millisecond). `None` when it is not running.
+    /// clock's millisecond). `None` when it is not running. The poll's start is stamped from
+    /// the coarse clock, which moves only when a reactor turns: a poll that starts right
+    /// after a long stretch with every worker busy can read as older than it is, by up to
+    /// that stretch (the slow-poll watchdog does not rely on it, see
+    /// [`SlowPoll::is_still_running`](crate::runtime::SlowPoll::is_still_running)).
     ///
     /// ```
     /// let rt = weft_executor::Runtime::new().unwrap();
