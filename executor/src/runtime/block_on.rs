@@ -8,10 +8,10 @@
 //! With a paused test clock (feature `test-util`) a root future must count as busy not only
 //! while its thread polls it but from the moment it is *woken*: a worker that parks between
 //! the wake and the root thread's first instruction would otherwise find the runtime idle
-//! and jump the clock while the root is runnable. So [`block_on_counted`] gives the root a
+//! and jump the clock while the root is runnable. So `block_on_counted` gives the root a
 //! waker of its own that adds to the runtime's busy-root count *before* it raises its flag;
 //! the thread takes that unit over when it wakes, and gives one back when it goes to sleep or
-//! consumes a wake while it was still counted as running (see [`RootCount`]). A root that
+//! consumes a wake while it was still counted as running (see `RootCount`). A root that
 //! *starts* counts itself in, then waits out an idle look already under way
 //! (`DriverSlot::wait_out_advance` in `scheduler/park.rs`), so no jump lands between its
 //! first reading of the clock and its first wait.

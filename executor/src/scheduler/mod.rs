@@ -8,7 +8,7 @@
 //! goes to the back of the deque, so a ping-pong pair cannot starve the rest of the queue.
 //!
 //! Spawns and wakes from outside the runtime's workers go to one global
-//! [`Injector`](crossbeam_deque::Injector). A worker takes from it when its own queue is empty,
+//! [`Injector`]. A worker takes from it when its own queue is empty,
 //! and also every [`GLOBAL_QUEUE_INTERVAL`] ticks even when it is not, so remote work is never
 //! starved by local work. A worker with nothing to do *searches*: it steals half of a random
 //! victim's deque, then from the injector, before it parks; see [`idle`] for who may search

@@ -46,7 +46,7 @@ impl Builder {
     /// Starts the task eagerly (asyncio 3.12's eager tasks): `spawn` polls it at once, on the
     /// calling thread, until it first waits. A task that finishes in that poll is done when
     /// `spawn` returns and never touches a queue; one that waits carries on as any task.
-    /// Inside the eager poll, [`current()`](super::current) is the new task (its spawner is
+    /// Inside the eager poll, [`current()`](fn@super::current) is the new task (its spawner is
     /// its parent) and the task runs in a copy of the spawner's context, as it would on a
     /// worker. `eager(false)` queues the task even on a runtime built with
     /// [`eager_tasks(true)`](crate::Builder::eager_tasks).

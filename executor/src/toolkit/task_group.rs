@@ -10,7 +10,7 @@
 //! no child outlives its scope.
 //!
 //! A failed child's error goes to the group, not to its [`Task`]: awaiting that task gives a
-//! cancelled [`JoinError`](crate::JoinError). To get there, the child's wrapper records the
+//! cancelled [`JoinError`]. To get there, the child's wrapper records the
 //! failure and then cancels its own task (the cancel lands while it runs, so the harness
 //! completes it as cancelled). The shared state is one mutex: the running children's abort
 //! handles in a slab (freed as each child ends, so a long scope stays small), the failures,
