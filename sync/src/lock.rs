@@ -1,6 +1,6 @@
 //! [`Lock`]: asyncio's `Lock`, holding the data it protects, strictly FIFO.
 //!
-//! A `Lock` is a one-permit [`PermitCore`](crate::permits::PermitCore) plus an `UnsafeCell`
+//! A `Lock` is a one-permit [`PermitCore`] plus an `UnsafeCell`
 //! for the value. Locking and unlocking without contention are one CAS each and take no
 //! mutex. Under contention the unlocking guard hands the lock straight to the oldest waiter,
 //! so a newcomer can never barge ahead of the queue (asyncio's rule), and a waiter that is

@@ -1,7 +1,7 @@
 //! [`Semaphore`] and [`BoundedSemaphore`]: asyncio's counting semaphores with tokio's API,
 //! FIFO and cancel-safe.
 //!
-//! Both are thin faces over the shared [`PermitCore`](crate::permits::PermitCore): taking
+//! Both are thin faces over the shared [`PermitCore`]: taking
 //! free permits is one CAS, releasing with nobody queued is one CAS, and a release with
 //! waiters hands the permits straight to the oldest ones. That hand-off is what makes the
 //! semaphore fair and cancel-safe: a newcomer never takes a permit a waiter was promised, a

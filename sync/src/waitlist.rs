@@ -31,7 +31,7 @@
 //! in. Every primitive's `Drop` follows this rule, and the loom models check it.
 //!
 //! Wakers are never woken under the list's mutex: granters return them (or collect them in a
-//! [`WakeBatch`](crate::wake_batch::WakeBatch)) and the primitive wakes them after unlocking.
+//! [`WakeBatch`]) and the primitive wakes them after unlocking.
 //! Stored wakers may be *dropped* under the mutex; dropping a waker only releases a reference.
 
 use std::fmt;

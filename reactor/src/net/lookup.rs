@@ -143,7 +143,7 @@ fn answer(slot: &Mutex<Answer>, result: io::Result<Vec<SocketAddr>>) {
 pub(crate) mod sealed {
     use super::*;
 
-    /// What a [`ToSocketAddrs`](super::ToSocketAddrs) value turned out to be.
+    /// What a [`ToSocketAddrs`] value turned out to be.
     #[derive(Debug)]
     pub enum Addrs {
         /// Parsed in place (or malformed: the error the standard library would give).

@@ -14,7 +14,7 @@
 //! (5,800 years) is simply the last tick.
 //!
 //! **Test time** (feature `test-util`). The clock can be paused: "now" then stands still and
-//! moves only when told to ([`Clock::advance`]), and after a resume it runs on from where it
+//! moves only when told to (`Clock::advance`), and after a resume it runs on from where it
 //! stood, at the OS clock's pace. Until the first pause the clock *is* the OS clock, and a
 //! single relaxed load says so; without the feature none of this is compiled.
 

@@ -1,4 +1,4 @@
-//! Time: [`sleep`], [`timeout`], [`interval`], all on the reactor's timing wheel.
+//! Time: [`sleep()`], [`timeout()`], [`interval()`], all on the reactor's timing wheel.
 //!
 //! Every timer is a node in one of the current reactor's wheels (see `wheel.rs`; a reactor
 //! keeps a wheel per worker, `timers.rs`): inserting and cancelling one takes one short,

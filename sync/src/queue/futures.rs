@@ -1,6 +1,6 @@
 //! The futures returned by the queues' `put`, `get` and `join`.
 //!
-//! Each is a thin shell over [`QueueCore`](super::core::QueueCore): it holds its wait-list
+//! Each is a thin shell over [`QueueCore`]: it holds its wait-list
 //! key (and, for `put`, the item until the queue accepts it) and hands both back to the core
 //! in `Drop`, which is where the cancel-safety rules of the queue module are applied. Each
 //! remembers the line that created it, its wait point in task dumps while it waits.

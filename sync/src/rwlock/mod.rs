@@ -1,7 +1,7 @@
 //! [`RwLock`]: an async reader-writer lock holding the data it protects, fair in arrival
 //! order (tokio's `RwLock` API).
 //!
-//! The lock is a [`RawRwLock`](raw::RawRwLock) (one atomic state word plus the crate's wait
+//! The lock is a [`RawRwLock`] (one atomic state word plus the crate's wait
 //! list, `raw.rs`) beside an `UnsafeCell` for the value. Uncontended, each of read lock, read
 //! unlock, write lock and write unlock is one atomic read-modify-write and takes no mutex,
 //! which is what a read-mostly workload spends its time on. Under contention waiters queue
