@@ -14,6 +14,8 @@
 //!   new user's axum app is served: `weft::hyper::serve` (hyper-util's `auto` builder, weft's
 //!   timer, no `TCP_NODELAY`) and, on tokio, what `axum::serve` does (the `auto` builder with
 //!   upgrades, no timer, no `TCP_NODELAY`).
+//! * `--light-load weft` / `--light-load tokio` runs only that side's light-load rows (below),
+//!   for `strace -f`/`perf`; it writes no JSON.
 //! * Run any other way (as `cargo bench` does), it starts both on free ports, checks one
 //!   keep-alive request per route against each, then measures **CPU per request at light load**: one
 //!   keep-alive client (a plain thread, blocking I/O) sends 1,000 requests with a 2 ms gap,
@@ -216,6 +218,21 @@ fn main() {
         }
         return;
     }
+    if let Some(i) = args.iter().position(|a| a == "--light-load") {
+        // One side only, for strace/perf: prints, writes no JSON.
+        let runtime = args.get(i + 1).map(String::as_str).unwrap_or("weft");
+        for gap_us in LIGHT_GAPS_US {
+            let cpu = match runtime {
+                "weft" => weft_light_load(gap_us),
+                "tokio" => tokio_light_load(gap_us),
+                other => panic!("--light-load {other}: use weft or tokio"),
+            };
+            println!(
+                "light load on {runtime}, {gap_us} µs apart: server CPU {cpu:.1} µs per request"
+            );
+        }
+        return;
+    }
     // Self-check (what `cargo bench` runs): one request to each, then exit.
     let rt = weft_runtime();
     let listener = rt
@@ -250,28 +267,8 @@ const LIGHT_GAPS_US: [u64; 2] = [2_000, 200];
 fn light_load() {
     let mut rows = Vec::new();
     for gap_us in LIGHT_GAPS_US {
-        let weft_us = {
-            let rt = weft_runtime();
-            let listener = rt
-                .block_on(weft::net::TcpListener::bind("127.0.0.1:0"))
-                .unwrap();
-            let addr = listener.local_addr().unwrap();
-            let server = rt.spawn(serve_weft(listener, Some(1)));
-            let cpu = server_cpu_per_request(addr, gap_us);
-            rt.block_on(server).unwrap();
-            cpu
-        };
-        let tokio_us = {
-            let rt = tokio_runtime();
-            let listener = rt
-                .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-                .unwrap();
-            let addr = listener.local_addr().unwrap();
-            let server = rt.spawn(serve_tokio(listener, Some(1)));
-            let cpu = server_cpu_per_request(addr, gap_us);
-            rt.block_on(server).unwrap();
-            cpu
-        };
+        let weft_us = weft_light_load(gap_us);
+        let tokio_us = tokio_light_load(gap_us);
         println!(
             "light load, {LIGHT_REQUESTS} requests {gap_us} µs apart: server CPU per request \
              weft {weft_us:.1} µs, tokio {tokio_us:.1} µs (weft/tokio {:.2})",
@@ -289,6 +286,32 @@ fn light_load() {
     // The workspace's target directory, where `report.py` looks (this package is a member).
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/light_load.json");
     std::fs::write(&path, json + "\n").expect("write target/light_load.json");
+}
+
+/// Server CPU per request, in µs, of hyper on weft at light load (`gap_us` apart).
+fn weft_light_load(gap_us: u64) -> f64 {
+    let rt = weft_runtime();
+    let listener = rt
+        .block_on(weft::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = rt.spawn(serve_weft(listener, Some(1)));
+    let cpu = server_cpu_per_request(addr, gap_us);
+    rt.block_on(server).unwrap();
+    cpu
+}
+
+/// Server CPU per request, in µs, of hyper on tokio at light load (`gap_us` apart).
+fn tokio_light_load(gap_us: u64) -> f64 {
+    let rt = tokio_runtime();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = rt.spawn(serve_tokio(listener, Some(1)));
+    let cpu = server_cpu_per_request(addr, gap_us);
+    rt.block_on(server).unwrap();
+    cpu
 }
 
 /// One keep-alive client on its own thread sends `LIGHT_REQUESTS` requests `gap_us` apart;

@@ -12,8 +12,8 @@
 //! average gap between jobs, and on the VM the gap itself grew when the pool stopped spinning
 //! (both cores went idle and every wake took longer), so it talked itself out of spinning for
 //! `to_thread` chains (80 µs round trips). Bursts and chains find a spinning thread; sparse
-//! jobs cost a spin in sixteen idle periods. One thread spins at a time; the others go
-//! straight to sleep.
+//! jobs cost a spin in sixteen idle periods at first and in a thousand once the probes keep
+//! finding nothing. One thread spins at a time; the others go straight to sleep.
 
 use super::queue::JobQueue;
 use crate::spin_pays::SpinPays;

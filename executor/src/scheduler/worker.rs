@@ -49,6 +49,9 @@ pub(crate) struct Core {
     rng: Cell<u32>,
     /// Whether this worker's lingers have been finding work (the brake on lingering).
     linger_pays: SpinPays,
+    /// This idle period lingered before parking: its sleep then began a linger late and
+    /// cannot tell the brake what a linger would have found.
+    lingered: Cell<bool>,
 }
 
 thread_local! {
@@ -235,7 +238,9 @@ impl Core {
     /// comes milliseconds apart, would otherwise burn `LINGER` of CPU after every request.
     /// True when work showed up.
     fn linger(&self) -> bool {
-        if !self.searching.get() || !self.linger_pays.should_spin() {
+        let spin = self.searching.get() && self.linger_pays.should_spin();
+        self.lingered.set(spin);
+        if !spin {
             return false;
         }
         let found = self.watch_queues();
@@ -283,7 +288,8 @@ impl Core {
         let shared = &self.shared;
         let stats = self.stats();
         stats.parks.bump();
-        stats.fall_asleep(shared.started.elapsed());
+        let asleep_at = shared.started.elapsed();
+        stats.fall_asleep(asleep_at);
         let was_searching = self.searching.replace(false);
         shared
             .idle
@@ -297,7 +303,7 @@ impl Core {
         }
         #[cfg(feature = "test-util")]
         shared.nudge_paused_driver();
-        loop {
+        let woke_for_work = loop {
             #[cfg(feature = "test-util")]
             shared.parkers[self.index].park_or_advance(&|| shared.runtime_is_idle());
             #[cfg(not(feature = "test-util"))]
@@ -305,19 +311,26 @@ impl Core {
             if !shared.idle.transition_worker_from_parked(self.index) {
                 // A notifier woke us for new work and counted us as a searcher.
                 self.searching.set(true);
-                break;
+                break true;
             }
             // Woke on our own: the driver may have queued tasks here, or we are shutting down.
-            if !self.local.is_empty() || shared.is_shutdown() || stop() {
+            let queued = !self.local.is_empty();
+            if queued || shared.is_shutdown() || stop() {
                 self.share_driver_wakes();
-                break;
+                break queued;
             }
             shared.idle.transition_worker_to_parked(self.index, false);
             if shared.has_visible_work() {
                 shared.notify_parked();
             }
+        };
+        let woke_at = shared.started.elapsed();
+        stats.wake_up(woke_at);
+        if was_searching && woke_for_work && !self.lingered.get() {
+            // Work that came within a linger: lingering pays again (see `spin_pays.rs`).
+            self.linger_pays
+                .slept(woke_at.saturating_sub(asleep_at), LINGER);
         }
-        stats.wake_up(shared.started.elapsed());
     }
 
     fn next_random(&self) -> u32 {
@@ -369,6 +382,7 @@ impl Core {
             searching: Cell::new(false),
             rng: Cell::new(0x9E37_79B9 ^ (index as u32).wrapping_mul(0x85EB_CA6B) | 1),
             linger_pays: SpinPays::new(),
+            lingered: Cell::new(false),
         }
     }
 }
