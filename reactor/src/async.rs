@@ -304,21 +304,24 @@ impl<T: AsSource> Async<T> {
         io_wait(
             IoResource::Async,
             IoOp::Read,
-            self.op_with(Direction::Read, op),
+            self.op_with(Direction::Read, op, |_| false),
         )
     }
 
-    /// Runs `op` until it does not report `WouldBlock`, waiting in an own slot of `dir`.
+    /// Runs `op` until it does not report `WouldBlock`, waiting in an own slot of `dir`;
+    /// `short` as in `Source::poll_io`.
     async fn op_with<R>(
         &self,
         dir: Direction,
         mut op: impl FnMut(&T) -> io::Result<R>,
+        short: impl Fn(&R) -> bool,
     ) -> io::Result<R> {
         let mut waiter = OwnWaiter::new(&self.source, dir);
         std::future::poll_fn(|cx| {
             let slot = WaitSlot::Own(&mut waiter.id);
+            let poller = self.reactor.poller();
             self.source
-                .poll_io(self.reactor.poller(), dir, cx, slot, || op(self.get_ref()))
+                .poll_io(poller, dir, cx, slot, || op(self.get_ref()), &short)
         })
         .await
     }
@@ -347,7 +350,7 @@ impl<T: AsSource> Async<T> {
         io_wait(
             IoResource::Async,
             IoOp::Write,
-            self.op_with(Direction::Write, op),
+            self.op_with(Direction::Write, op, |_| false),
         )
     }
 
@@ -373,7 +376,7 @@ impl<T: AsSource> Async<T> {
         cx: &mut Context<'_>,
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        let polled = self.poll_with(Direction::Read, cx, op);
+        let polled = self.poll_with(Direction::Read, cx, op, |_| false);
         record_pending(IoResource::Async, IoOp::Read, polled)
     }
 
@@ -396,26 +399,39 @@ impl<T: AsSource> Async<T> {
         cx: &mut Context<'_>,
         op: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        let polled = self.poll_with(Direction::Write, cx, op);
+        let polled = self.poll_with(Direction::Write, cx, op, |_| false);
         record_pending(IoResource::Async, IoOp::Write, polled)
     }
 
-    /// A byte-stream read, poll-style, without recording a wait point (the stream type
-    /// records its own).
-    pub(crate) fn poll_read_stream<R>(
+    /// A byte-stream read of at most `len` bytes, poll-style, without recording a wait point
+    /// (the stream type records its own). A short read may save the next read's `EAGAIN`
+    /// (see [`trust_short_reads`](Async::trust_short_reads)).
+    pub(crate) fn poll_read_stream(
         &self,
         cx: &mut Context<'_>,
-        op: impl FnMut(&T) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
-        self.poll_with(Direction::Read, cx, op)
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        self.poll_with(Direction::Read, cx, op, |&n| n > 0 && n < len)
     }
 
-    /// A byte-stream read in an own waiter slot, without recording a wait point.
-    pub(crate) async fn read_stream<R>(
+    /// A byte-stream read of at most `len` bytes in an own waiter slot, without recording a
+    /// wait point.
+    pub(crate) async fn read_stream(
         &self,
-        op: impl FnMut(&T) -> io::Result<R>,
-    ) -> io::Result<R> {
-        self.op_with(Direction::Read, op).await
+        len: usize,
+        op: impl FnMut(&T) -> io::Result<usize>,
+    ) -> io::Result<usize> {
+        self.op_with(Direction::Read, op, |&n| n > 0 && n < len)
+            .await
+    }
+
+    /// Lets a byte-stream read that comes back short clear the read readiness, saving the
+    /// read that would answer `EAGAIN`: only for a socket whose reads stop short of the
+    /// queued bytes nowhere but where the poller says so (a plain TCP stream: `readiness.rs`),
+    /// and only on a backend that reports those stops. The caller vouches for the socket.
+    pub(crate) fn trust_short_reads(&self) -> bool {
+        self.source.trust_short_reads(self.reactor.poller())
     }
 
     /// Shuts the socket down with `shutdown` (the std type's own call), then wakes the tasks
@@ -443,16 +459,19 @@ impl<T: AsSource> Async<T> {
         Ok(())
     }
 
-    /// Tries `op`, and on `WouldBlock` waits in the shared poll-style slot of `dir`.
+    /// Tries `op`, and on `WouldBlock` waits in the shared poll-style slot of `dir`; `short`
+    /// as in `Source::poll_io`.
     fn poll_with<R>(
         &self,
         dir: Direction,
         cx: &mut Context<'_>,
         mut op: impl FnMut(&T) -> io::Result<R>,
+        short: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let poller = self.reactor.poller();
+        let slot = WaitSlot::Shared;
         self.source
-            .poll_io(poller, dir, cx, WaitSlot::Shared, || op(self.get_ref()))
+            .poll_io(poller, dir, cx, slot, || op(self.get_ref()), short)
     }
 }
 

@@ -22,9 +22,11 @@
 //! in a slab keyed by index and generation, so stale events are ignored. Where the platform
 //! has edge-triggered polling (epoll, kqueue) each source is registered once, and a per
 //! direction *readiness cache* turns "the read would block" into clearing a bit: no re-arm
-//! syscall. Where the poller reports a peer's shutdown (`EPOLLRDHUP`), a stream read that
-//! comes back short clears the bit too, so the read that would answer `EAGAIN` is never made. Elsewhere sources are registered oneshot and re-armed on demand. Readiness waits
-//! spend the cooperative budget of [`weft_coop`].
+//! syscall. On direct epoll a plain TCP stream's read that comes back short clears the bit too,
+//! unless an event said a read may stop short of the queued bytes (urgent data, end of
+//! stream, an error), so the read that would answer `EAGAIN` is never made (`readiness.rs`
+//! has the kernel's rules). Elsewhere sources are registered oneshot and re-armed on demand.
+//! Readiness waits spend the cooperative budget of [`weft_coop`].
 //!
 //! # Networking
 //!

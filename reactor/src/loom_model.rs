@@ -14,7 +14,8 @@
 //!   then fires: a poll never reports fired before the turn did, and never loses the wake.
 //! - The readiness cache (`readiness.rs`): a `WouldBlock`'s clear never erases an event that
 //!   arrived after the operation looked, whatever the interleaving with the turn that
-//!   reports the event.
+//!   reports the event; nor does a short read's clear, which also never clears once an
+//!   event it saw said a read may stop short.
 
 use crate::readiness::ReadinessCache;
 use crate::time::clock::Tick;
@@ -135,7 +136,7 @@ fn loom_a_would_block_never_clears_an_event_that_came_after_it() {
         let cache = Arc::new(ReadinessCache::new_ready());
         let c = cache.clone();
         // The turn reports new data.
-        let turn = thread::spawn(move || c.mark_ready());
+        let turn = thread::spawn(move || c.mark_ready(false));
         // The reader: look, read (`WouldBlock`), clear; a failed clear means "retry".
         let seen = cache.snapshot();
         let cleared = cache.clear_if_unchanged(seen);
@@ -146,4 +147,28 @@ fn loom_a_would_block_never_clears_an_event_that_came_after_it() {
         assert!(now.tick() == seen.tick() || now.is_ready());
         assert!(cleared || now.is_ready());
     });
+}
+
+#[test]
+fn loom_a_short_read_never_clears_an_event_that_came_after_it_or_said_reads_stop_short() {
+    for stops in [false, true] {
+        loom::model(move || {
+            let cache = Arc::new(ReadinessCache::new_ready());
+            let c = cache.clone();
+            // The turn reports new data (or urgent data, end of stream, an error).
+            let turn = thread::spawn(move || c.mark_ready(stops));
+            // The reader: look, read (short), clear if the short read drained the socket.
+            let seen = cache.snapshot();
+            let cleared = cache.clear_after_short_read(seen);
+            turn.join().unwrap();
+            let now = cache.snapshot();
+            // A clear may only erase what the look had seen, and only when nothing it had
+            // seen said a read may stop short.
+            assert!(now.tick() == seen.tick() || now.is_ready());
+            assert!(!cleared || !seen.may_stop_short());
+            if seen.tick() == 1 && stops {
+                assert!(!cleared && now.is_ready(), "a stop seen before the read");
+            }
+        });
+    }
 }

@@ -11,8 +11,9 @@
 //! a readiness event can never slip between "not ready" and "waker stored".
 //!
 //! With edge-triggered polling the source is registered once for both directions and never
-//! re-armed: a `WouldBlock` clears the cached bit and the next edge sets it (and nothing
-//! else does: `readiness.rs` lists the shortcuts not taken, and why). In the oneshot
+//! re-armed: a `WouldBlock` clears the cached bit and the next edge sets it. On direct epoll
+//! a plain TCP stream's short read clears it too, unless an event said a read may stop short
+//! (`readiness.rs` proves that one shortcut and lists the ones not taken). In the oneshot
 //! fallback every event disarms the fd, so a direction is re-armed (one `modify` syscall) when
 //! a waiter needs it, and the reactor re-arms the other direction after an event when it
 //! still has waiters. `registered` (also under the mutex) turns false before the reactor
@@ -121,6 +122,10 @@ pub(crate) struct Source {
     /// Per direction, the readiness tick last reported by `readable()`/`writable()`, so that
     /// reporting the same tick twice is double-checked (see [`Source::poll_ready`]).
     reported: [AtomicUsize; 2],
+    /// A read shorter than its buffer empties this source unless an event said otherwise: a
+    /// plain TCP stream on a backend that reports stops (`readiness.rs`). Set once, right
+    /// after registration, by the stream that owns the source.
+    short_reads_drain: std::sync::atomic::AtomicBool,
     state: Mutex<SourceState>,
 }
 
@@ -136,6 +141,7 @@ impl Source {
             // The initial "ready" is a guess, not an event: count it as already reported so
             // that `readable()` checks it before trusting it.
             reported: [AtomicUsize::new(0), AtomicUsize::new(0)],
+            short_reads_drain: std::sync::atomic::AtomicBool::new(false),
             state: Mutex::new(SourceState {
                 registered: true,
                 armed: [false, false],
@@ -152,6 +158,17 @@ impl Source {
     /// The poller key.
     pub(crate) fn key(&self) -> usize {
         self.key
+    }
+
+    /// Lets a short read clear read readiness (see `readiness.rs`): for a plain TCP stream
+    /// only, and only where `poller` is edge-triggered and reports stops. Returns whether it
+    /// took.
+    pub(crate) fn trust_short_reads(&self, poller: &Poller) -> bool {
+        let trusted = self.edge && poller.reports_stops();
+        if trusted {
+            self.short_reads_drain.store(true, Ordering::Relaxed);
+        }
+        trusted
     }
 
     /// The interest and mode to register with.
@@ -184,7 +201,7 @@ impl Source {
         ];
         for (dir, hit) in hits {
             if hit {
-                self.readiness[dir as usize].mark_ready();
+                self.readiness[dir as usize].mark_ready(event.stops);
                 state.waiters[dir as usize].take_all(wakers);
             }
         }
@@ -223,7 +240,8 @@ impl Source {
         }
         for (d, hit) in shut.into_iter().enumerate() {
             if hit {
-                self.readiness[d].mark_ready();
+                // A read after the local shutdown answers end of stream: a stop.
+                self.readiness[d].mark_ready(true);
                 state.waiters[d].take_all(wakers);
             }
         }
@@ -318,6 +336,12 @@ impl Source {
     /// attempts. A `WouldBlock` clears the cached readiness (unless an event raced it), so
     /// the next attempt happens only after the poller reports the direction again. Consumes
     /// one unit of the cooperative budget when `op` completes.
+    ///
+    /// For a stream read, `short(&n)` says whether it came back shorter than its buffer,
+    /// which on a source that trusts short reads clears the readiness as a `WouldBlock` would
+    /// (unless an event said a read may stop short, or a new one came meanwhile:
+    /// `readiness.rs`), saving the `read` that would answer `EAGAIN`. Other operations pass
+    /// `|_| false`.
     pub(crate) fn poll_io<R>(
         &self,
         poller: &Poller,
@@ -325,6 +349,7 @@ impl Source {
         cx: &mut Context<'_>,
         mut slot: WaitSlot<'_>,
         mut op: impl FnMut() -> io::Result<R>,
+        short: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         if let Some(err) = self.defunct_error() {
             return Poll::Ready(Err(err));
@@ -338,6 +363,12 @@ impl Source {
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                     result => {
                         progress.made_progress();
+                        if let Ok(done) = &result
+                            && self.short_reads_drain.load(Ordering::Relaxed)
+                            && short(done)
+                        {
+                            self.readiness[d].clear_after_short_read(seen);
+                        }
                         return Poll::Ready(result);
                     }
                 }

@@ -1,10 +1,12 @@
-//! A read that comes back short proves nothing about what is still queued (see the list of
-//! readiness shortcuts in `reactor/src/readiness.rs`): Linux ends a stream read early at TCP's
-//! urgent mark and at a Unix message that carried ancillary data, a datagram read returns one
-//! datagram, a packet-mode pipe one packet. These tests queue bytes behind each such boundary
-//! before the first read and prove the bytes behind it are read without a new event, on
-//! every backend; and that the end of stream is never slept through, in both orders: the FIN
-//! arriving with the data, and after it.
+//! A read that comes back short proves nothing about what is still queued, except on plain TCP
+//! when no event said otherwise (see the list of readiness shortcuts in
+//! `reactor/src/readiness.rs`): Linux ends a stream read early at TCP's urgent mark, before a
+//! FIN or a reset, and at a Unix message that carried ancillary data; a datagram read returns
+//! one datagram, a packet-mode pipe one packet. These tests queue bytes behind each such
+//! boundary before the first read (the reader waiting first where one reactor turn must take
+//! every edge at once) and prove the bytes behind it, the end of stream or the error are read
+//! without a new event, on every backend; and that the end of stream is never slept through,
+//! in both orders: the FIN arriving with the data, and after it.
 
 mod common;
 
@@ -169,6 +171,62 @@ fn a_read_after_tcp_urgent_data_returns_the_bytes_queued_behind_the_mark() {
             // The urgent byte itself is out of band (no SO_OOBINLINE).
             assert_eq!(got, b"acd", "{:?}", r.io_backend());
         });
+    }
+}
+
+/// The reader waits first, so one reactor turn takes the data and the FIN together: the read
+/// that returns the data is short and consumes the FIN, and no later edge will come. On
+/// direct epoll a plain TCP stream's short read clears readiness unless the event said a read
+/// may stop short (`EPOLLRDHUP` here): without that stop the next read sleeps for good.
+#[test]
+fn a_fin_harvested_with_the_data_is_not_slept_through_after_a_short_tcp_read() {
+    let _g = HangGuard::new("FIN harvested with the data", 60);
+    for r in reactors() {
+        block_on(&r, async {
+            let (client, server) = tcp_pair().await;
+            let writer = async {
+                client.write_all(b"last words").await.unwrap();
+                client.shutdown(std::net::Shutdown::Write).unwrap();
+            };
+            let (got, ()) = join(read_until_end(&server), writer).await;
+            assert_eq!(got, (b"last words".to_vec(), None), "{:?}", r.io_backend());
+        });
+    }
+}
+
+/// As above with a reset (`SO_LINGER` 0) in place of the FIN: the read after the data must
+/// report the error, not wait for an event that already came (`EPOLLERR`/`EPOLLHUP`).
+#[test]
+fn a_reset_harvested_with_the_data_is_not_slept_through_after_a_short_tcp_read() {
+    let _g = HangGuard::new("reset harvested with the data", 60);
+    for r in reactors() {
+        block_on(&r, async {
+            let (client, server) = tcp_pair().await;
+            let writer = async {
+                client.write_all(b"last words").await.unwrap();
+                client.set_linger(Some(std::time::Duration::ZERO)).unwrap();
+                drop(client);
+            };
+            let ((got, err), ()) = join(read_until_end(&server), writer).await;
+            assert_eq!(got, b"last words", "{:?}", r.io_backend());
+            // Wine answers a zero-linger close with a FIN (see the README's Platforms).
+            if cfg!(not(windows)) {
+                assert_eq!(err, Some(std::io::ErrorKind::ConnectionReset));
+            }
+        });
+    }
+}
+
+/// Reads `stream` until end of stream or an error; returns the bytes and the error's kind.
+async fn read_until_end(stream: &TcpStream) -> (Vec<u8>, Option<std::io::ErrorKind>) {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    loop {
+        match stream.read(&mut buf).await {
+            Ok(0) => return (got, None),
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(err) => return (got, Some(err.kind())),
+        }
     }
 }
 

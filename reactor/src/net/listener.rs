@@ -41,7 +41,7 @@ macro_rules! listener {
                     weft_coop::IoOp::Accept,
                     async move {
                         let (stream, addr) = self.io.read_with(|l| l.accept()).await?;
-                        Ok(($Stream::from_std(stream)?, addr))
+                        Ok((self.adopt(stream)?, addr))
                     },
                 )
             }
@@ -71,7 +71,7 @@ macro_rules! listener {
                 )
                 .map(|accepted| {
                     let (stream, addr) = accepted?;
-                    Ok(($Stream::from_std(stream)?, addr))
+                    Ok((self.adopt(stream)?, addr))
                 })
             }
 

@@ -9,6 +9,8 @@ use std::io::{self, IoSlice, Read, Write};
 use std::mem::MaybeUninit;
 use std::task::{Context, Poll};
 
+use weft_coop::{IoOp, IoResource};
+
 use crate::Async;
 use crate::sys::{self, AsSource};
 
@@ -22,7 +24,7 @@ where
     T: AsSource,
     for<'a> &'a T: Read,
 {
-    io.poll_read_stream(cx, |s| (&*s).read(buf))
+    io.poll_read_stream(cx, buf.len(), |s| (&*s).read(buf))
 }
 
 /// One read straight into possibly uninitialised memory (the platform layer's `read(2)` or
@@ -41,7 +43,8 @@ pub(crate) fn poll_read_uninit<T: AsSource>(
     cx: &mut Context<'_>,
     buf: &mut [MaybeUninit<u8>],
 ) -> Poll<io::Result<usize>> {
-    io.poll_read_with(cx, |s| read_uninit(s, buf))
+    let polled = io.poll_read_stream(cx, buf.len(), |s| read_uninit(s, buf));
+    crate::io_wait::record_pending(IoResource::Async, IoOp::Read, polled)
 }
 
 /// One write from `buf`, poll-style.
@@ -76,7 +79,7 @@ where
     T: AsSource,
     for<'a> &'a T: Read,
 {
-    io.read_stream(|s| (&*s).read(buf)).await
+    io.read_stream(buf.len(), |s| (&*s).read(buf)).await
 }
 
 /// One write from `buf`, waiting in an own slot.

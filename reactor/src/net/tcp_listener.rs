@@ -33,6 +33,9 @@ use crate::Async;
 /// ```
 pub struct TcpListener {
     io: Async<std::net::TcpListener>,
+    /// The kernel's own TCP, so the streams it accepts are too: their short reads may save
+    /// the `EAGAIN` read (`readiness.rs`). Asked once, here, not per connection.
+    plain_tcp: bool,
 }
 
 impl TcpListener {
@@ -77,9 +80,16 @@ impl TcpListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        let plain_tcp = crate::sys::is_plain_tcp(&listener);
         Ok(TcpListener {
             io: Async::new(listener)?,
+            plain_tcp,
         })
+    }
+
+    /// A stream for a connection this listener accepted.
+    fn adopt(&self, stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        TcpStream::adopt(stream, self.plain_tcp)
     }
 
     /// The address the listener is bound to.

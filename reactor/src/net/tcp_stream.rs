@@ -76,10 +76,27 @@ impl TcpStream {
 
     /// A stream over a connected socket already registered with the reactor.
     pub(crate) fn from_async(io: Async<std::net::TcpStream>) -> TcpStream {
+        // weft made the socket (`IPPROTO_TCP`, nothing layered on it).
+        io.trust_short_reads();
         TcpStream { io }
     }
 
+    /// A stream over `stream`, which is plain TCP if `plain_tcp` (known by whoever made it).
+    pub(crate) fn adopt(stream: std::net::TcpStream, plain_tcp: bool) -> io::Result<TcpStream> {
+        let io = Async::new(stream)?;
+        if plain_tcp {
+            io.trust_short_reads();
+        }
+        Ok(TcpStream { io })
+    }
+
     /// Wraps a connected standard-library stream (made non-blocking here).
+    ///
+    /// On Linux this asks the kernel once whether the socket is its own TCP with nothing
+    /// layered on it (`SO_PROTOCOL`, `TCP_ULP`); if so, a read that comes back short ends the
+    /// wait for data without a second `read` answering `EAGAIN`, as for the streams weft
+    /// connects and accepts. A socket you later hand to kernel TLS or a BPF sockmap reads by
+    /// other rules: wrap such a socket in [`Async`](crate::Async) instead.
     ///
     /// ```
     /// use weft_reactor::net::TcpStream;
@@ -93,9 +110,8 @@ impl TcpStream {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
-        Ok(TcpStream {
-            io: Async::new(stream)?,
-        })
+        let plain_tcp = crate::sys::is_plain_tcp(&stream);
+        TcpStream::adopt(stream, plain_tcp)
     }
 
     /// The remote address.

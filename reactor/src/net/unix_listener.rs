@@ -81,6 +81,11 @@ impl UnixListener {
         })
     }
 
+    /// A stream for a connection this listener accepted.
+    fn adopt(&self, stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        UnixStream::from_std(stream)
+    }
+
     /// The address the listener is bound to.
     ///
     /// ```

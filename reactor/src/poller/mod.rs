@@ -21,9 +21,10 @@
 //! | direct epoll | 5.25 | 3.0 (1.0) | 0.00 | 0 | 0 | 0.09 |
 //! | tokio, same machine | 5.23 | 3.0 (1.0) | 0.00 | 0 | 0 | 0.08 |
 //!
-//! (Those direct-epoll figures were taken while a short read still cleared read readiness;
-//! that shortcut was dropped as unsound, see `readiness.rs`, and each message now costs the
-//! `EAGAIN` read on both backends.) On hyper "hello" under `wrk -t1 -c64`, per request: 3.19
+//! (Direct epoll's `EAGAIN` count is that of a short read clearing read readiness. The first
+//! such shortcut was dropped as unsound; its successor, for plain TCP only and guarded by the
+//! stop events only this backend reports, is in `readiness.rs`. On `polling` every message
+//! costs the `EAGAIN` read.) On hyper "hello" under `wrk -t1 -c64`, per request: 3.19
 //! syscalls on `polling`, 2.07 on direct epoll, 2.07 on tokio. Time per echo round trip went
 //! from 1.07 × tokio to level with it (0.97 – 1.03 × in interleaved runs; what remains is the
 //! kernel's loopback TCP, ~82% of the profile for both runtimes).
@@ -144,6 +145,10 @@ pub(crate) struct Event {
     pub(crate) key: usize,
     pub(crate) readable: bool,
     pub(crate) writable: bool,
+    /// The event may mean a read stops short of the queued bytes: urgent data, end of
+    /// stream, an error or a hang-up (`readiness.rs`). Always true where the backend cannot
+    /// tell ([`Poller::reports_stops`]).
+    pub(crate) stops: bool,
 }
 
 /// The OS poller behind a reactor (see the module docs).
@@ -183,6 +188,17 @@ impl Poller {
             #[cfg(target_os = "linux")]
             Poller::Epoll(_) => IoBackend::Epoll,
             Poller::Polling(_) => IoBackend::Polling,
+        }
+    }
+
+    /// Whether events tell a stop (urgent data, end of stream, an error) from plain data, so
+    /// that a TCP stream's short read may clear readiness (`readiness.rs`): direct epoll only,
+    /// which subscribes to `EPOLLPRI` and `EPOLLRDHUP`.
+    pub(crate) fn reports_stops(&self) -> bool {
+        match self {
+            #[cfg(target_os = "linux")]
+            Poller::Epoll(_) => true,
+            Poller::Polling(_) => false,
         }
     }
 

@@ -30,6 +30,8 @@ pub(crate) fn event_of(event: polling::Event) -> Event {
         key: event.key,
         readable: event.readable,
         writable: event.writable,
+        // `polling` does not say why a descriptor is readable.
+        stops: true,
     }
 }
 

@@ -13,7 +13,9 @@
 //!   fallback is SIGCHLD through the signal hub, and the direct epoll poller
 //!   (`linux/epoll.rs`), whose fallback is the `polling` crate (`poller/portable.rs`), and
 //!   zero-copy `sendfile(2)` (`linux/sendfile.rs`), whose fallback (read a chunk, write it)
-//!   is the facade's `StreamWriter::sendfile`.
+//!   is the facade's `StreamWriter::sendfile`; and the check that a socket is plain TCP
+//!   (`linux/plain_tcp.rs`), whose short reads then save the `EAGAIN` read on direct epoll,
+//!   and whose fallback is that read.
 //! * `windows/` — the Windows twins, compiled only with `cfg(windows)`: the socket calls
 //!   (`socket`: non-blocking mode, the readiness probe, a read into uninitialised memory),
 //!   a child's exit as a registered wait on its process handle (`child`) and Ctrl-C as a
@@ -71,6 +73,19 @@ pub(crate) use std::os::windows::io::{
     AsRawSocket as AsRawSource, AsSocket as AsSource, BorrowedSocket as BorrowedSource,
     RawSocket as RawSource,
 };
+
+/// Whether `io` is a socket of the kernel's own TCP with no upper-layer protocol, whose short
+/// reads drain it (`linux/plain_tcp.rs`, `readiness.rs`). Only Linux's direct epoll backend
+/// can use the answer, so elsewhere it is `false` without asking.
+pub(crate) fn is_plain_tcp(io: &impl AsSource) -> bool {
+    #[cfg(target_os = "linux")]
+    return linux::plain_tcp::is_plain_tcp(io.as_fd());
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = io;
+        false
+    }
+}
 
 /// The raw handle of a source, to register with the poller.
 pub(crate) fn raw_source(io: &impl AsSource) -> RawSource {

@@ -82,15 +82,18 @@ impl EpollEvents {
 }
 
 /// Translates epoll bits into a weft event. An error or hang-up makes both directions ready
-/// (the next operation reports it).
+/// (the next operation reports it); it, urgent data and the peer's shutdown are stops
+/// (`readiness.rs`: a read may end short of the queued bytes at them).
 fn event_of(key: usize, bits: u32) -> Event {
     const ERR_HUP: u32 = (libc::EPOLLERR | libc::EPOLLHUP) as u32;
-    const READ: u32 = (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLRDHUP) as u32 | ERR_HUP;
+    const STOPS: u32 = (libc::EPOLLPRI | libc::EPOLLRDHUP) as u32 | ERR_HUP;
+    const READ: u32 = libc::EPOLLIN as u32 | STOPS;
     const WRITE: u32 = libc::EPOLLOUT as u32 | ERR_HUP;
     Event {
         key,
         readable: bits & READ != 0,
         writable: bits & WRITE != 0,
+        stops: bits & STOPS != 0,
     }
 }
 
@@ -107,7 +110,8 @@ fn check(rc: libc::c_int) -> io::Result<libc::c_int> {
 fn bits(interest: Interest, mode: Mode) -> u32 {
     let mut bits = 0;
     if interest.readable {
-        bits |= libc::EPOLLIN as u32;
+        // The stops too: without them a TCP stream's short read could not clear readiness.
+        bits |= (libc::EPOLLIN | libc::EPOLLPRI | libc::EPOLLRDHUP) as u32;
     }
     if interest.writable {
         bits |= libc::EPOLLOUT as u32;
@@ -385,15 +389,17 @@ mod tests {
     #[test]
     fn hang_ups_and_errors_make_both_directions_ready() {
         let e = event_of(3, libc::EPOLLIN as u32);
-        assert!(e.readable && !e.writable);
+        assert!(e.readable && !e.writable && !e.stops);
         let e = event_of(3, libc::EPOLLPRI as u32);
-        assert!(e.readable && !e.writable);
+        assert!(e.readable && !e.writable && e.stops);
+        let e = event_of(3, (libc::EPOLLIN | libc::EPOLLRDHUP) as u32);
+        assert!(e.readable && !e.writable && e.stops);
         let e = event_of(3, libc::EPOLLHUP as u32);
-        assert!(e.readable && e.writable);
+        assert!(e.readable && e.writable && e.stops);
         let e = event_of(3, libc::EPOLLERR as u32);
-        assert!(e.readable && e.writable);
+        assert!(e.readable && e.writable && e.stops);
         let e = event_of(3, libc::EPOLLOUT as u32);
-        assert!(!e.readable && e.writable);
+        assert!(!e.readable && e.writable && !e.stops);
     }
 
     #[test]

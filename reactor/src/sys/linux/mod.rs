@@ -3,4 +3,5 @@
 
 pub(crate) mod epoll;
 pub(crate) mod pidfd;
+pub(crate) mod plain_tcp;
 pub(crate) mod sendfile;
