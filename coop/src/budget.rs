@@ -19,6 +19,12 @@ crate::local! {
     static REMAINING: Cell<Option<u8>> = Cell::new(None);
 }
 
+crate::local! {
+    /// The stamp of the budgeted poll running on this thread (0 outside one), and the last
+    /// stamp this thread handed out ([`poll_stamp`]).
+    static POLL: Cell<(u32, u32)> = Cell::new((0, 0));
+}
+
 /// Runs `f` with a fresh budget of [`BUDGET`] units and restores the previous budget after.
 ///
 /// The executor wraps every task poll in this. Nested calls (a `block_on` inside a blocking
@@ -30,14 +36,42 @@ crate::local! {
 /// ```
 #[inline]
 pub fn with_budget<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<u8>);
+    struct Restore(Option<u8>, u32);
     impl Drop for Restore {
         fn drop(&mut self) {
             REMAINING.with(|r| r.set(self.0));
+            // The outer poll's stamp comes back; the count of stamps handed out does not.
+            POLL.with(|p| p.set((self.1, p.get().1)));
         }
     }
-    let _restore = Restore(REMAINING.with(|r| r.replace(Some(BUDGET))));
+    let (outer, last) = POLL.with(Cell::get);
+    let stamp = last.wrapping_add(1).max(1);
+    POLL.with(|p| p.set((stamp, stamp)));
+    let _restore = Restore(REMAINING.with(|r| r.replace(Some(BUDGET))), outer);
     f()
+}
+
+/// A number naming the budgeted poll ([`with_budget`]) running on this thread, different
+/// for each poll the thread runs (until the count wraps, after 2³² polls); 0 outside one.
+///
+/// A leaf future made and first polled under the same stamp knows that no other poll ran
+/// between the two on this thread: only the poll's own code, however long that took.
+/// `weft::sleep` uses that to skip a clock read.
+///
+/// ```
+/// assert_eq!(weft_coop::poll_stamp(), 0);
+/// let first = weft_coop::with_budget(weft_coop::poll_stamp);
+/// let second = weft_coop::with_budget(weft_coop::poll_stamp);
+/// assert!(first != 0 && second != 0 && first != second);
+/// weft_coop::with_budget(|| {
+///     let outer = weft_coop::poll_stamp();
+///     weft_coop::with_budget(|| assert_ne!(weft_coop::poll_stamp(), outer));
+///     assert_eq!(weft_coop::poll_stamp(), outer, "restored after a nested poll");
+/// });
+/// ```
+#[inline]
+pub fn poll_stamp() -> u32 {
+    POLL.with(|p| p.get().0)
 }
 
 /// Runs `f` with no budget: leaf futures inside never yield on the budget's account.

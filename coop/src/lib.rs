@@ -75,7 +75,7 @@ mod role;
 mod wait;
 
 pub use budget::{
-    BUDGET, Progress, poll_consume, poll_proceed, remaining, unconstrained, with_budget,
+    BUDGET, Progress, poll_consume, poll_proceed, poll_stamp, remaining, unconstrained, with_budget,
 };
 pub use offload::{Job, Offload, OffloadGuard, offload, set_offload, set_offload_lookup};
 pub use report::{

@@ -107,6 +107,57 @@ fn past_deadlines_complete_on_first_poll() {
 }
 
 #[test]
+fn past_deadlines_complete_on_first_poll_inside_a_task_poll_too() {
+    let r = reactor();
+    let _e = weft_reactor::enter(r.clone());
+    // Made in one task poll, first polled in a later one after its deadline: the clock
+    // decides, at once.
+    let mut s = weft_coop::with_budget(|| sleep(Duration::from_millis(2)));
+    std::thread::sleep(Duration::from_millis(3));
+    assert_eq!(
+        weft_coop::with_budget(|| poll_once(&mut s)),
+        Poll::Ready(())
+    );
+    // A past deadline, or none at all, in the poll that made it: at once.
+    weft_coop::with_budget(|| {
+        let mut s = sleep_until(Instant::now() - Duration::from_millis(1));
+        assert_eq!(poll_once(&mut s), Poll::Ready(()));
+        let mut s = sleep(Duration::ZERO);
+        assert_eq!(poll_once(&mut s), Poll::Ready(()));
+    });
+    // Reset to a past deadline in the poll that made it: the clock decides again.
+    weft_coop::with_budget(|| {
+        let mut s = sleep(Duration::from_secs(5));
+        s.reset(Instant::now() - Duration::from_millis(1));
+        assert_eq!(poll_once(&mut s), Poll::Ready(()));
+    });
+    assert_eq!(r.timer_count(), 0);
+}
+
+#[test]
+fn a_sleep_first_polled_in_the_task_poll_that_made_it_goes_straight_to_the_wheel() {
+    let _g = HangGuard::new("fresh sleep", 60);
+    let r = reactor();
+    let _e = weft_reactor::enter(r.clone());
+    // `sleep(d).await`: the deadline was read a moment ago, in this very poll, so the first
+    // poll arms the wheel without reading the clock again, even when (as here) the poll's
+    // own code overran the deadline in between: then the sleep ends at the wheel's next tick
+    // (late by a tick, never early) rather than at once.
+    let start = Instant::now();
+    let mut s = None;
+    let first = weft_coop::with_budget(|| {
+        let s = s.insert(sleep(Duration::from_millis(2)));
+        std::thread::sleep(Duration::from_millis(3));
+        poll_once(s)
+    });
+    assert_eq!(first, Poll::Pending, "armed without a second clock read");
+    assert_eq!(r.timer_count(), 1);
+    block_on(&r, s.unwrap());
+    assert!(start.elapsed() >= Duration::from_millis(2));
+    assert_eq!(r.timer_count(), 0);
+}
+
+#[test]
 fn reset_earlier_holds() {
     let _g = HangGuard::new("reset_earlier_holds", 60);
     let r = reactor();

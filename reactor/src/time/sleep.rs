@@ -2,7 +2,12 @@
 //!
 //! A `Sleep` is `Unpin` and holds only its deadline, its reactor and the id of its wheel timer
 //! (once armed). The first poll reads the clock: a deadline already past completes at once,
-//! without touching the wheel. Once armed, the wheel alone decides: a poll asks whether the
+//! without touching the wheel. Except in the common `sleep(d).await`: a sleep of at least
+//! [`FRESH_FOR`] first polled in the very task poll that made it ([`weft_coop::poll_stamp`])
+//! goes straight to the wheel, because its deadline was at least that far ahead a moment ago,
+//! when the clock was read to compute it (a second read was 6% of `timer_fire` on a VM). If
+//! that poll's own code ran longer than the sleep between making and awaiting it, the sleep
+//! ends at the wheel's next tick instead of at once: late by a tick, never early. Once armed, the wheel alone decides: a poll asks whether the
 //! timer fired (the shard's published tick answers without a lock; see `timers.rs`), and
 //! hands over the waker if it changed. That is never early, because the wheel rounds
 //! deadlines up and "now" down, and it spares the second clock read a fired sleep would
@@ -50,7 +55,23 @@ use crate::time::timers::{TimerId, TimerState};
 pub fn sleep(duration: Duration) -> Sleep {
     let mut sleep = Sleep::unrecorded(super::saturating_add(Instant::now(), duration));
     sleep.wait = Some(duration);
+    sleep.made_in = fresh_stamp(duration);
     sleep
+}
+
+/// How far ahead a deadline must be, when the sleep is made, for its first poll in the same
+/// task poll to skip the clock (see the module docs): a task poll that runs this long is
+/// already a slow one.
+const FRESH_FOR: Duration = Duration::from_millis(1);
+
+/// The poll stamp to remember for a sleep whose deadline is `ahead` away: 0 (read the clock
+/// at the first poll) when that is under [`FRESH_FOR`].
+fn fresh_stamp(ahead: Duration) -> u32 {
+    if ahead >= FRESH_FOR {
+        weft_coop::poll_stamp()
+    } else {
+        0
+    }
 }
 
 /// Waits until `deadline` (asyncio's `loop.call_at` as a future). A deadline in the past
@@ -73,6 +94,7 @@ pub fn sleep_until(deadline: impl Into<Instant>) -> Sleep {
     let mut sleep = Sleep::unrecorded(deadline.into());
     let asked = sleep.deadline.saturating_duration_since(Instant::now());
     sleep.wait = Some(asked);
+    sleep.made_in = fresh_stamp(asked);
     sleep
 }
 
@@ -100,6 +122,9 @@ pub struct Sleep {
     /// For how long the user asked: recorded on `Pending` (not by the sleeps inside
     /// `Timeout` and `Interval`, whose own leaves say what the task waits on).
     wait: Option<Duration>,
+    /// The task poll that made it with its deadline at least [`FRESH_FOR`] ahead, until its
+    /// first poll or a reset; 0 otherwise (see the module docs).
+    made_in: u32,
 }
 
 impl Sleep {
@@ -113,6 +138,7 @@ impl Sleep {
             timer: None,
             made_at: Location::caller(),
             wait: None,
+            made_in: 0,
         }
     }
 
@@ -156,6 +182,8 @@ impl Sleep {
     pub fn reset(&mut self, deadline: impl Into<Instant>) {
         let deadline = deadline.into();
         self.deadline = deadline;
+        // The new deadline may have passed: the next arming reads the clock.
+        self.made_in = 0;
         if let (Some(timer), Some(reactor)) = (self.timer, &self.reactor) {
             self.timer = reactor.reset_timer(timer, deadline);
         }
@@ -183,9 +211,11 @@ impl Future for Sleep {
         let due = match this.timer {
             // Not armed yet: the clock decides (this sleep's own reactor's, which may be
             // paused, whatever runtime is current here), so a deadline already past
-            // completes now.
+            // completes now; unless the sleep is fresh from this very poll (module docs).
             None => {
-                reactor.now() >= this.deadline
+                let fresh = this.made_in != 0 && this.made_in == weft_coop::poll_stamp();
+                this.made_in = 0;
+                (!fresh && reactor.now() >= this.deadline)
                     || match reactor.insert_timer(this.deadline, cx.waker()) {
                         Some(timer) => {
                             this.timer = Some(timer);
