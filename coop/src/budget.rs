@@ -14,15 +14,33 @@ use std::task::{Context, Poll};
 /// ```
 pub const BUDGET: u8 = 128;
 
-crate::local! {
+/// This thread's budget and poll count, in one thread-local so a task poll pays one lookup.
+#[derive(Clone, Copy)]
+struct State {
     /// `None`: unconstrained (not inside a budgeted poll). `Some(n)`: `n` units left.
-    static REMAINING: Cell<Option<u8>> = Cell::new(None);
+    remaining: Option<u8>,
+    /// Budgeted polls this thread has finished (wrapping): what [`poll_stamp`] reads.
+    polls_done: u32,
 }
 
 crate::local! {
-    /// The stamp of the budgeted poll running on this thread (0 outside one), and the last
-    /// stamp this thread handed out ([`poll_stamp`]).
-    static POLL: Cell<(u32, u32)> = Cell::new((0, 0));
+    static STATE: Cell<State> = Cell::new(State { remaining: None, polls_done: 0 });
+}
+
+/// The budget left, `None` when unconstrained.
+#[inline]
+fn remaining_now() -> Option<u8> {
+    STATE.with(|s| s.get().remaining)
+}
+
+/// Replaces the budget left, returning the one it replaces.
+#[inline]
+fn replace_remaining(remaining: Option<u8>) -> Option<u8> {
+    STATE.with(|s| {
+        let state = s.get();
+        s.set(State { remaining, ..state });
+        state.remaining
+    })
 }
 
 /// Runs `f` with a fresh budget of [`BUDGET`] units and restores the previous budget after.
@@ -36,27 +54,29 @@ crate::local! {
 /// ```
 #[inline]
 pub fn with_budget<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(Option<u8>, u32);
+    struct Restore(Option<u8>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            REMAINING.with(|r| r.set(self.0));
-            // The outer poll's stamp comes back; the count of stamps handed out does not.
-            POLL.with(|p| p.set((self.1, p.get().1)));
+            STATE.with(|s| {
+                let polls_done = s.get().polls_done.wrapping_add(1);
+                s.set(State {
+                    remaining: self.0,
+                    polls_done,
+                });
+            });
         }
     }
-    let (outer, last) = POLL.with(Cell::get);
-    let stamp = last.wrapping_add(1).max(1);
-    POLL.with(|p| p.set((stamp, stamp)));
-    let _restore = Restore(REMAINING.with(|r| r.replace(Some(BUDGET))), outer);
+    let _restore = Restore(replace_remaining(Some(BUDGET)));
     f()
 }
 
-/// A number naming the budgeted poll ([`with_budget`]) running on this thread, different
-/// for each poll the thread runs (until the count wraps, after 2³² polls); 0 outside one.
+/// A number naming the budgeted poll ([`with_budget`]) running on this thread: it changes
+/// whenever a budgeted poll on this thread ends (until the count wraps, after 2³² polls).
+/// `0` outside a budgeted poll, and inside [`unconstrained`].
 ///
-/// A leaf future made and first polled under the same stamp knows that no other poll ran
-/// between the two on this thread: only the poll's own code, however long that took.
-/// `weft::sleep` uses that to skip a clock read.
+/// A leaf future made and first polled under the same nonzero stamp knows that no poll ended
+/// on this thread between the two: both happened inside one poll's own code, however long
+/// that took. `weft::sleep` uses that to skip a clock read.
 ///
 /// ```
 /// assert_eq!(weft_coop::poll_stamp(), 0);
@@ -65,13 +85,17 @@ pub fn with_budget<R>(f: impl FnOnce() -> R) -> R {
 /// assert!(first != 0 && second != 0 && first != second);
 /// weft_coop::with_budget(|| {
 ///     let outer = weft_coop::poll_stamp();
-///     weft_coop::with_budget(|| assert_ne!(weft_coop::poll_stamp(), outer));
-///     assert_eq!(weft_coop::poll_stamp(), outer, "restored after a nested poll");
+///     weft_coop::with_budget(|| {});
+///     assert_ne!(weft_coop::poll_stamp(), outer, "a poll ended in between");
 /// });
 /// ```
 #[inline]
 pub fn poll_stamp() -> u32 {
-    POLL.with(|p| p.get().0)
+    let state = STATE.with(Cell::get);
+    match state.remaining {
+        Some(_) => state.polls_done.wrapping_add(1),
+        None => 0,
+    }
 }
 
 /// Runs `f` with no budget: leaf futures inside never yield on the budget's account.
@@ -88,10 +112,10 @@ pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
     struct Restore(Option<u8>);
     impl Drop for Restore {
         fn drop(&mut self) {
-            REMAINING.with(|r| r.set(self.0));
+            replace_remaining(self.0);
         }
     }
-    let _restore = Restore(REMAINING.with(|r| r.replace(None)));
+    let _restore = Restore(replace_remaining(None));
     f()
 }
 
@@ -102,7 +126,7 @@ pub fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
 /// ```
 #[inline]
 pub fn remaining() -> Option<u8> {
-    REMAINING.with(|r| r.get())
+    remaining_now()
 }
 
 /// Takes one unit of budget for a leaf operation that is about to try to complete.
@@ -120,15 +144,21 @@ pub fn remaining() -> Option<u8> {
 /// ```
 #[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<Progress> {
-    REMAINING.with(|r| match r.get() {
-        None => Poll::Ready(Progress { taken: false }),
-        Some(0) => {
-            cx.waker().wake_by_ref();
-            Poll::Pending
-        }
-        Some(n) => {
-            r.set(Some(n - 1));
-            Poll::Ready(Progress { taken: true })
+    STATE.with(|s| {
+        let state = s.get();
+        match state.remaining {
+            None => Poll::Ready(Progress { taken: false }),
+            Some(0) => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Some(n) => {
+                s.set(State {
+                    remaining: Some(n - 1),
+                    ..state
+                });
+                Poll::Ready(Progress { taken: true })
+            }
         }
     })
 }
@@ -185,12 +215,10 @@ impl Progress {
 impl Drop for Progress {
     #[inline]
     fn drop(&mut self) {
-        if self.taken {
-            REMAINING.with(|r| {
-                if let Some(n) = r.get() {
-                    r.set(Some(n.saturating_add(1).min(BUDGET)));
-                }
-            });
+        if self.taken
+            && let Some(n) = remaining_now()
+        {
+            replace_remaining(Some(n.saturating_add(1).min(BUDGET)));
         }
     }
 }

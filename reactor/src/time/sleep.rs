@@ -3,11 +3,13 @@
 //! A `Sleep` is `Unpin` and holds only its deadline, its reactor and the id of its wheel timer
 //! (once armed). The first poll reads the clock: a deadline already past completes at once,
 //! without touching the wheel. Except in the common `sleep(d).await`: a sleep of at least
-//! [`FRESH_FOR`] first polled in the very task poll that made it ([`weft_coop::poll_stamp`])
-//! goes straight to the wheel, because its deadline was at least that far ahead a moment ago,
-//! when the clock was read to compute it (a second read was 6% of `timer_fire` on a VM). If
-//! that poll's own code ran longer than the sleep between making and awaiting it, the sleep
-//! ends at the wheel's next tick instead of at once: late by a tick, never early. Once armed, the wheel alone decides: a poll asks whether the
+//! [`FRESH_FOR`] first polled under the poll stamp it was made under
+//! ([`weft_coop::poll_stamp`]: no task poll ended on the thread in between) goes straight to
+//! the wheel, because its deadline was at least that far ahead a moment ago, when the clock
+//! was read to compute it (a second read was 6% of `timer_fire` on a VM). If that poll's own
+//! code ran longer than the sleep between making and awaiting it (or the sleep moved to
+//! another thread whose stamp happens to match), the sleep ends at the wheel's next tick
+//! instead of at once: late by a tick, never early. Once armed, the wheel alone decides: a poll asks whether the
 //! timer fired (the shard's published tick answers without a lock; see `timers.rs`), and
 //! hands over the waker if it changed. That is never early, because the wheel rounds
 //! deadlines up and "now" down, and it spares the second clock read a fired sleep would
@@ -122,8 +124,8 @@ pub struct Sleep {
     /// For how long the user asked: recorded on `Pending` (not by the sleeps inside
     /// `Timeout` and `Interval`, whose own leaves say what the task waits on).
     wait: Option<Duration>,
-    /// The task poll that made it with its deadline at least [`FRESH_FOR`] ahead, until its
-    /// first poll or a reset; 0 otherwise (see the module docs).
+    /// The poll stamp it was made under, with its deadline at least [`FRESH_FOR`] ahead,
+    /// until its first poll or a reset; 0 otherwise (see the module docs).
     made_in: u32,
 }
 
