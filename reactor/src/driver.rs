@@ -120,10 +120,10 @@ pub struct Reactor {
 }
 
 /// What an I/O operation on a shut-down reactor's object returns.
-pub(crate) const RUNTIME_GONE: &str = "the weft runtime this I/O object was created in has     been shut down, so nothing will ever report it ready: create I/O objects inside the     runtime that uses them";
+pub(crate) const RUNTIME_GONE: &str = "the weft runtime this I/O object was created in has been shut down, so nothing will ever report it ready: create I/O objects inside the runtime that uses them";
 
 /// What polling a timer of a shut-down reactor panics with.
-const TIMER_RUNTIME_GONE: &str = "this sleep, timeout or interval belongs to a weft runtime     that has been shut down, so it would never fire: create timers inside the runtime that     awaits them";
+const TIMER_RUNTIME_GONE: &str = "this sleep, timeout or interval belongs to a weft runtime that has been shut down, so it would never fire: create timers inside the runtime that awaits them";
 
 impl fmt::Debug for Reactor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
