@@ -6,7 +6,7 @@
 mod support;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use support::{BenchRuntime, countdown, oneshot};
+use support::{BenchRuntime, countdown, oneshot, yield_once};
 
 const NUM_SPAWN: usize = 10_000;
 const NUM_YIELD: usize = 1_000;
@@ -64,20 +64,6 @@ fn yield_many<R: BenchRuntime>(rt: &R) {
         });
     }
     rt.block_on(rx);
-}
-
-/// The same yield for every runtime: wake by ref, return pending once.
-async fn yield_once() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            return std::task::Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        std::task::Poll::Pending
-    })
-    .await
 }
 
 fn ping_pong<R: BenchRuntime>(rt: &R) {

@@ -13,28 +13,17 @@
 //! compare with an older weft, build this file as the `main.rs` of a scratch crate with a path
 //! dependency on that checkout (BENCHMARKS.md has the numbers).
 
+mod support;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use support::yield_once;
 use weft::context::ContextVar;
 
 /// Operations per workload when run by hand; `cargo bench` runs 1,000.
 const N: usize = 100_000;
 
 static REQUEST: ContextVar<u64> = ContextVar::new("request_id");
-
-/// Returns `Pending` once, waking itself: one reschedule and one poll per call.
-async fn yield_once() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            return std::task::Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        std::task::Poll::Pending
-    })
-    .await
-}
 
 /// A count of finished operations and the event the last one sets (see [`finish`]).
 fn counter() -> (Arc<AtomicUsize>, Arc<weft::sync::Event>) {

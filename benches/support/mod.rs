@@ -219,3 +219,18 @@ impl Countdown {
         }
     }
 }
+
+/// The same yield for every runtime: wake by ref, return `Pending` once (one reschedule and
+/// one poll per call).
+pub async fn yield_once() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
+    .await
+}
