@@ -34,6 +34,14 @@ impl<T> UnsafeCell<T> {
 #[cfg(loom)]
 pub(crate) use loom::cell::UnsafeCell;
 
+/// Offers the CPU to another thread in a spin-wait: loom's under `--cfg loom`, which must see
+/// every spin loop yield to explore it.
+#[cfg(not(loom))]
+pub(crate) use std::thread::yield_now;
+
+#[cfg(loom)]
+pub(crate) use loom::thread::yield_now;
+
 /// A thread-local that is loom's under `--cfg loom` (see `weft_coop::loom_local`).
 pub(crate) use weft_coop::loom_local as local;
 

@@ -6,6 +6,9 @@
 //! - Sleep and wake: a worker going to sleep (and waking spuriously and going back to sleep)
 //!   races a pusher announcing new work; whatever the interleaving, the worker ends up picked
 //!   to be woken, by the pusher or by its own re-check, so no work is stranded (`idle.rs`).
+//! - The paused clock (feature `test-util`): an unpark during the idle look is never lost,
+//!   and a root future starting during the look never sees the clock jump after it started
+//!   (the `advancing` handshake, `park.rs`).
 
 use super::idle::Idle;
 use super::park::{Driver, DriverSlot, Parker};
@@ -143,5 +146,62 @@ fn loom_an_unpark_during_the_paused_idle_look_is_never_lost() {
         let waker = thread::spawn(move || p.unpark());
         parker.park_or_advance(&|| true);
         waker.join().unwrap();
+    });
+}
+
+/// A paused driver whose jumps count themselves, for the `advancing` handshake.
+#[cfg(feature = "test-util")]
+#[derive(Default)]
+struct JumpingDriver {
+    jumps: AtomicUsize,
+    blocking: PausedDriver,
+}
+
+#[cfg(feature = "test-util")]
+impl Driver for JumpingDriver {
+    fn turn(&self, timeout: Option<Duration>) -> usize {
+        self.blocking.turn(timeout)
+    }
+    fn notify(&self) {
+        self.blocking.notify();
+    }
+    fn clock_paused(&self) -> bool {
+        true
+    }
+    fn auto_advance(&self) -> bool {
+        self.jumps.fetch_add(1, SeqCst);
+        true
+    }
+}
+
+/// A worker's idle look on a paused clock races a `block_on` starting on another thread (it
+/// counts itself busy, waits out any look under way, then reads the clock and arms its
+/// timers). Either the look sees the root and does not jump, or the jump is over before the
+/// root reads the clock: the clock never jumps past a root that has started.
+#[test]
+#[cfg(feature = "test-util")]
+fn loom_a_root_starting_during_the_paused_idle_look_never_sees_the_clock_jump() {
+    loom::model(|| {
+        let driver = Arc::new(JumpingDriver::default());
+        let slot = Arc::new(DriverSlot::new(Some(driver.clone() as Arc<dyn Driver>)));
+        let parker = LoomArc::new(Parker::new(slot.clone()));
+        let roots = LoomArc::new(AtomicUsize::new(0));
+        let (p, r, d) = (parker.clone(), roots.clone(), driver.clone());
+        let root = thread::spawn(move || {
+            r.fetch_add(1, SeqCst);
+            slot.wait_out_advance();
+            // The root reads the clock: the jumps so far are all it may ever see.
+            let seen = d.jumps.load(SeqCst);
+            // Its work wakes the worker, which may be blocked in the driver.
+            p.unpark();
+            seen
+        });
+        parker.park_or_advance(&|| roots.load(SeqCst) == 0);
+        let seen = root.join().unwrap();
+        assert_eq!(
+            driver.jumps.load(SeqCst),
+            seen,
+            "the clock jumped past a started root"
+        );
     });
 }

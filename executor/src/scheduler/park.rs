@@ -86,10 +86,17 @@ impl DriverSlot {
     /// timers only after the jump, never during it. Without this a `block_on` that started
     /// just after an idle look had the clock jump past its first instant (`time_paused`'s
     /// 500 rounds, 57.7 s, under Wine). The wait is one look and one wheel jump: short.
+    ///
+    /// Each side puts a `SeqCst` fence between its write and its read: `SeqCst` accesses
+    /// alone order the pair in the C++ model, but loom models them as acquire/release and
+    /// finds the interleaving where both reads miss (its model of this handshake,
+    /// `loom_a_root_starting_during_the_paused_idle_look_never_sees_the_clock_jump`, fails
+    /// without the fences); the fences make the argument hold in both.
     #[cfg(feature = "test-util")]
     pub(crate) fn wait_out_advance(&self) {
+        crate::loom::fence(SeqCst);
         while self.advancing.load(SeqCst) {
-            std::thread::yield_now();
+            crate::loom::yield_now();
         }
     }
 
@@ -196,6 +203,7 @@ impl Parker {
             // Raised around the look and the jump: a root starting meanwhile waits for both
             // (`DriverSlot::wait_out_advance`).
             self.driver.advancing.store(true, SeqCst);
+            crate::loom::fence(SeqCst);
             let idle = runtime_idle();
             let woke = idle
                 && (lease.driver.turn(Some(Duration::ZERO)) > 0 || lease.driver.auto_advance());
