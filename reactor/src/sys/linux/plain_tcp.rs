@@ -3,36 +3,16 @@
 //! rules). Two `getsockopt`s, asked once when weft adopts a socket it did not create.
 
 use std::io;
-use std::mem::size_of;
 use std::os::fd::{AsRawFd, BorrowedFd};
+
+use crate::sys::sockopt;
 
 /// True for an `IPPROTO_TCP` socket with no upper-layer protocol (`TCP_ULP`: kernel TLS,
 /// `espintcp`), which would read record by record; false for anything else, MPTCP included,
 /// and on any error.
 pub(crate) fn is_plain_tcp(fd: BorrowedFd<'_>) -> bool {
-    protocol(fd).is_ok_and(|p| p == libc::IPPROTO_TCP) && ulp_name_len(fd).is_ok_and(|n| n == 0)
-}
-
-/// `SO_PROTOCOL`.
-fn protocol(fd: BorrowedFd<'_>) -> io::Result<libc::c_int> {
-    let mut value: libc::c_int = 0;
-    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: `fd` is open for the call; `value` and `len` are live, exclusively borrowed
-    // locals, and `len` tells the kernel it may write at most `size_of::<c_int>()` bytes.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PROTOCOL,
-            (&raw mut value).cast(),
-            &mut len,
-        )
-    };
-    if rc == 0 {
-        Ok(value)
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    let protocol = sockopt::get_int(fd, libc::SOL_SOCKET, libc::SO_PROTOCOL);
+    protocol.is_ok_and(|p| p == libc::IPPROTO_TCP) && ulp_name_len(fd).is_ok_and(|n| n == 0)
 }
 
 /// The length of the `TCP_ULP` name: 0 when none is installed.
