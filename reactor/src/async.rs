@@ -430,8 +430,8 @@ impl<T: AsSource> Async<T> {
     /// read that would answer `EAGAIN`: only for a socket whose reads stop short of the
     /// queued bytes nowhere but where the poller says so (a plain TCP stream: `readiness.rs`),
     /// and only on a backend that reports those stops. The caller vouches for the socket.
-    pub(crate) fn trust_short_reads(&self) -> bool {
-        self.source.trust_short_reads(self.reactor.poller())
+    pub(crate) fn trust_short_reads(&self) {
+        self.source.trust_short_reads(self.reactor.poller());
     }
 
     /// Shuts the socket down with `shutdown` (the std type's own call), then wakes the tasks

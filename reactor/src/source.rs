@@ -161,14 +161,12 @@ impl Source {
     }
 
     /// Lets a short read clear read readiness (see `readiness.rs`): for a plain TCP stream
-    /// only, and only where `poller` is edge-triggered and reports stops. Returns whether it
-    /// took.
-    pub(crate) fn trust_short_reads(&self, poller: &Poller) -> bool {
-        let trusted = self.edge && poller.reports_stops();
-        if trusted {
+    /// only, and only where `poller` is edge-triggered and reports stops (elsewhere it does
+    /// nothing).
+    pub(crate) fn trust_short_reads(&self, poller: &Poller) {
+        if self.edge && poller.reports_stops() {
             self.short_reads_drain.store(true, Ordering::Relaxed);
         }
-        trusted
     }
 
     /// The interest and mode to register with.
