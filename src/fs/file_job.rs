@@ -1,4 +1,4 @@
-//! The blocking jobs behind a [`File`](super::File): what travels to the pool, what comes
+//! The blocking jobs behind a [`File`]: what travels to the pool, what comes
 //! back, and the state machine that starts a job and collects its outcome. See `file.rs` for
 //! the design (one job in flight, double-buffered reads, writes never lost silently).
 

@@ -1,4 +1,4 @@
-//! The `futures_io` traits of [`File`](super::File), over its inherent buffered operations.
+//! The `futures_io` traits of [`File`], over its inherent buffered operations.
 
 use super::buffer::{INLINE_READ, MAX_CHUNK, MAX_WRITE_BEHIND};
 use super::file::File;

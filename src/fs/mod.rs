@@ -19,7 +19,7 @@
 //!   the job and come back with its outcome, so no lock guards them (only the write-out's
 //!   hand-off of the next chunk takes one) and an abandoned future (a cancelled task, a
 //!   timeout) never leaves the file half-updated.
-//! - [`read_dir`] fetches directory entries in batches of 64 per hop, the first batch in the
+//! - [`read_dir`](fn@read_dir) fetches directory entries in batches of 64 per hop, the first batch in the
 //!   same hop that opens the directory.
 //!
 //! Errors are the operating system's [`std::io::Error`]s. The one error of weft's own is the

@@ -12,7 +12,7 @@
 //! (`Connected::negotiated_h2`), which then speaks HTTP/2 on that connection without being
 //! built `http2_only`.
 //!
-//! The serving side is [`serve`](super::serve)`(listener, service).tls(acceptor)`, whose
+//! The serving side is [`serve`](fn@super::serve)`(listener, service).tls(acceptor)`, whose
 //! acceptor config lists `h2` and `http/1.1`: each connection's handshake runs in its own task
 //! and hyper-util's auto builder speaks whichever protocol the client chose. By hand, serve
 //! `WeftIo::new(tls_stream)` (see [`HttpsConnector`]'s example).

@@ -28,7 +28,7 @@
 //! * **HTTPS** (with feature `tls`): `HttpsConnector` (`WeftConnector::https(config)`)
 //!   connects `https://` URIs through rustls with ALPN `h2` and `http/1.1`, and serving TLS
 //!   is `WeftIo` over a `weft::tls::ServerTlsStream` (see `https.rs`).
-//! * **Serving** is one call: [`serve`]`(listener, service)`, awaited, or with
+//! * **Serving** is one call: [`serve`](fn@serve)`(listener, service)`, awaited, or with
 //!   [`.with_graceful_shutdown(signal)`](Serve::with_graceful_shutdown): HTTP/1.1 and HTTP/2
 //!   through hyper-util's `auto` builder, a task per connection, for axum's `Router`, tower
 //!   stacks and `service_fn` alike (see `serve.rs`); with feature `tls`,

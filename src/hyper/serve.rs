@@ -120,7 +120,7 @@ where
 }
 
 /// A listening socket [`serve`] accepts from: weft's [`TcpListener`] and (on Unix)
-/// [`UnixListener`](crate::net::UnixListener).
+/// [`UnixListener`].
 ///
 /// ```
 /// use std::task::{Context, Poll};

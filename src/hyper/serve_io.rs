@@ -1,5 +1,5 @@
-//! What a connection accepted by [`serve`](super::serve) goes through before hyper sees it:
-//! nothing, or a TLS handshake ([`Serve::tls`], features `hyper` and `tls`).
+//! What a connection accepted by [`serve`](fn@super::serve) goes through before hyper sees it:
+//! nothing, or a TLS handshake ([`Serve::tls`](super::Serve::tls), features `hyper` and `tls`).
 //!
 //! One enum, [`ConnIo`], rather than a type parameter on `Serve`: the TLS choice is made at
 //! run time (`.tls(acceptor)` or not) and the public types stay `Serve<L, S>`, the same with

@@ -8,7 +8,7 @@
 //! here ([`StreamReader`], [`StreamWriter`], [`start_server`]) sit on those sockets. So all
 //! of them share the reactor's edge-triggered readiness cache and spend the cooperative
 //! budget the same way. The streams also run over any `futures_io` stream ([`StreamReader::new`],
-//! [`StreamWriter::new`], [`stream_pair`]): TLS, a child's pipes, files, [`duplex`].
+//! [`StreamWriter::new`], [`stream_pair`]): TLS, a child's pipes, files, [`duplex`](fn@duplex).
 //!
 //! The ecosystem traits ([`AsyncRead`], [`AsyncWrite`], [`AsyncBufRead`]) are re-exported so
 //! that code naming them needs no extra dependency, with futures-lite's extension traits
@@ -51,7 +51,7 @@
 //! | `IncompleteReadError`, `LimitOverrunError` | [`IncompleteReadError`], [`LimitOverrunError`] (in [`ReadError`]) |
 //! | `StreamReader()` fed by hand, `connect_read_pipe` | [`StreamReader::new`]`(any AsyncRead)` |
 //! | `StreamWriter` over any transport, `connect_write_pipe` | [`StreamWriter::new`]`(any AsyncWrite)`, [`stream_pair`] |
-//! | (tokio) `io::duplex`, `io::copy`, `io::copy_bidirectional` | [`duplex`], [`copy`], [`copy_bidirectional`] |
+//! | (tokio) `io::duplex`, `io::copy`, `io::copy_bidirectional` | [`duplex`](fn@duplex), [`copy`](fn@copy), [`copy_bidirectional`] |
 //!
 //! ```
 //! weft::run(async {

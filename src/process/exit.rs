@@ -12,7 +12,7 @@
 //!   for, never `waitpid(-1)`: children other code started stay theirs to reap.
 //!
 //! * **registered wait** (Windows): the OS thread pool waits on the process handle
-//!   (`RegisterWaitForSingleObject`, [`weft_reactor::sys::child::ExitWatch`]) and wakes the
+//!   (`RegisterWaitForSingleObject`, `weft_reactor::sys::child::ExitWatch`) and wakes the
 //!   waiting task when it is signalled; one pool thread watches many children.
 //!
 //! Setting `WEFT_PROCESS_REAPER=sigchld` in the environment forces the SIGCHLD watch on Linux

@@ -38,7 +38,7 @@ pub struct TlsAcceptor {
 
 impl TlsAcceptor {
     /// An acceptor with `config` and the default handshake timeout
-    /// ([`DEFAULT_HANDSHAKE_TIMEOUT`](super::DEFAULT_HANDSHAKE_TIMEOUT), 60 s).
+    /// ([`DEFAULT_HANDSHAKE_TIMEOUT`], 60 s).
     ///
     /// ```
     /// # let (cert, key) = weft::tls::__doc_certificate();

@@ -43,7 +43,7 @@ pub struct TlsConnector {
 
 impl TlsConnector {
     /// A connector with `config` and the default handshake timeout
-    /// ([`DEFAULT_HANDSHAKE_TIMEOUT`](super::DEFAULT_HANDSHAKE_TIMEOUT), 60 s).
+    /// ([`DEFAULT_HANDSHAKE_TIMEOUT`], 60 s).
     ///
     /// ```
     /// use std::sync::Arc;

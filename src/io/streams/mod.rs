@@ -18,7 +18,7 @@
 //! * **Over any byte stream.** The reader and writer work over a TCP or Unix socket (the
 //!   fast path: [`open_connection`], [`open_stream`], [`start_server`]) or over any
 //!   `futures_io` stream: [`StreamReader::new`] takes any `AsyncRead` (a child's stdout, a TLS
-//!   stream, a file, a [`duplex`](crate::io::duplex) pipe), [`StreamWriter::new`] any
+//!   stream, a file, a [`duplex`](fn@crate::io::duplex) pipe), [`StreamWriter::new`] any
 //!   `AsyncWrite`, and [`stream_pair`] splits one `AsyncRead + AsyncWrite` into both. The
 //!   socket path is kept separate rather than boxed like the rest because a socket does I/O
 //!   through `&self`: the writer tries the kernel from `write` itself, with no task and no
@@ -210,7 +210,7 @@ pub fn open_stream(socket: impl Into<StreamSocket>) -> io::Result<(StreamReader,
 }
 
 /// Splits any bidirectional byte stream into a reader/writer pair: a TLS stream, a
-/// [`duplex`](crate::io::duplex) pipe, anything `AsyncRead + AsyncWrite`.
+/// [`duplex`](fn@crate::io::duplex) pipe, anything `AsyncRead + AsyncWrite`.
 ///
 /// A [`TcpStream`] or [`UnixStream`] passed here takes the socket fast path of
 /// [`open_stream`] (recognised by type). Any other stream is shared by its two halves

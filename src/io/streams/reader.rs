@@ -90,7 +90,7 @@ impl fmt::Debug for Source {
 /// [`open_connection`](super::open_connection), a [`start_server`](super::start_server)
 /// handler, [`open_stream`](super::open_stream), [`stream_pair`](super::stream_pair), or
 /// [`StreamReader::new`] over any `AsyncRead` (a TLS stream, a child's stdout, a file, a
-/// [`duplex`](crate::io::duplex) pipe).
+/// [`duplex`](fn@crate::io::duplex) pipe).
 ///
 /// Also an `AsyncRead` + `AsyncBufRead`, sharing the same buffer.
 ///

@@ -18,7 +18,7 @@
 //! `ENOMEM`) is reported on stderr and retried after a short pause, as asyncio does.
 //!
 //! How the listener is made (backlog, `SO_REUSEADDR`, `SO_REUSEPORT`) and each reader's
-//! limit are [`ServerOptions`](super::ServerOptions) (`server_options.rs`); `start_server` is
+//! limit are [`ServerOptions`] (`server_options.rs`); `start_server` is
 //! `ServerOptions::new().start_server`.
 
 use std::collections::HashMap;

@@ -156,7 +156,7 @@ impl StreamWriter {
     /// fed to the handshake as the first bytes from the server (it can only be the start of
     /// the server's TLS reply, since a plain-text reply should have been read first).
     ///
-    /// After the upgrade the pair works like a [`stream_pair`](super::stream_pair) over a TLS
+    /// After the upgrade the pair works like a [`stream_pair`] over a TLS
     /// stream: [`try_socket`](StreamWriter::try_socket) is `None`, and
     /// [`close`](StreamWriter::close) sends TLS's `close_notify`, then shuts the socket's write
     /// direction down.

@@ -55,7 +55,7 @@ pub struct StreamWriter {
 
 impl StreamWriter {
     /// A writer over any byte sink (a TLS stream, a child's stdin, a file, a
-    /// [`duplex`](crate::io::duplex) pipe), with asyncio's buffering, `drain` and water marks.
+    /// [`duplex`](fn@crate::io::duplex) pipe), with asyncio's buffering, `drain` and water marks.
     ///
     /// Every write goes through the background flusher task (a generic writer has no "try
     /// now" call), which also `poll_flush`es the writer once the buffer is empty, so bytes a
