@@ -35,11 +35,11 @@ impl<T> UnsafeCell<T> {
 pub(crate) use loom::cell::UnsafeCell;
 
 /// Offers the CPU to another thread in a spin-wait: loom's under `--cfg loom`, which must see
-/// every spin loop yield to explore it.
-#[cfg(not(loom))]
+/// every spin loop yield to explore it. (Only the paused clock's handshake spins.)
+#[cfg(all(not(loom), feature = "test-util"))]
 pub(crate) use std::thread::yield_now;
 
-#[cfg(loom)]
+#[cfg(all(loom, feature = "test-util"))]
 pub(crate) use loom::thread::yield_now;
 
 /// A thread-local that is loom's under `--cfg loom` (see `weft_coop::loom_local`).
