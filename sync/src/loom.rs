@@ -1,7 +1,7 @@
 //! The concurrency building blocks of this crate, swapped for loom's under `--cfg loom`.
 //!
-//! Every atomic, mutex, read-write lock and `Arc` the primitives use comes from here, never
-//! from `std` or `parking_lot` directly. A normal build gets `parking_lot::Mutex` and
+//! Every atomic, fence, `UnsafeCell`, mutex, read-write lock and `Arc` the primitives use
+//! comes from here, never from `std` or `parking_lot` directly. A normal build gets `parking_lot::Mutex` and
 //! `RwLock` (one CAS to lock, one to unlock, no poisoning) and the `std` atomics; a
 //! `RUSTFLAGS="--cfg loom"` build gets loom's model-checked twins behind the same names and
 //! signatures, so the loom models in `loom_model` exercise the very code that ships rather
@@ -12,18 +12,53 @@ pub(crate) use parking_lot::Mutex;
 #[cfg(not(loom))]
 pub(crate) use parking_lot::{RwLock, RwLockReadGuard};
 #[cfg(not(loom))]
+pub(crate) use std::hint::spin_loop;
+#[cfg(not(loom))]
 pub(crate) use std::sync::Arc;
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
+#[cfg(not(loom))]
+pub(crate) use std_cell::UnsafeCell;
 
+#[cfg(loom)]
+pub(crate) use loom::cell::UnsafeCell;
+/// Under loom, a yield: a loop waiting on another thread must let loom schedule it.
+#[cfg(loom)]
+pub(crate) use loom::hint::spin_loop;
 #[cfg(loom)]
 pub(crate) use loom::sync::Arc;
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering, fence};
 #[cfg(loom)]
 pub(crate) use loom_mutex::Mutex;
 #[cfg(loom)]
 pub(crate) use loom_rwlock::{RwLock, RwLockReadGuard};
+
+#[cfg(not(loom))]
+mod std_cell {
+    /// `std`'s `UnsafeCell` with loom's closure API (`with`, `with_mut`), so code written
+    /// against it compiles under both: loom's twin checks every access for a data race.
+    #[derive(Debug)]
+    pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        pub(crate) const fn new(value: T) -> Self {
+            UnsafeCell(std::cell::UnsafeCell::new(value))
+        }
+
+        /// Runs `f` with a pointer for reading.
+        #[inline(always)]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        /// Runs `f` with a pointer for writing.
+        #[inline(always)]
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+}
 
 #[cfg(loom)]
 mod loom_mutex {

@@ -1,31 +1,72 @@
-//! The state every handle of one channel shares: the message queue, the room count, the
-//! receiver's waker and the FIFO of senders waiting for room, all under one mutex.
+//! The state every handle of one channel shares, and the protocols between the senders and
+//! the receiver. The messages themselves live in the lock-free [`List`](super::list); this
+//! file adds room (bounded channels), closing, and waking.
 //!
-//! Invariants (all changed under the mutex, bounded channels only for the first two):
+//! # The words
 //!
-//! * `room + queue.len() + permits + (senders Notified with Room) == bound`: a slot is free,
-//!   holds a message, is held by a live [`Permit`](super::Permit), or is promised to a
-//!   queued sender that has not run yet.
-//! * `room > 0` implies no sender is Waiting: freed room goes straight to the oldest waiting
-//!   sender ([`State::release_slot`]), so a newcomer can never take room a queued sender is
-//!   owed.
-//! * Once `rx_closed` is set no sender joins the wait list, and every Waiting one has been
-//!   notified with [`Grant::Closed`]; so a slot freed after the close always returns to
-//!   `room`.
+//! * `list`: the message queue; its tail word also says "no more messages after position
+//!   P" (`CLOSED`), set when the last strong sender goes, or when an unbounded channel's
+//!   receiver closes.
+//! * `room` (bounded channels): `free << 2 | WAITERS | CLOSED`. A send with room takes it
+//!   with one compare-exchange (`free - 1`) and never locks.
+//! * `rx_waker`: the receiver's waker ([`RxWaker`]); a send to a receiver that is not
+//!   parked costs a fence and a load.
+//! * `state`: `RX_CLOSED | RX_DROPPED | TX_GONE`, for the questions (`is_closed`) and the
+//!   rare paths.
+//! * `waiters`: a mutex over the crate's FIFO wait lists: senders waiting for room, and
+//!   `Sender::closed` callers. Only a sender that finds no room, or a release that finds
+//!   senders waiting, takes it.
 //!
-//! The receiver is unique (`recv` takes `&mut self`), so it needs no wait list: its waker
-//! sits in one `Option`, and the first send that finds it there takes it and wakes it after
-//! unlocking. Later sends see `None` and wake nobody until the receiver parks again: one wake
-//! per park, however many messages arrive meanwhile.
+//! # Room: the invariants
+//!
+//! A bounded channel's slots are each free (counted in `room`), held by a queued message,
+//! by a live [`Permit`](super::Permit), by a send between taking room and pushing, or
+//! granted to a waiting sender that has not run yet (counted in `Waiters::granted`):
+//!
+//! * `WAITERS` is set exactly while the send wait list has Waiting nodes (changed only
+//!   under the mutex). While it is set no sender takes room without the mutex, so a
+//!   newcomer can never barge past a queued sender.
+//! * `WAITERS` is set only by a compare-exchange from a word with `free == 0`; from then on
+//!   every increase of `free` is made by a release that saw `WAITERS` and so takes the mutex
+//!   and hands the slot to the oldest waiting sender ([`Chan::hand_over`]). Hence
+//!   `free > 0` with `WAITERS` set is a transient state with a hand-over on its way.
+//! * `CLOSED` is set under the mutex, clearing `WAITERS` and granting every waiting sender
+//!   `Closed` in the same critical section; after it nobody takes room, so room only comes
+//!   back. A bounded receiver that was closed is done when its queue is empty and every
+//!   slot is free or granted to a sender that will give it back (`free + granted == bound`,
+//!   read under the mutex); a slot given back after the close wakes the receiver.
+//!
+//! # Who wakes whom
+//!
+//! A push, the last sender's close and a release after `CLOSED` wake the receiver through
+//! [`RxWaker::wake`]; the receiver registers, then looks again (see `rx_waker.rs` for why
+//! no wake is lost). Room handed to a waiting sender and a close wake senders through the
+//! wait list, after unlocking.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::task::{Context, Poll, Waker, ready};
 
 use super::error::{SendError, TryRecvError, TrySendError};
+use super::list::{List, Pop};
+use super::rx_waker::RxWaker;
 use crate::loom::{AtomicUsize, Mutex, Ordering};
 use crate::waitlist::{WaitList, WaiterKey};
 use crate::wake_batch::WakeBatch;
+use crossbeam_utils::CachePadded;
+
+/// `room` flag: the receiver closed or was dropped; nobody takes room any more.
+const ROOM_CLOSED: usize = 0b01;
+/// `room` flag: senders are queued for room; releases must hand it to them.
+const ROOM_WAITERS: usize = 0b10;
+/// One free slot in `room`.
+const ROOM_ONE: usize = 0b100;
+
+/// `state` flag: the receiver was dropped or called `close`: no new sends.
+const RX_CLOSED: usize = 0b001;
+/// `state` flag: the receiver was dropped: nothing will be received again.
+const RX_DROPPED: usize = 0b010;
+/// `state` flag: every strong sender is gone.
+const TX_GONE: usize = 0b100;
 
 /// What a sender waiting for room was granted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,110 +79,37 @@ enum Grant {
     Closed,
 }
 
-/// The outcome of a sender's attempt to take a slot.
-enum Slot {
-    /// A slot now belongs to the caller.
+/// The outcome of a try for room without waiting.
+enum Fast {
     Acquired,
-    /// The channel is closed; the waker (if any) belongs to a sender that received the slot
-    /// the caller gave back.
-    Closed(Option<Waker>),
-    /// Queued; the caller's waker is stored.
-    Pending,
+    /// No free slot, or senders queued ahead.
+    Full,
+    Closed,
 }
 
 /// One channel; every handle holds an `Arc` of it.
 pub(super) struct Chan<T> {
-    state: Mutex<State<T>>,
-    /// Live strong senders. Counted outside the mutex so cloning and dropping a sender that
-    /// is not the last cost one atomic operation.
+    list: List<T>,
+    /// Bounded channels: see the module docs. Written by senders and the receiver.
+    room: CachePadded<AtomicUsize>,
+    /// Read by every send; written when the receiver parks.
+    rx_waker: CachePadded<RxWaker>,
+    state: AtomicUsize,
+    /// Live strong senders: cloning and dropping a sender that is not the last cost one
+    /// atomic operation.
     senders: AtomicUsize,
     /// `Some(capacity)` for a bounded channel.
     bound: Option<usize>,
+    waiters: Mutex<Waiters>,
 }
 
-struct State<T> {
-    queue: VecDeque<T>,
-    /// Free slots nobody holds or is owed (bounded channels only).
-    room: usize,
-    /// Live `Permit`s and `OwnedPermit`s: slots whose message is still to come.
-    permits: usize,
-    /// The receiver's waker while it waits for a message.
-    rx_waker: Option<Waker>,
+struct Waiters {
     /// Senders waiting for room, oldest first.
-    send_waiters: WaitList<Grant>,
+    send: WaitList<Grant>,
+    /// Senders granted `Room` that have not collected it (polled or dropped) yet.
+    granted: usize,
     /// `Sender::closed` callers.
-    close_waiters: WaitList<()>,
-    /// The receiver was dropped or called `close`: no new sends.
-    rx_closed: bool,
-    /// The receiver was dropped: nothing will ever be received again.
-    rx_dropped: bool,
-    /// Every strong sender is gone.
-    tx_gone: bool,
-}
-
-impl<T> State<T> {
-    /// Gives one slot back: to the oldest waiting sender, or to `room`.
-    fn release_slot(&mut self) -> Option<Waker> {
-        let waker = self.send_waiters.notify_front(|grant| *grant = Grant::Room);
-        if waker.is_none() {
-            self.room += 1;
-        }
-        waker
-    }
-
-    /// One step of a bounded send or reserve whose wait-list slot, if any, is `waiter`.
-    fn acquire_slot(&mut self, waiter: &mut Option<WaiterKey>, cx: &Context<'_>) -> Slot {
-        match waiter.take() {
-            None => {
-                if self.rx_closed {
-                    Slot::Closed(None)
-                } else if self.room > 0 {
-                    // `room > 0` implies nobody is queued (see the invariants).
-                    self.room -= 1;
-                    Slot::Acquired
-                } else {
-                    *waiter = Some(self.send_waiters.push_back(Grant::Waiting, cx.waker()));
-                    Slot::Pending
-                }
-            }
-            Some(key) => {
-                if !self.send_waiters.is_notified(&key) {
-                    self.send_waiters.register_waker(&key, cx.waker());
-                    *waiter = Some(key);
-                    return Slot::Pending;
-                }
-                match self.send_waiters.remove(key).payload {
-                    // Granted room, but the receiver closed before this sender ran: a send
-                    // after the close fails, so the slot goes back.
-                    Grant::Room if self.rx_closed => Slot::Closed(self.release_slot()),
-                    Grant::Room => Slot::Acquired,
-                    Grant::Closed | Grant::Waiting => Slot::Closed(None),
-                }
-            }
-        }
-    }
-
-    /// Queues a message (or, if the receiver is gone, hands it back to be dropped after
-    /// unlocking) and takes the receiver's waker.
-    fn push(&mut self, value: T) -> Result<Option<Waker>, T> {
-        if self.rx_dropped {
-            return Err(value);
-        }
-        self.queue.push_back(value);
-        Ok(self.rx_waker.take())
-    }
-
-    /// Whether no message can arrive any more (with the queue empty).
-    fn drained(&self) -> bool {
-        self.tx_gone || (self.rx_closed && self.permits == 0)
-    }
-
-    fn register_rx(&mut self, cx: &Context<'_>) {
-        match &mut self.rx_waker {
-            Some(stored) if stored.will_wake(cx.waker()) => {}
-            slot => *slot = Some(cx.waker().clone()),
-        }
-    }
+    closed: WaitList<()>,
 }
 
 fn wake(waker: Option<Waker>) {
@@ -153,20 +121,23 @@ fn wake(waker: Option<Waker>) {
 impl<T> Chan<T> {
     /// A channel with one strong sender; `bound` is `Some(capacity)` for a bounded one.
     pub(super) fn new(bound: Option<usize>) -> Self {
+        let free = bound.unwrap_or(0);
+        assert!(
+            free <= usize::MAX / ROOM_ONE,
+            "mpsc::channel: the buffer size is too large"
+        );
         Chan {
-            state: Mutex::new(State {
-                queue: VecDeque::new(),
-                room: bound.unwrap_or(0),
-                permits: 0,
-                rx_waker: None,
-                send_waiters: WaitList::new(),
-                close_waiters: WaitList::new(),
-                rx_closed: false,
-                rx_dropped: false,
-                tx_gone: false,
-            }),
+            list: List::new(),
+            room: CachePadded::new(AtomicUsize::new(free * ROOM_ONE)),
+            rx_waker: CachePadded::new(RxWaker::new()),
+            state: AtomicUsize::new(0),
             senders: AtomicUsize::new(1),
             bound,
+            waiters: Mutex::new(Waiters {
+                send: WaitList::new(),
+                granted: 0,
+                closed: WaitList::new(),
+            }),
         }
     }
 
@@ -197,20 +168,114 @@ impl<T> Chan<T> {
         }
     }
 
-    /// Forgets one strong sender; the last one closes the sending side and wakes the
+    /// Forgets one strong sender; the last one closes the list's tail and wakes the
     /// receiver so that `recv` can return `None` once the queue is drained.
     pub(super) fn drop_sender(&self) {
-        // AcqRel: the last sender's drop must see every other sender's sends as done, which
-        // the mutex below then publishes to the receiver.
+        // AcqRel: the last sender's drop must see every other sender's pushes as done; the
+        // list's close then publishes them to the receiver.
         if self.senders.fetch_sub(1, Ordering::AcqRel) != 1 {
             return;
         }
-        let waker = {
-            let mut state = self.state.lock();
-            state.tx_gone = true;
-            state.rx_waker.take()
+        self.state.fetch_or(TX_GONE, Ordering::Release);
+        self.list.close();
+        self.rx_waker.wake();
+    }
+
+    /// Queues a message whose room (if bounded) the caller holds, and wakes the receiver.
+    fn deliver(&self, value: T) {
+        self.list.push(value);
+        self.rx_waker.wake();
+    }
+
+    /// Takes a free slot without locking, unless senders are queued or the channel is
+    /// closed.
+    fn try_acquire(&self) -> Fast {
+        let mut room = self.room.load(Ordering::Relaxed);
+        loop {
+            if room & ROOM_CLOSED != 0 {
+                return Fast::Closed;
+            }
+            if room & ROOM_WAITERS != 0 || room < ROOM_ONE {
+                return Fast::Full;
+            }
+            match self.room.compare_exchange_weak(
+                room,
+                room - ROOM_ONE,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return Fast::Acquired,
+                Err(actual) => room = actual,
+            }
+        }
+    }
+
+    /// One step of a bounded send or reserve whose wait-list slot, if any, is `waiter`:
+    /// `Ok` once a slot belongs to the caller, `Err` if the channel is closed.
+    fn poll_acquire(
+        &self,
+        waiter: &mut Option<WaiterKey>,
+        cx: &Context<'_>,
+    ) -> Poll<Result<(), ()>> {
+        if waiter.is_none() {
+            match self.try_acquire() {
+                Fast::Acquired => return Poll::Ready(Ok(())),
+                Fast::Closed => return Poll::Ready(Err(())),
+                Fast::Full => {}
+            }
+        }
+        let mut waiters = self.waiters.lock();
+        let Some(key) = waiter.take() else {
+            // Join the queue, unless room appeared or the channel closed meanwhile.
+            let mut room = self.room.load(Ordering::Acquire);
+            loop {
+                if room & ROOM_CLOSED != 0 {
+                    return Poll::Ready(Err(()));
+                }
+                if room & ROOM_WAITERS != 0 {
+                    // Queued senders (and any room on its way to them) come first.
+                    break;
+                }
+                let (next, took) = if room >= ROOM_ONE {
+                    (room - ROOM_ONE, true)
+                } else {
+                    // Announce the queue; only from `free == 0` (module docs).
+                    (room | ROOM_WAITERS, false)
+                };
+                match self
+                    .room
+                    .compare_exchange(room, next, Ordering::AcqRel, Ordering::Acquire)
+                {
+                    Ok(_) if took => return Poll::Ready(Ok(())),
+                    Ok(_) => break,
+                    Err(actual) => room = actual,
+                }
+            }
+            *waiter = Some(waiters.send.push_back(Grant::Waiting, cx.waker()));
+            return Poll::Pending;
         };
-        wake(waker);
+        if !waiters.send.is_notified(&key) {
+            waiters.send.register_waker(&key, cx.waker());
+            *waiter = Some(key);
+            return Poll::Pending;
+        }
+        match waiters.send.remove(key).payload {
+            Grant::Room => {
+                waiters.granted -= 1;
+                if self.room.load(Ordering::Acquire) & ROOM_CLOSED == 0 {
+                    return Poll::Ready(Ok(()));
+                }
+                // Granted room, but the receiver closed before this sender ran: a send
+                // after the close fails, so the slot goes back (and may be the last one a
+                // closed receiver waits for).
+                let waker = self.release_locked(&mut waiters);
+                drop(waiters);
+                wake(waker);
+                self.rx_waker.wake();
+                Poll::Ready(Err(()))
+            }
+            Grant::Closed | Grant::Waiting => Poll::Ready(Err(())),
+        }
     }
 
     /// Polls a bounded send of `value` (taken out when it is queued or refused).
@@ -225,139 +290,154 @@ impl<T> Chan<T> {
             "mpsc send future polled after it completed"
         );
         let progress = ready!(weft_coop::poll_proceed(cx));
-        let mut state = self.state.lock();
-        let (outcome, waker) = match state.acquire_slot(waiter, cx) {
-            Slot::Pending => return Poll::Pending,
-            Slot::Acquired => match value.take().map(|value| state.push(value)) {
-                Some(Ok(waker)) => (Ok(()), waker),
-                // `rx_dropped` implies `rx_closed`, which `acquire_slot` checked under this
-                // same lock; `value` was checked above. Nothing to deliver either way.
-                Some(Err(_)) | None => unreachable!("slot acquired on a dropped channel"),
-            },
-            Slot::Closed(waker) => match value.take() {
-                Some(value) => (Err(SendError(value)), waker),
-                None => unreachable!("checked on entry"),
-            },
+        let acquired = ready!(self.poll_acquire(waiter, cx));
+        let Some(value) = value.take() else {
+            unreachable!("checked on entry")
         };
-        drop(state);
-        wake(waker);
+        let outcome = match acquired {
+            Ok(()) => {
+                self.deliver(value);
+                Ok(())
+            }
+            Err(()) => Err(SendError(value)),
+        };
         progress.made_progress();
         Poll::Ready(outcome)
     }
 
-    /// Polls a reservation: on `Ok` one slot (and one live permit) belongs to the caller.
+    /// Polls a reservation: on `Ok` one slot belongs to the caller (a permit).
     pub(super) fn poll_reserve(
         &self,
         waiter: &mut Option<WaiterKey>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<(), SendError<()>>> {
         let progress = ready!(weft_coop::poll_proceed(cx));
-        let mut state = self.state.lock();
-        let (outcome, waker) = match state.acquire_slot(waiter, cx) {
-            Slot::Pending => return Poll::Pending,
-            Slot::Acquired => {
-                state.permits += 1;
-                (Ok(()), None)
-            }
-            Slot::Closed(waker) => (Err(SendError(())), waker),
-        };
-        drop(state);
-        wake(waker);
+        let acquired = ready!(self.poll_acquire(waiter, cx));
         progress.made_progress();
-        Poll::Ready(outcome)
+        Poll::Ready(acquired.map_err(|()| SendError(())))
     }
 
     /// Withdraws a send or reservation being dropped; room it was granted goes to the next
     /// waiting sender.
     pub(super) fn cancel_send(&self, key: WaiterKey) {
-        let waker = {
-            let mut state = self.state.lock();
-            let removed = state.send_waiters.remove(key);
-            if removed.notified && removed.payload == Grant::Room {
-                state.release_slot()
-            } else {
+        let mut waiters = self.waiters.lock();
+        let removed = waiters.send.remove(key);
+        let waker = if removed.notified && removed.payload == Grant::Room {
+            waiters.granted -= 1;
+            self.release_locked(&mut waiters)
+        } else {
+            if !waiters.send.has_waiting() {
+                self.room.fetch_and(!ROOM_WAITERS, Ordering::AcqRel);
+            }
+            None
+        };
+        let closed = self.room.load(Ordering::Relaxed) & ROOM_CLOSED != 0;
+        drop(waiters);
+        wake(waker);
+        if closed {
+            self.rx_waker.wake();
+        }
+    }
+
+    /// Gives one slot back under the mutex: to the oldest waiting sender, or to `free`.
+    fn release_locked(&self, waiters: &mut Waiters) -> Option<Waker> {
+        match waiters.send.notify_front(|grant| *grant = Grant::Room) {
+            Some(waker) => {
+                waiters.granted += 1;
+                if !waiters.send.has_waiting() {
+                    self.room.fetch_and(!ROOM_WAITERS, Ordering::AcqRel);
+                }
+                Some(waker)
+            }
+            None => {
+                // Nobody waiting, so `WAITERS` is clear: the slot is simply free.
+                self.room.fetch_add(ROOM_ONE, Ordering::AcqRel);
                 None
             }
-        };
-        wake(waker);
+        }
+    }
+
+    /// Returns `count` slots without the mutex, unless senders are waiting for them.
+    /// `wake_rx` for releases other than the receiver's own: after a close the receiver may
+    /// be waiting for the last slot to come back.
+    fn release(&self, count: usize, wake_rx: bool) {
+        let before = self.room.fetch_add(count * ROOM_ONE, Ordering::AcqRel);
+        if before & ROOM_WAITERS != 0 {
+            self.hand_over();
+        }
+        if wake_rx && before & ROOM_CLOSED != 0 {
+            self.rx_waker.wake();
+        }
+    }
+
+    /// Moves free room to waiting senders, oldest first (a release saw `WAITERS`).
+    #[cold]
+    fn hand_over(&self) {
+        let mut wakers = WakeBatch::new();
+        let mut waiters = self.waiters.lock();
+        loop {
+            if !waiters.send.has_waiting() {
+                self.room.fetch_and(!ROOM_WAITERS, Ordering::AcqRel);
+                break;
+            }
+            // Only releases change `free` while `WAITERS` is set and we hold the mutex, and
+            // they only add: a slot seen here stays ours to give.
+            if self.room.load(Ordering::Acquire) < ROOM_ONE {
+                break;
+            }
+            self.room.fetch_sub(ROOM_ONE, Ordering::AcqRel);
+            if let Some(waker) = waiters.send.notify_front(|grant| *grant = Grant::Room) {
+                waiters.granted += 1;
+                wakers.push(waker);
+            }
+        }
+        drop(waiters);
+        wakers.wake_all();
     }
 
     /// A bounded send that does not wait.
     pub(super) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        let mut state = self.state.lock();
-        if state.rx_closed {
-            return Err(TrySendError::Closed(value));
+        match self.try_acquire() {
+            Fast::Acquired => {
+                self.deliver(value);
+                Ok(())
+            }
+            Fast::Full => Err(TrySendError::Full(value)),
+            Fast::Closed => Err(TrySendError::Closed(value)),
         }
-        if state.room == 0 {
-            return Err(TrySendError::Full(value));
-        }
-        state.room -= 1;
-        let pushed = state.push(value);
-        drop(state);
-        match pushed {
-            Ok(waker) => wake(waker),
-            // `rx_dropped` implies `rx_closed`, checked above under the same lock.
-            Err(_) => unreachable!("sent on a dropped channel"),
-        }
-        Ok(())
     }
 
-    /// A reservation that does not wait; on `Ok` one slot and one permit are the caller's.
+    /// A reservation that does not wait; on `Ok` one slot is the caller's permit.
     pub(super) fn try_reserve(&self) -> Result<(), TrySendError<()>> {
-        let mut state = self.state.lock();
-        if state.rx_closed {
-            return Err(TrySendError::Closed(()));
+        match self.try_acquire() {
+            Fast::Acquired => Ok(()),
+            Fast::Full => Err(TrySendError::Full(())),
+            Fast::Closed => Err(TrySendError::Closed(())),
         }
-        if state.room == 0 {
-            return Err(TrySendError::Full(()));
-        }
-        state.room -= 1;
-        state.permits += 1;
-        Ok(())
     }
 
-    /// An unbounded send: never waits.
+    /// An unbounded send: never waits; fails once the receiver closed the list's tail.
     pub(super) fn send_unbounded(&self, value: T) -> Result<(), SendError<T>> {
-        let mut state = self.state.lock();
-        if state.rx_closed {
-            return Err(SendError(value));
-        }
-        let pushed = state.push(value);
-        drop(state);
-        match pushed {
-            Ok(waker) => wake(waker),
-            Err(_) => unreachable!("sent on a dropped channel"),
-        }
+        self.list.push_unless_closed(value).map_err(SendError)?;
+        self.rx_waker.wake();
         Ok(())
     }
 
     /// Delivers a permit's message. Never fails: after a `close` the message is still
-    /// received; after the receiver is dropped it is dropped here, outside the lock.
+    /// received; after the receiver is dropped it is dropped here (or, if the receiver
+    /// goes at this very moment, with the channel).
     pub(super) fn send_permitted(&self, value: T) {
-        let mut state = self.state.lock();
-        state.permits -= 1;
-        let pushed = state.push(value);
-        drop(state);
-        match pushed {
-            Ok(waker) => wake(waker),
-            Err(value) => drop(value),
+        if self.state.load(Ordering::Acquire) & RX_DROPPED != 0 {
+            drop(value);
+        } else {
+            self.deliver(value);
         }
     }
 
     /// Returns an unused permit's slot, to the next waiting sender or to the room. With the
-    /// channel closed this may be the last outstanding permit a parked `recv` waits out.
+    /// channel closed this may be the last outstanding slot a parked `recv` waits out.
     pub(super) fn release_permit(&self) {
-        let mut state = self.state.lock();
-        state.permits -= 1;
-        let sender = state.release_slot();
-        let receiver = if state.rx_closed {
-            state.rx_waker.take()
-        } else {
-            None
-        };
-        drop(state);
-        wake(sender);
-        wake(receiver);
+        self.release(1, true);
     }
 
     /// Polls `Sender::closed`: ready once the receiver is dropped or closed.
@@ -367,78 +447,125 @@ impl<T> Chan<T> {
         cx: &mut Context<'_>,
     ) -> Poll<()> {
         let progress = ready!(weft_coop::poll_proceed(cx));
-        let mut state = self.state.lock();
+        let mut waiters = self.waiters.lock();
+        // `RX_CLOSED` is set under this mutex, before the waiters are notified.
+        let closed = self.state.load(Ordering::Acquire) & RX_CLOSED != 0;
         match waiter.take() {
-            None if !state.rx_closed => {
-                *waiter = Some(state.close_waiters.push_back((), cx.waker()));
+            None if !closed => {
+                *waiter = Some(waiters.closed.push_back((), cx.waker()));
                 return Poll::Pending;
             }
-            Some(key) if !state.close_waiters.is_notified(&key) => {
-                state.close_waiters.register_waker(&key, cx.waker());
+            Some(key) if !waiters.closed.is_notified(&key) => {
+                waiters.closed.register_waker(&key, cx.waker());
                 *waiter = Some(key);
                 return Poll::Pending;
             }
             Some(key) => {
-                state.close_waiters.remove(key);
+                waiters.closed.remove(key);
             }
             None => {}
         }
-        drop(state);
+        drop(waiters);
         progress.made_progress();
         Poll::Ready(())
     }
 
     /// Withdraws a `Sender::closed` being dropped (nothing to hand on: a close wakes all).
     pub(super) fn cancel_closed(&self, key: WaiterKey) {
-        self.state.lock().close_waiters.remove(key);
+        self.waiters.lock().closed.remove(key);
     }
 
     /// Whether the receiver was dropped or closed.
     pub(super) fn is_rx_closed(&self) -> bool {
-        self.state.lock().rx_closed
+        self.state.load(Ordering::Acquire) & RX_CLOSED != 0
     }
 
     // ----- the receiver -------------------------------------------------------------------
+    //
+    // The methods below are `unsafe`: only the channel's one receiver may call them (the
+    // list's cursor and the waker slot are its alone), and never two at once. `Receiver`
+    // and `UnboundedReceiver` call them from `&mut self` (or from futures that borrow the
+    // receiver mutably), and `len` from `&self`, which excludes every mutating call.
 
-    /// Takes the next message, returning its slot; `Ok(None)` means the channel is drained
-    /// and closed, `Err(())` that it is merely empty.
-    fn take_locked(&self, state: &mut State<T>) -> Result<Option<(T, Option<Waker>)>, ()> {
-        match state.queue.pop_front() {
-            Some(value) => {
-                let waker = if self.bound.is_some() {
-                    state.release_slot()
-                } else {
-                    None
-                };
-                Ok(Some((value, waker)))
+    /// Takes the next message, returning its slot (bounded); `Ok(None)` means the channel
+    /// is drained and closed, `Err(())` that it is merely empty.
+    ///
+    /// # Safety
+    ///
+    /// Receiver only (see above).
+    unsafe fn take(&self) -> Result<Option<T>, ()> {
+        // SAFETY: the caller is the receiver.
+        match unsafe { self.list.pop() } {
+            Pop::Value(value) => {
+                if self.bound.is_some() {
+                    self.release(1, false);
+                }
+                Ok(Some(value))
             }
-            None if state.drained() => Ok(None),
-            None => Err(()),
+            Pop::Closed => Ok(None),
+            Pop::Empty if self.drained_after_close() => Ok(None),
+            Pop::Empty => Err(()),
         }
     }
 
+    /// Whether a closed bounded channel can deliver nothing more: no message queued or in
+    /// flight, no permit outstanding. Called only after the queue was found empty.
+    fn drained_after_close(&self) -> bool {
+        let Some(bound) = self.bound else {
+            // An unbounded receiver's close closes the list's tail: `Pop::Closed` says it.
+            return false;
+        };
+        if self.room.load(Ordering::Acquire) & ROOM_CLOSED == 0 {
+            return false;
+        }
+        // Granted-but-uncollected room will come back unused: those senders will fail.
+        let waiters = self.waiters.lock();
+        self.room.load(Ordering::Acquire) / ROOM_ONE + waiters.granted == bound
+    }
+
     /// Polls for the next message; `None` once the channel is closed and drained.
-    pub(super) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+    ///
+    /// # Safety
+    ///
+    /// Receiver only (see above).
+    pub(super) unsafe fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let progress = ready!(weft_coop::poll_proceed(cx));
-        let mut state = self.state.lock();
-        let taken = match self.take_locked(&mut state) {
+        // SAFETY: the caller is the receiver.
+        let taken = match unsafe { self.take() } {
             Ok(taken) => taken,
             Err(()) => {
-                state.register_rx(cx);
-                return Poll::Pending;
+                // SAFETY: the caller is the receiver, the waker slot's only registrant.
+                unsafe { self.rx_waker.register(cx.waker()) };
+                // Look again: a message (or close) that came before the registration
+                // woke nobody.
+                // SAFETY: the caller is the receiver.
+                match unsafe { self.take() } {
+                    Ok(taken) => {
+                        self.unregister();
+                        taken
+                    }
+                    Err(()) => return Poll::Pending,
+                }
             }
         };
-        drop(state);
         progress.made_progress();
-        Poll::Ready(taken.map(|(value, waker)| {
-            wake(waker);
-            value
-        }))
+        Poll::Ready(taken)
+    }
+
+    /// Withdraws a registration the receiver turned out not to need (its second look found
+    /// a message): otherwise the next send would wake the task for nothing, a whole
+    /// executor round trip for one RMW here.
+    fn unregister(&self) {
+        drop(self.rx_waker.take());
     }
 
     /// Polls for up to `limit` messages at once, appended to `buffer`; `0` once the channel
-    /// is closed and drained (or when `limit` is 0).
-    pub(super) fn poll_recv_many(
+    /// is closed and drained (or when `limit` is 0). The batch's room goes back in one RMW.
+    ///
+    /// # Safety
+    ///
+    /// Receiver only (see above).
+    pub(super) unsafe fn poll_recv_many(
         &self,
         buffer: &mut Vec<T>,
         limit: usize,
@@ -448,39 +575,49 @@ impl<T> Chan<T> {
             return Poll::Ready(0);
         }
         let progress = ready!(weft_coop::poll_proceed(cx));
-        let mut wakers = WakeBatch::new();
-        let mut state = self.state.lock();
-        let count = limit.min(state.queue.len());
-        if count == 0 {
-            if !state.drained() {
-                state.register_rx(cx);
-                return Poll::Pending;
-            }
-        } else {
-            buffer.extend(state.queue.drain(..count));
-            if self.bound.is_some() {
-                for _ in 0..count {
-                    if let Some(waker) = state.release_slot() {
-                        wakers.push(waker);
+        let mut registered = false;
+        let mut count = 0;
+        loop {
+            // SAFETY: the caller is the receiver.
+            match unsafe { self.list.pop() } {
+                Pop::Value(value) => {
+                    buffer.push(value);
+                    count += 1;
+                    if count < limit {
+                        continue;
                     }
                 }
+                Pop::Closed => {}
+                Pop::Empty if count > 0 || self.drained_after_close() => {}
+                Pop::Empty if !registered => {
+                    // SAFETY: the caller is the receiver.
+                    unsafe { self.rx_waker.register(cx.waker()) };
+                    registered = true;
+                    continue;
+                }
+                Pop::Empty => return Poll::Pending,
             }
+            break;
         }
-        drop(state);
-        wakers.wake_all();
+        if registered {
+            self.unregister();
+        }
+        if count > 0 && self.bound.is_some() {
+            self.release(count, false);
+        }
         progress.made_progress();
         Poll::Ready(count)
     }
 
     /// A receive that does not wait.
-    pub(super) fn try_recv(&self) -> Result<T, TryRecvError> {
-        let mut state = self.state.lock();
-        match self.take_locked(&mut state) {
-            Ok(Some((value, waker))) => {
-                drop(state);
-                wake(waker);
-                Ok(value)
-            }
+    ///
+    /// # Safety
+    ///
+    /// Receiver only (see above).
+    pub(super) unsafe fn try_recv(&self) -> Result<T, TryRecvError> {
+        // SAFETY: the caller is the receiver.
+        match unsafe { self.take() } {
+            Ok(Some(value)) => Ok(value),
             Ok(None) => Err(TryRecvError::Disconnected),
             Err(()) => Err(TryRecvError::Empty),
         }
@@ -490,48 +627,57 @@ impl<T> Chan<T> {
     /// caller; queued messages and outstanding permits still deliver.
     pub(super) fn close(&self) {
         let mut wakers = WakeBatch::new();
-        self.close_locked(&mut self.state.lock(), &mut wakers);
+        self.close_with(0, &mut wakers);
         wakers.wake_all();
     }
 
-    fn close_locked(&self, state: &mut State<T>, wakers: &mut WakeBatch) {
-        if state.rx_closed {
+    fn close_with(&self, extra: usize, wakers: &mut WakeBatch) {
+        let mut waiters = self.waiters.lock();
+        let before = self.state.fetch_or(RX_CLOSED | extra, Ordering::AcqRel);
+        if before & RX_CLOSED != 0 {
             return;
         }
-        state.rx_closed = true;
-        state
-            .send_waiters
+        if self.bound.is_some() {
+            // Both under the mutex, with the grants below: no sender queues after this.
+            self.room.fetch_or(ROOM_CLOSED, Ordering::AcqRel);
+            self.room.fetch_and(!ROOM_WAITERS, Ordering::AcqRel);
+        } else {
+            self.list.close();
+        }
+        waiters
+            .send
             .notify_all(wakers, |grant| *grant = Grant::Closed);
-        state.close_waiters.notify_all(wakers, |()| {});
+        waiters.closed.notify_all(wakers, |()| {});
     }
 
-    /// The receiver is gone: closes the channel and drops every queued message (after
-    /// unlocking, since a message's `Drop` is the user's code).
-    pub(super) fn drop_receiver(&self) {
+    /// The receiver is gone: closes the channel and drops every queued message (outside
+    /// the mutex, since a message's `Drop` is the user's code).
+    ///
+    /// # Safety
+    ///
+    /// Receiver only (see above), as its last call.
+    pub(super) unsafe fn drop_receiver(&self) {
         let mut wakers = WakeBatch::new();
-        let queued = {
-            let mut state = self.state.lock();
-            self.close_locked(&mut state, &mut wakers);
-            state.rx_dropped = true;
-            state.rx_waker = None;
-            std::mem::take(&mut state.queue)
-        };
+        self.close_with(RX_DROPPED, &mut wakers);
         wakers.wake_all();
-        drop(queued);
+        drop(self.rx_waker.take());
+        // A message a sender is still writing stays in the list and is dropped with it.
+        // SAFETY: the caller is the receiver.
+        while let Pop::Value(value) = unsafe { self.list.pop() } {
+            drop(value);
+        }
     }
 
     /// Whether the receiver will see no more messages once the queue drains.
     pub(super) fn is_closed_for_rx(&self) -> bool {
-        let state = self.state.lock();
-        state.rx_closed || state.tx_gone
+        self.state.load(Ordering::Acquire) & (RX_CLOSED | TX_GONE) != 0
     }
 
     // ----- gauges -------------------------------------------------------------------------
 
-    /// Free slots right now (`usize::MAX` would be meaningless for an unbounded channel, so
-    /// callers only ask bounded ones).
+    /// Free slots right now (bounded channels only; callers only ask bounded ones).
     pub(super) fn capacity(&self) -> usize {
-        self.state.lock().room
+        self.room.load(Ordering::Acquire) / ROOM_ONE
     }
 
     /// The capacity the channel was created with.
@@ -540,19 +686,117 @@ impl<T> Chan<T> {
     }
 
     /// Messages queued.
-    pub(super) fn len(&self) -> usize {
-        self.state.lock().queue.len()
+    ///
+    /// # Safety
+    ///
+    /// Receiver only (see above); concurrent `len` calls are fine.
+    pub(super) unsafe fn len(&self) -> usize {
+        // SAFETY: the caller is the receiver.
+        unsafe { self.list.len() }
     }
 }
 
 impl<T> fmt::Debug for Chan<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = self.state.lock();
+        // No length: the receiver's cursor is not for senders to read.
         f.debug_struct("Chan")
-            .field("len", &state.queue.len())
             .field("bound", &self.bound)
-            .field("rx_closed", &state.rx_closed)
+            .field("rx_closed", &self.is_rx_closed())
             .field("senders", &self.senders.load(Ordering::Relaxed))
             .finish()
+    }
+}
+
+/// The channel's unsafe paths end to end, small enough for Miri (`cargo +nightly miri test
+/// -p weft-runtime-sync --lib -- mpsc`): block crossing and recycling behind the room word,
+/// the receiver's waker slot across threads, close, and drops with messages inside.
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::{Context, Poll, Wake, Waker};
+
+    use super::super::list::BLOCK_CAP;
+    use super::super::{channel, error::TryRecvError, unbounded_channel};
+
+    struct Counted(Arc<AtomicUsize>);
+
+    impl Drop for Counted {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn bounded_messages_cross_blocks_with_permits_in_between() {
+        let (tx, mut rx) = channel(3);
+        for n in 0..(BLOCK_CAP * 3) as u32 {
+            if n % 3 == 0 {
+                tx.try_reserve().unwrap().send(n);
+            } else {
+                tx.try_send(n).unwrap();
+            }
+            assert_eq!(rx.try_recv(), Ok(n));
+        }
+        assert_eq!(tx.capacity(), 3);
+        drop(tx);
+        assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    }
+
+    #[test]
+    fn a_receiver_parked_on_one_thread_is_woken_by_sends_from_another() {
+        struct Unpark(std::thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let (tx, mut rx) = unbounded_channel();
+        let total = BLOCK_CAP as u32 * 2 + 1;
+        let sender = std::thread::spawn(move || {
+            for n in 0..total {
+                tx.send(n).unwrap();
+            }
+        });
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut expected = 0;
+        loop {
+            match rx.poll_recv(&mut cx) {
+                Poll::Ready(Some(n)) => {
+                    assert_eq!(n, expected);
+                    expected += 1;
+                }
+                Poll::Ready(None) => break,
+                Poll::Pending => std::thread::park(),
+            }
+        }
+        assert_eq!(expected, total);
+        sender.join().unwrap();
+    }
+
+    #[test]
+    fn close_then_drop_with_messages_inside_drops_each_once() {
+        let drops = Arc::new(AtomicUsize::new(0));
+        let (tx, mut rx) = channel(BLOCK_CAP + 2);
+        for _ in 0..BLOCK_CAP + 2 {
+            tx.try_send(Counted(drops.clone())).ok().unwrap();
+        }
+        rx.close();
+        assert!(tx.try_send(Counted(drops.clone())).is_err()); // refused, dropped here
+        drop(rx.try_recv().unwrap());
+        assert_eq!(drops.load(Ordering::SeqCst), 2);
+        drop(rx); // drains the rest
+        assert_eq!(drops.load(Ordering::SeqCst), BLOCK_CAP + 3);
+        drop(tx);
+
+        // Unbounded, with the last handle a sender: the channel's own drop frees them.
+        let (tx, rx) = unbounded_channel();
+        for _ in 0..BLOCK_CAP + 1 {
+            tx.send(Counted(drops.clone())).ok().unwrap();
+        }
+        drop(rx);
+        assert_eq!(drops.load(Ordering::SeqCst), 2 * BLOCK_CAP + 4);
+        drop(tx);
     }
 }

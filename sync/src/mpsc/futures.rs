@@ -3,7 +3,9 @@
 //! Each is a thin shell over one `Chan` poll method plus the wait point it records; the ones
 //! that can queue (`send`, `reserve`, `closed`) hold a wait-list key and withdraw it in
 //! `Drop`, which is where their cancel safety lives. The receiving futures queue nowhere (the
-//! receiver is unique and parks its waker in a single slot), so dropping them is free.
+//! receiver is unique and parks its waker in a single lock-free slot), so dropping them is
+//! free; they are made only from `&mut` receivers and hold that borrow, which is what lets
+//! them call the receiver-only `Chan` methods.
 
 use std::fmt;
 use std::future::Future;
@@ -252,7 +254,9 @@ impl<T> Future for Recv<'_, T> {
     type Output = Option<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let polled = self.chan.poll_recv(cx);
+        // SAFETY: made by `recv(&mut self)` on the unique receiver, whose borrow this future
+        // holds: nothing else receives meanwhile.
+        let polled = unsafe { self.chan.poll_recv(cx) };
         weft_coop::note_pending(WaitKind::MpscRecv, self.site, polled)
     }
 }
@@ -308,7 +312,8 @@ impl<T> Future for RecvMany<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<usize> {
         let this = self.get_mut();
-        let polled = this.chan.poll_recv_many(this.buffer, this.limit, cx);
+        // SAFETY: as for `Recv`: made by `recv_many(&mut self)` and holding that borrow.
+        let polled = unsafe { this.chan.poll_recv_many(this.buffer, this.limit, cx) };
         weft_coop::note_pending(WaitKind::MpscRecv, this.site, polled)
     }
 }

@@ -8,31 +8,43 @@
 //!
 //! # Design
 //!
-//! One `Chan` per channel (`chan.rs`): a mutex over a `VecDeque` of messages, the room
-//! count, the receiver's waker and the crate's FIFO wait list of senders waiting for room,
-//! plus an atomic count of strong senders. Every send and every receive is one short
-//! critical section on that mutex (`parking_lot`'s: one CAS in, one out when uncontended);
-//! the queue's storage is reused, so the steady state allocates nothing per message. We
-//! chose this over a lock-free segment list (tokio's) because the room hand-off — freed room
-//! goes straight to the oldest waiting sender, never to a newcomer — and the cancel
-//! protocol then come from the same wait list and grant rules as every other primitive
-//! here, provable with the same loom models, and a contended channel serialises on one
-//! cache line either way. Measured on the shared 2-core VM (best of 5 runs of 2 M `u64`
-//! messages, thread-parking `block_on` on both ends; a scratch harness, not yet a criterion
-//! bench), in ns per message, weft / tokio / async-channel: one task sending then receiving,
-//! `channel(1024)` 44 / 95 / 105 and unbounded 39 / 55 / 130; one producer thread and one
-//! consumer, `channel(1024)` 63–104 / 102–268 / 110–385 and unbounded 40 / 57 / 128; four
-//! producers into `channel(128)` 83–90 / 138–148 / 151–155.
+//! A send with room and a receive of a queued message take no lock. Per channel, one `Chan`
+//! (`chan.rs`) holds:
+//!
+//! * the messages, in a lock-free list of fixed-size blocks (`list.rs`): a sender claims a
+//!   slot number with one RMW on the tail word, writes its value and sets the slot's ready
+//!   bit; the single receiver reads the slots in order and recycles drained blocks, so the
+//!   steady state allocates nothing per message;
+//! * for a bounded channel, the free room as an atomic word (`free << 2 | WAITERS |
+//!   CLOSED`): a send takes a slot with one compare-exchange, a receive gives it back with
+//!   one add;
+//! * the receiver's waker in a lock-free slot (`rx_waker.rs`): a send to a receiver that is
+//!   not parked costs a fence and a load, and the first send after it parks takes the waker
+//!   and wakes it once;
+//! * a mutex over the crate's FIFO wait list, taken only by a sender that finds no room and
+//!   by a release that finds senders queued. Freed room goes straight to the oldest waiting
+//!   sender, never to a newcomer: the `WAITERS` bit sends every newcomer to the queue. The
+//!   grant and cancel rules are the wait list's, as for every other primitive here.
+//!
+//! Until this design the whole channel sat behind one mutex (one short critical section per
+//! send and per receive). What the lock-free paths buy depends on the regime: while the
+//! channel has room (a consumer that keeps up, an unbounded channel) sends and receives
+//! touch no lock. A bounded channel that stays full, as with four producers outrunning one
+//! consumer, still takes the wait-list mutex about three times per message (the sender
+//! queues, the receiver's release hands it the slot, the sender collects it): that is the
+//! price of strict FIFO hand-over, and there the two designs measure the same.
+//! `benches/NOTES.md` has the numbers and the profile.
 //!
 //! Hot paths, in words:
 //!
-//! * a `recv` that finds a message pops it under the lock, and touches the wait list only
-//!   if a sender is waiting for the slot it freed (bounded channels);
-//! * a send to a channel whose receiver is parked takes the receiver's waker and wakes it
-//!   once, after unlocking; later sends find no waker and wake nobody until the receiver
-//!   parks again;
-//! * a bounded send with room takes a slot and queues its message in the same critical
-//!   section.
+//! * a bounded send with room: a compare-exchange on the room word, a `fetch_add` on the
+//!   list's tail, the value write and a `fetch_or` of its ready bit, a fence and a load of
+//!   the receiver's waker state;
+//! * an unbounded send: the same without the room word (the tail word carries the closed
+//!   flag, so one compare-exchange both claims the slot and checks the channel is open);
+//! * a `recv` that finds a message: a load of the ready bits, the read, and (bounded) an add
+//!   on the room word that takes the wait-list mutex only if a sender is queued;
+//! * a `recv` that finds nothing: registers its waker, fences, and looks once more.
 //!
 //! # Cancel safety
 //!
@@ -66,8 +78,10 @@
 mod chan;
 pub mod error;
 mod futures;
+mod list;
 mod permit;
 mod receiver;
+mod rx_waker;
 mod sender;
 mod unbounded;
 

@@ -1,9 +1,11 @@
 //! [`Permit`] and [`OwnedPermit`]: a reserved slot in a bounded channel.
 //!
 //! The slot was taken from the channel's room when the permit was made, so sending through
-//! it needs no room check and cannot fail; the channel counts live permits so that a closed
-//! receiver keeps waiting for the messages they still owe it. A permit dropped unused gives
-//! its slot back, to the oldest waiting sender first.
+//! it needs no room check and cannot fail: it is a lock-free push. A closed receiver keeps
+//! waiting until every slot is back or granted to a sender that will give it back, so the
+//! messages live permits still owe it arrive. A permit dropped unused gives its slot back,
+//! to the oldest waiting sender first, and wakes a closed receiver that may be waiting for
+//! it.
 
 use std::fmt;
 

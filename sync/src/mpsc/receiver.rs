@@ -1,7 +1,14 @@
 //! [`Receiver`]: the receiving half of a bounded channel.
 //!
-//! Receiving a message frees its slot, which goes straight to the oldest sender waiting for
-//! room. Dropping the receiver closes the channel and drops the queued messages.
+//! Receiving a message frees its slot: one atomic add on the room word, unless senders are
+//! queued, in which case the slot goes straight to the oldest of them. Dropping the receiver
+//! closes the channel and drops the queued messages.
+//!
+//! The receiver is the only reader of the channel's lock-free list and the only owner of its
+//! waker slot, so `Chan`'s receiving methods are `unsafe` with that contract. It holds here
+//! by construction: a `Receiver` is not `Clone`, everything that receives takes `&mut self`
+//! (or is a future borrowing it mutably), and `len` takes `&self`, which no mutating call can
+//! overlap.
 
 use std::fmt;
 use std::panic::Location;
@@ -67,8 +74,8 @@ impl<T> Receiver<T> {
     }
 
     /// Appends up to `limit` messages to `buffer`, waiting for at least one; returns how
-    /// many, `0` once the channel is closed and drained (or if `limit` is 0). One lock for
-    /// the whole batch. Cancel-safe like [`recv`](Self::recv).
+    /// many, `0` once the channel is closed and drained (or if `limit` is 0). The batch's
+    /// room goes back in one atomic operation. Cancel-safe like [`recv`](Self::recv).
     ///
     /// ```
     #[doc = doc_block_on!()]
@@ -98,7 +105,8 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.try_recv()
+        // SAFETY: `&mut self`: the unique receiver, not receiving elsewhere (module docs).
+        unsafe { self.chan.try_recv() }
     }
 
     /// Receives the next message from a plain thread, parking it while the channel is
@@ -161,7 +169,8 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.chan.len()
+        // SAFETY: the unique receiver; `&self` excludes every mutating call (module docs).
+        unsafe { self.chan.len() }
     }
 
     /// Whether no message is waiting.
@@ -210,7 +219,9 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(1)));
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        weft_coop::note_pending(WaitKind::MpscRecv, self.site, self.chan.poll_recv(cx))
+        // SAFETY: `&mut self`: the unique receiver, not receiving elsewhere (module docs).
+        let polled = unsafe { self.chan.poll_recv(cx) };
+        weft_coop::note_pending(WaitKind::MpscRecv, self.site, polled)
     }
 }
 
@@ -224,7 +235,8 @@ impl<T> futures_core::Stream for Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        self.chan.drop_receiver();
+        // SAFETY: the unique receiver, in its last call.
+        unsafe { self.chan.drop_receiver() };
     }
 }
 

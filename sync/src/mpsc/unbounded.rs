@@ -4,6 +4,11 @@
 //! The same `Chan` as the bounded channel with no room accounting: a send never waits, so it
 //! is a plain function, and memory is the only limit. Prefer a bounded channel where a fast
 //! producer could outrun its consumer.
+//!
+//! A send is one compare-exchange on the list's tail word, which also carries the closed
+//! flag: `close` (or dropping the receiver) freezes the tail, so a send either lands before
+//! the receiver's end-of-stream or fails and hands its value back, never both. The receiver's
+//! `unsafe` calls rest on the same argument as the bounded `Receiver`'s (see `receiver.rs`).
 
 use std::fmt;
 use std::panic::Location;
@@ -261,7 +266,8 @@ impl<T> UnboundedReceiver<T> {
     /// assert_eq!(rx.try_recv(), Ok(1));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.try_recv()
+        // SAFETY: `&mut self`: the unique receiver, not receiving elsewhere.
+        unsafe { self.chan.try_recv() }
     }
 
     /// Receives the next message from a plain thread, parking it while the channel is
@@ -315,7 +321,8 @@ impl<T> UnboundedReceiver<T> {
     /// assert_eq!(rx.len(), 1);
     /// ```
     pub fn len(&self) -> usize {
-        self.chan.len()
+        // SAFETY: the unique receiver; `&self` excludes every mutating call.
+        unsafe { self.chan.len() }
     }
 
     /// Whether no message is waiting.
@@ -339,7 +346,9 @@ impl<T> UnboundedReceiver<T> {
     /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(1)));
     /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        weft_coop::note_pending(WaitKind::MpscRecv, self.site, self.chan.poll_recv(cx))
+        // SAFETY: `&mut self`: the unique receiver, not receiving elsewhere.
+        let polled = unsafe { self.chan.poll_recv(cx) };
+        weft_coop::note_pending(WaitKind::MpscRecv, self.site, polled)
     }
 }
 
@@ -353,7 +362,8 @@ impl<T> futures_core::Stream for UnboundedReceiver<T> {
 
 impl<T> Drop for UnboundedReceiver<T> {
     fn drop(&mut self) {
-        self.chan.drop_receiver();
+        // SAFETY: the unique receiver, in its last call.
+        unsafe { self.chan.drop_receiver() };
     }
 }
 
