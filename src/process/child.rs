@@ -209,13 +209,17 @@ impl Child {
     /// through this `Child` (`wait`, `try_wait`), which this call holds mutably, and an
     /// exited but unreaped child keeps its pid.
     ///
+    /// A signal the child ignores does nothing: ignored signals stay ignored across `exec`, and a
+    /// non-interactive shell starts its background jobs with `SIGINT` and `SIGQUIT` ignored, so
+    /// this example sends `SIGUSR1`, whose default action still ends a child started anywhere.
+    ///
     /// ```
     /// # weft::run(async {
     /// use weft::signal::SignalKind;
     /// let mut child = weft::process::Command::new("sleep").arg("30").spawn()?;
-    /// child.send_signal(SignalKind::interrupt())?;
+    /// child.send_signal(SignalKind::user_defined1())?;
     /// use std::os::unix::process::ExitStatusExt;
-    /// assert_eq!(child.wait().await?.signal(), Some(libc::SIGINT));
+    /// assert_eq!(child.wait().await?.signal(), Some(libc::SIGUSR1));
     /// # std::io::Result::Ok(())
     /// # }).unwrap();
     /// ```
