@@ -69,6 +69,8 @@
 
 mod budget;
 mod installed;
+#[doc(hidden)]
+pub mod loom_shim;
 mod offload;
 mod report;
 mod role;

@@ -10,29 +10,7 @@ pub(crate) use std::sync::atomic::{AtomicBool, AtomicUsize, fence};
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicUsize, fence};
 
 /// An `UnsafeCell` with loom's closure-based access API, so loom can track every access.
-#[cfg(not(loom))]
-#[derive(Debug)]
-pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
-
-#[cfg(not(loom))]
-impl<T> UnsafeCell<T> {
-    pub(crate) const fn new(data: T) -> Self {
-        Self(std::cell::UnsafeCell::new(data))
-    }
-
-    #[inline(always)]
-    pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
-        f(self.0.get())
-    }
-
-    #[inline(always)]
-    pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
-        f(self.0.get())
-    }
-}
-
-#[cfg(loom)]
-pub(crate) use loom::cell::UnsafeCell;
+pub(crate) use weft_coop::loom_shim::UnsafeCell;
 
 /// Offers the CPU to another thread in a spin-wait: loom's under `--cfg loom`, which must see
 /// every spin loop yield to explore it. (Only the paused clock's handshake spins.)
@@ -54,19 +32,8 @@ pub(crate) use self::loom_mutex::{Condvar, Mutex};
 
 #[cfg(loom)]
 mod loom_mutex {
-    /// loom's mutex with parking_lot's infallible `lock`.
-    #[derive(Debug)]
-    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+    pub(crate) use weft_coop::loom_shim::Mutex;
     pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
-
-    impl<T> Mutex<T> {
-        pub(crate) fn new(t: T) -> Self {
-            Self(loom::sync::Mutex::new(t))
-        }
-        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-            self.0.lock().unwrap()
-        }
-    }
 
     /// loom's condvar with parking_lot's `&mut guard` API. loom has no clock, so the timed
     /// waits are plain waits that report no timeout: a model must end them with a notify.

@@ -361,9 +361,11 @@ impl Source {
                     Err(err) if err.kind() == io::ErrorKind::WouldBlock => {}
                     result => {
                         progress.made_progress();
+                        // `short` first: for the operations that pass `|_| false` the
+                        // compiler then drops the load.
                         if let Ok(done) = &result
-                            && self.short_reads_drain.load(Ordering::Relaxed)
                             && short(done)
+                            && self.short_reads_drain.load(Ordering::Relaxed)
                         {
                             self.readiness[d].clear_after_short_read(seen);
                         }

@@ -244,15 +244,12 @@ impl Core {
             return false;
         }
         let found = self.watch_queues();
-        // Work found only after the linger's time was up (a `yield_now` that gave the CPU
-        // away for milliseconds on a loaded machine, and the driver turn after it that
-        // caught the next request) is run, but is no sign that lingering pays: counted as
-        // a success it kept a light-load server lingering after every request under load.
-        self.linger_pays.spun(found.is_some_and(|at| at <= LINGER));
+        self.linger_pays.spun(linger_paid(found));
         found.is_some()
     }
 
     /// Watches the queues for up to `LINGER`; when work showed up, how long after the start.
+    /// (It can be later than `LINGER`: see [`linger_paid`].)
     fn watch_queues(&self) -> Option<Duration> {
         let started = std::time::Instant::now();
         let mut looked_around = Duration::ZERO;
@@ -539,6 +536,15 @@ fn stand_in(lent: LentCore, wanted_back: &AtomicBool) {
     core.polling.set(true);
 }
 
+/// Whether a linger that found work `found` after its start paid. Work found only after the
+/// linger's time was up (a `yield_now` that gave the CPU away for milliseconds on a loaded
+/// machine, and the driver turn after it that caught the next request) is run, but is no
+/// sign that lingering pays: counted as a success it kept a light-load server lingering
+/// after every request under load.
+fn linger_paid(found: Option<Duration>) -> bool {
+    found.is_some_and(|at| at <= LINGER)
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
@@ -585,6 +591,23 @@ mod tests {
         fn drop(&mut self) {
             self.0.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    #[test]
+    fn only_work_found_within_the_linger_counts_as_paid() {
+        assert!(linger_paid(Some(Duration::ZERO)));
+        assert!(linger_paid(Some(LINGER)));
+        assert!(!linger_paid(Some(LINGER + Duration::from_micros(1))));
+        assert!(!linger_paid(None));
+        // Late finds alone stop the lingering, as empty lingers do: after them only probes
+        // linger (the first idle period, then one in `PROBE_EVERY`).
+        let pays = SpinPays::new();
+        for _ in 0..crate::spin_pays::MAX_MISSES {
+            assert!(pays.should_spin());
+            pays.spun(linger_paid(Some(Duration::from_millis(3))));
+        }
+        assert!(pays.should_spin(), "the first probe");
+        assert!(!pays.should_spin(), "no linger until the next probe");
     }
 
     /// A future cancelled from the injector during the drain wakes an idle task; that wake
