@@ -15,7 +15,8 @@
 //!   timer, no `TCP_NODELAY`) and, on tokio, what `axum::serve` does (the `auto` builder with
 //!   upgrades, no timer, no `TCP_NODELAY`).
 //! * `--light-load weft` / `--light-load tokio` runs only that side's light-load rows (below),
-//!   for `strace -f`/`perf`; it writes no JSON.
+//!   for `strace -f`/`perf`; it writes no JSON. `--light-load weft GAP_US REQUESTS` runs one
+//!   row of that many requests (more requests, less noise).
 //! * Run any other way (as `cargo bench` does), it starts both on free ports, checks one
 //!   keep-alive request per route against each, then measures **CPU per request at light load**: one
 //!   keep-alive client (a plain thread, blocking I/O) sends 1,000 requests with a 2 ms gap,
@@ -221,14 +222,24 @@ fn main() {
     if let Some(i) = args.iter().position(|a| a == "--light-load") {
         // One side only, for strace/perf: prints, writes no JSON.
         let runtime = args.get(i + 1).map(String::as_str).unwrap_or("weft");
-        for gap_us in LIGHT_GAPS_US {
+        let number = |at: usize, what: &str| {
+            args.get(i + at).map(|n| {
+                n.parse::<u64>().unwrap_or_else(|_| {
+                    panic!("--light-load {runtime}: {what} {n:?} is not a number")
+                })
+            })
+        };
+        let gaps = number(2, "GAP_US").map_or(LIGHT_GAPS_US.to_vec(), |gap| vec![gap]);
+        let requests = number(3, "REQUESTS").map_or(LIGHT_REQUESTS, |n| n as usize);
+        for gap_us in gaps {
             let cpu = match runtime {
-                "weft" => weft_light_load(gap_us),
-                "tokio" => tokio_light_load(gap_us),
+                "weft" => weft_light_load(gap_us, requests),
+                "tokio" => tokio_light_load(gap_us, requests),
                 other => panic!("--light-load {other}: use weft or tokio"),
             };
             println!(
-                "light load on {runtime}, {gap_us} µs apart: server CPU {cpu:.1} µs per request"
+                "light load on {runtime}, {requests} requests {gap_us} µs apart: server CPU \
+                 {cpu:.2} µs per request"
             );
         }
         return;
@@ -267,8 +278,8 @@ const LIGHT_GAPS_US: [u64; 2] = [2_000, 200];
 fn light_load() {
     let mut rows = Vec::new();
     for gap_us in LIGHT_GAPS_US {
-        let weft_us = weft_light_load(gap_us);
-        let tokio_us = tokio_light_load(gap_us);
+        let weft_us = weft_light_load(gap_us, LIGHT_REQUESTS);
+        let tokio_us = tokio_light_load(gap_us, LIGHT_REQUESTS);
         println!(
             "light load, {LIGHT_REQUESTS} requests {gap_us} µs apart: server CPU per request \
              weft {weft_us:.1} µs, tokio {tokio_us:.1} µs (weft/tokio {:.2})",
@@ -288,35 +299,37 @@ fn light_load() {
     std::fs::write(&path, json + "\n").expect("write target/light_load.json");
 }
 
-/// Server CPU per request, in µs, of hyper on weft at light load (`gap_us` apart).
-fn weft_light_load(gap_us: u64) -> f64 {
+/// Server CPU per request, in µs, of hyper on weft at light load (`requests`, `gap_us`
+/// apart).
+fn weft_light_load(gap_us: u64, requests: usize) -> f64 {
     let rt = weft_runtime();
     let listener = rt
         .block_on(weft::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
     let server = rt.spawn(serve_weft(listener, Some(1)));
-    let cpu = server_cpu_per_request(addr, gap_us);
+    let cpu = server_cpu_per_request(addr, gap_us, requests);
     rt.block_on(server).unwrap();
     cpu
 }
 
-/// Server CPU per request, in µs, of hyper on tokio at light load (`gap_us` apart).
-fn tokio_light_load(gap_us: u64) -> f64 {
+/// Server CPU per request, in µs, of hyper on tokio at light load (`requests`, `gap_us`
+/// apart).
+fn tokio_light_load(gap_us: u64, requests: usize) -> f64 {
     let rt = tokio_runtime();
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
     let addr = listener.local_addr().unwrap();
     let server = rt.spawn(serve_tokio(listener, Some(1)));
-    let cpu = server_cpu_per_request(addr, gap_us);
+    let cpu = server_cpu_per_request(addr, gap_us, requests);
     rt.block_on(server).unwrap();
     cpu
 }
 
-/// One keep-alive client on its own thread sends `LIGHT_REQUESTS` requests `gap_us` apart;
-/// returns the CPU the rest of the process (the server) spent meanwhile, per request, in µs.
-fn server_cpu_per_request(addr: std::net::SocketAddr, gap_us: u64) -> f64 {
+/// One keep-alive client on its own thread sends `requests` requests `gap_us` apart; returns
+/// the CPU the rest of the process (the server) spent meanwhile, per request, in µs.
+fn server_cpu_per_request(addr: std::net::SocketAddr, gap_us: u64, requests: usize) -> f64 {
     use std::io::{Read, Write};
     let main_tid = gettid();
     let (tid_tx, tid_rx) = std::sync::mpsc::sync_channel(0);
@@ -343,7 +356,7 @@ fn server_cpu_per_request(addr: std::net::SocketAddr, gap_us: u64) -> f64 {
         one(&mut stream); // the connection is up and served once before the clock starts
         tid_tx.send(gettid()).unwrap();
         go_rx.recv().unwrap();
-        for _ in 0..LIGHT_REQUESTS {
+        for _ in 0..requests {
             std::thread::sleep(std::time::Duration::from_micros(gap_us));
             one(&mut stream);
         }
@@ -354,7 +367,7 @@ fn server_cpu_per_request(addr: std::net::SocketAddr, gap_us: u64) -> f64 {
     go_tx.send(()).unwrap();
     client.join().unwrap();
     let after = cpu_ns_except(&skip);
-    (after - before) as f64 / 1_000.0 / LIGHT_REQUESTS as f64
+    (after - before) as f64 / 1_000.0 / requests as f64
 }
 
 /// This thread's id, from `/proc/thread-self` (a link to `PID/task/TID`).
