@@ -25,7 +25,6 @@ use std::task::{Context, Poll};
 
 use futures_rustls::rustls::ClientConfig;
 use hyper::Uri;
-use hyper::rt::ReadBufCursor;
 
 use super::{WeftConnector, WeftIo};
 use crate::net::TcpStream;
@@ -248,64 +247,7 @@ pub enum MaybeHttpsStream {
     Https(Box<WeftIo<ClientTlsStream<TcpStream>>>),
 }
 
-/// Runs `$body` with `$io` bound to the `WeftIo` inside either arm, pinned.
-macro_rules! on_io {
-    ($self:expr, |$io:ident| $body:expr) => {
-        match $self.get_mut() {
-            MaybeHttpsStream::Http(io) => {
-                let $io = Pin::new(io);
-                $body
-            }
-            MaybeHttpsStream::Https(io) => {
-                let $io = Pin::new(&mut **io);
-                $body
-            }
-        }
-    };
-}
-
-impl hyper::rt::Read for MaybeHttpsStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        on_io!(self, |io| io.poll_read(cx, buf))
-    }
-}
-
-impl hyper::rt::Write for MaybeHttpsStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        on_io!(self, |io| io.poll_write(cx, buf))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        on_io!(self, |io| io.poll_flush(cx))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        on_io!(self, |io| io.poll_shutdown(cx))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            MaybeHttpsStream::Http(io) => hyper::rt::Write::is_write_vectored(io),
-            MaybeHttpsStream::Https(io) => hyper::rt::Write::is_write_vectored(&**io),
-        }
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        on_io!(self, |io| io.poll_write_vectored(cx, bufs))
-    }
-}
+super::io_by_arm::hyper_io_by_arm!(impl[] for MaybeHttpsStream where [] { Http, Https });
 
 /// Tells hyper-util's legacy `Client` that the server chose HTTP/2 through ALPN, so that it
 /// speaks HTTP/2 on this connection.

@@ -82,6 +82,7 @@ mod executor;
 #[cfg(feature = "tls")]
 mod https;
 mod io;
+mod io_by_arm;
 mod serve;
 mod serve_io;
 mod timer;

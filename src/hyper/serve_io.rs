@@ -10,10 +10,6 @@
 //! holds only its own connection (and for at most the acceptor's handshake timeout).
 
 use std::io;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
-use hyper::rt::ReadBufCursor;
 
 use super::WeftIo;
 use crate::net::{AsyncRead, AsyncWrite};
@@ -50,66 +46,14 @@ pub(super) enum ConnIo<I> {
     Tls(Box<WeftIo<crate::tls::ServerTlsStream<I>>>),
 }
 
-/// Runs `$body` with `$io` bound to the pinned `WeftIo` inside either arm.
-macro_rules! on_io {
-    ($self:expr, |$io:ident| $body:expr) => {
-        match $self.get_mut() {
-            ConnIo::Plain(io) => {
-                let $io = Pin::new(io);
-                $body
-            }
-            #[cfg(feature = "tls")]
-            ConnIo::Tls(io) => {
-                let $io = Pin::new(&mut **io);
-                $body
-            }
-        }
-    };
-}
-
-impl<I: AsyncRead + AsyncWrite + Unpin + 'static> hyper::rt::Read for ConnIo<I> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        on_io!(self, |io| io.poll_read(cx, buf))
+super::io_by_arm::hyper_io_by_arm!(
+    impl[I] for ConnIo<I> where [I: AsyncRead + AsyncWrite + Unpin + 'static]
+    {
+        Plain,
+        #[cfg(feature = "tls")]
+        Tls,
     }
-}
-
-impl<I: AsyncRead + AsyncWrite + Unpin + 'static> hyper::rt::Write for ConnIo<I> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        on_io!(self, |io| io.poll_write(cx, buf))
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        on_io!(self, |io| io.poll_flush(cx))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        on_io!(self, |io| io.poll_shutdown(cx))
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        match self {
-            ConnIo::Plain(io) => hyper::rt::Write::is_write_vectored(io),
-            #[cfg(feature = "tls")]
-            ConnIo::Tls(io) => hyper::rt::Write::is_write_vectored(&**io),
-        }
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        on_io!(self, |io| io.poll_write_vectored(cx, bufs))
-    }
-}
+);
 
 #[cfg(feature = "tls")]
 impl<L, S> super::Serve<L, S> {
