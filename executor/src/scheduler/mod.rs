@@ -37,7 +37,7 @@ use registry::Registry;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::Ordering::{Relaxed, SeqCst};
 
 /// Slot polls in a row before the slot's task is sent to the back of the queue.
 pub(crate) const MAX_LIFO_POLLS: u32 = 3;
@@ -66,6 +66,11 @@ pub(crate) struct Shared {
     /// When the runtime was built: the origin of the workers' busy-time stamps.
     pub(crate) started: std::time::Instant,
     shutdown: AtomicBool,
+    /// Set when a worker moved work from outside the workers (an injector batch, what its
+    /// driver turn woke) into its own deque beyond what it runs next: the cue for a lingering
+    /// searcher, which watches no other worker's deque (`worker.rs`, `watch_queues`), to
+    /// steal. A hint: a stale one only ends a linger early.
+    outside_work_queued: AtomicBool,
     /// Root futures (`block_on`) running or woken and about to run: while any is, the
     /// runtime is not idle, and a paused clock must not auto-advance. Shared with each root's
     /// waker, which counts the root in before its thread wakes (`runtime/block_on.rs`).
@@ -128,6 +133,7 @@ impl Shared {
             stats: (0..workers).map(|_| Default::default()).collect(),
             started: std::time::Instant::now(),
             shutdown: AtomicBool::new(false),
+            outside_work_queued: AtomicBool::new(false),
             #[cfg(feature = "test-util")]
             roots_busy: Arc::new(crate::loom::AtomicUsize::new(0)),
         }
@@ -179,6 +185,21 @@ impl Shared {
         while let Some(task) = worker::steal_one(|| self.injector.steal()) {
             task.cancel_and_run();
         }
+    }
+
+    /// A worker queued work from outside for others to take: wakes a sleeper, or cues a
+    /// lingering searcher (which is why no sleeper is woken).
+    pub(crate) fn share_outside_work(&self) {
+        if !self.outside_work_queued.load(Relaxed) {
+            self.outside_work_queued.store(true, Relaxed);
+        }
+        self.notify_parked();
+    }
+
+    /// Whether [`share_outside_work`](Self::share_outside_work) cued a lingering searcher
+    /// since the last call (which takes the cue).
+    pub(crate) fn take_outside_work_cue(&self) -> bool {
+        self.outside_work_queued.load(Relaxed) && self.outside_work_queued.swap(false, Relaxed)
     }
 
     /// Wakes one sleeping worker if a task just queued would otherwise wait. The caller must

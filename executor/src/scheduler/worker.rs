@@ -2,8 +2,10 @@
 //!
 //! The loop: take the next task (the LIFO slot, the local deque, every so often the global
 //! injector first); run it and any tasks it hands to the slot, up to the cap; when nothing is
-//! left, search (steal), linger a moment as a searcher (work handed over from another thread
-//! soon after is then found without waking anyone), then park. All of a worker's local state
+//! left, search (steal), linger a moment as a searcher (work handed over from outside the
+//! workers soon after, by a `block_on` thread, the blocking pool or the driver, is then found
+//! without waking anyone; the other workers' queues are left alone meanwhile, see
+//! `watch_queues`), then park. All of a worker's local state
 //! lives in [`Core`], reached by `schedule` through a thread-local so that a task waking
 //! another task on the same worker pushes locally without touching any shared lock or atomic
 //! beyond the deque's own.
@@ -28,7 +30,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// How long a searcher out of work watches the queues before it parks.
+/// How long a searcher out of work watches for work from outside before it parks.
 const LINGER: Duration = Duration::from_micros(50);
 /// How often a lingering worker offers its CPU to other threads and looks at the driver.
 const LINGER_YIELD_EVERY: Duration = Duration::from_micros(5);
@@ -149,7 +151,7 @@ impl Core {
     /// turn queued more than this worker is about to run.
     fn share_driver_wakes(&self) {
         if self.local.len() > 1 {
-            self.shared.notify_parked();
+            self.shared.share_outside_work();
         }
     }
 
@@ -174,7 +176,7 @@ impl Core {
     fn take_from_injector(&self) -> Option<Notified> {
         let task = steal_one(|| self.shared.injector.steal_batch_and_pop(&self.local))?;
         if !self.local.is_empty() {
-            self.shared.notify_parked();
+            self.shared.share_outside_work();
         }
         Some(task)
     }
@@ -230,13 +232,16 @@ impl Core {
         self.take_from_injector()
     }
 
-    /// A searcher out of work watches the queues for a moment before it parks: work that
-    /// comes back soon (a `block_on` thread's next round of spawns) is then found without a
-    /// futex wake, which on a VM costs the woken vCPU tens of microseconds. Only searchers
-    /// linger: notifiers skip waking a sleeper while one searches, so it must keep looking.
-    /// And only while lingering pays (`spin_pays.rs`): a server at light load, whose work
-    /// comes milliseconds apart, would otherwise burn `LINGER` of CPU after every request.
-    /// True when work showed up.
+    /// A searcher out of work watches for work from outside the workers for a moment before
+    /// it parks: work that comes back soon (a `block_on` thread's next round of spawns, a
+    /// blocking job's result, I/O) is then found without a futex wake, which on a VM costs
+    /// the woken vCPU tens of microseconds. Only searchers linger: notifiers skip waking a
+    /// sleeper while one searches, so its last look before it parks covers every queue. And
+    /// only while lingering pays (`spin_pays.rs`): a server at light load, whose work comes
+    /// milliseconds apart, would otherwise burn `LINGER` of CPU after every request.
+    ///
+    /// It does not watch the other workers' queues (see `watch_queues`). True when work
+    /// showed up.
     fn linger(&self) -> bool {
         let spin = self.searching.get() && self.linger_pays.should_spin();
         self.lingered.set(spin);
@@ -248,8 +253,20 @@ impl Core {
         found.is_some()
     }
 
-    /// Watches the queues for up to `LINGER`; when work showed up, how long after the start.
-    /// (It can be later than `LINGER`: see [`linger_paid`].)
+    /// Watches for work from outside the workers for up to `LINGER`: the injector, this
+    /// worker's own queue (where the driver turns below put what they wake), and the cue a
+    /// busy worker gives when it moved outside work into its deque (an injector batch, its
+    /// driver turn's wakes: `Shared::share_outside_work`). When work showed up, how long
+    /// after the start. (It can be later than `LINGER`: see [`linger_paid`].)
+    ///
+    /// Not the other workers' queues as such: a task a busy worker queues is most often one
+    /// its own tasks woke, sharing their data, and stealing it the moment it appears spreads
+    /// such a group over both cores to fight over the same cache lines. Watching every queue, the
+    /// contended rows ran at half speed: `chan_mpsc_bounded_4to1` 19.1–19.5 ms against
+    /// 8.7–8.9 watching outside work only, `sync_rwlock_read_heavy` 45.0–45.4 against
+    /// 18.7–20.2, `sync_lock_contended` 16.9–17.6 against 12.8–13.2 (BENCHMARKS.md). The
+    /// busy worker's queue is still shared, at most `LINGER` later: the look before parking
+    /// (`park`) sees it, and this worker goes back to stealing.
     fn watch_queues(&self) -> Option<Duration> {
         let started = std::time::Instant::now();
         let mut looked_around = Duration::ZERO;
@@ -260,7 +277,10 @@ impl Core {
         // worse: `sync_bridge` lost most of its gain, as the woken caller then shared this
         // CPU instead of running beside it.)
         loop {
-            if self.shared.has_visible_work() {
+            if !self.shared.injector.is_empty()
+                || !self.local.is_empty()
+                || self.shared.take_outside_work_cue()
+            {
                 return Some(started.elapsed());
             }
             let lingered = started.elapsed();
@@ -558,10 +578,14 @@ mod tests {
     use std::time::Duration;
 
     fn shared(local: &Worker<Notified>) -> Arc<Shared> {
+        shared_of(&[local])
+    }
+
+    fn shared_of(locals: &[&Worker<Notified>]) -> Arc<Shared> {
         let panic_handler: crate::scheduler::PanicHandler = Arc::new(|_| {});
         let name: Arc<dyn Fn() -> String + Send + Sync> = Arc::new(|| "test-blocking".into());
         Arc::new(Shared::new(
-            vec![local.stealer()].into_boxed_slice(),
+            locals.iter().map(|local| local.stealer()).collect(),
             Arc::new(DriverSlot::new(None)),
             BlockingPool::new(
                 1,
@@ -608,6 +632,49 @@ mod tests {
         }
         assert!(pays.should_spin(), "the first probe");
         assert!(!pays.should_spin(), "no linger until the next probe");
+    }
+
+    /// A linger watches for work from outside the workers (the injector, its own queue where
+    /// driver turns put what they wake, a busy worker's cue), never a busy peer's deque as
+    /// such: stealing from it at once spread tightly coupled tasks over both cores (see
+    /// `watch_queues`).
+    #[test]
+    fn a_linger_watches_outside_work_not_a_peers_queue() {
+        let (mine, peers) = (Worker::new_fifo(), Worker::new_fifo());
+        let shared = shared_of(&[&mine, &peers]);
+        let core = Core::new(shared.clone(), 0, mine);
+        let origin = || Origin::at(std::panic::Location::caller());
+        let idle = || std::future::pending::<()>();
+
+        let (_peer_task, entry) = new_task(idle(), Scheduler(shared.clone()), origin());
+        peers.push(entry);
+        assert!(
+            shared.has_visible_work(),
+            "the last look before parking sees it"
+        );
+        assert_eq!(
+            core.watch_queues(),
+            None,
+            "the linger leaves it to its worker"
+        );
+
+        // A busy worker's cue that it moved outside work into its deque ends it, once.
+        shared.share_outside_work();
+        assert!(core.watch_queues().is_some(), "the cue ends the linger");
+        assert_eq!(core.watch_queues(), None, "the cue was taken");
+
+        let (_remote_task, entry) = new_task(idle(), Scheduler(shared.clone()), origin());
+        shared.injector.push(entry);
+        assert!(
+            core.watch_queues().is_some(),
+            "work from outside ends the linger"
+        );
+
+        shared.begin_shutdown();
+        core.drain_cancelled();
+        while let Some(task) = peers.pop() {
+            task.cancel_and_run();
+        }
     }
 
     /// A future cancelled from the injector during the drain wakes an idle task; that wake
