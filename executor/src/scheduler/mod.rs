@@ -187,8 +187,8 @@ impl Shared {
         }
     }
 
-    /// A worker queued work from outside for others to take: wakes a sleeper, or cues a
-    /// lingering searcher (which is why no sleeper is woken).
+    /// A worker queued work from outside for others to take: wakes a sleeper, unless a
+    /// worker is searching (notifiers leave the work to it), and cues a lingering searcher.
     pub(crate) fn share_outside_work(&self) {
         if !self.outside_work_queued.load(Relaxed) {
             self.outside_work_queued.store(true, Relaxed);
