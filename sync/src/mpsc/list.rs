@@ -102,6 +102,30 @@ impl<T> Block<T> {
         self.ready.load(Ordering::Acquire) & READY_MASK == READY_MASK
     }
 
+    /// Gives `new` the `start` that follows `last`'s and links it after `last`; `Err` with
+    /// `last`'s successor if it already has one. The Release half of the compare-exchange
+    /// publishes `new` with its `start`; the Acquire half, on failure, the successor.
+    ///
+    /// # Safety
+    ///
+    /// `last` is live for the call, and the caller owns `new`, which is not linked.
+    unsafe fn link_after(last: *mut Block<T>, new: NonNull<Block<T>>) -> Result<(), *mut Block<T>> {
+        // SAFETY: the caller's contract: `last` is live, and nobody else reads or writes
+        // `new` until this compare-exchange publishes it.
+        unsafe {
+            (*new.as_ptr()).start = (*last).start.wrapping_add(BLOCK_CAP);
+            (*last)
+                .next
+                .compare_exchange(
+                    ptr::null_mut(),
+                    new.as_ptr(),
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .map(|_| ())
+        }
+    }
+
     /// The block after this one, linking a new one if there is none yet.
     fn next_or_grow(&self) -> NonNull<Block<T>> {
         if let Some(next) = NonNull::new(self.next.load(Ordering::Acquire)) {
@@ -125,17 +149,8 @@ impl<T> Block<T> {
             // SAFETY: `last` is reachable from a block this sender may walk (see the module
             // docs: nothing at or after the block a walking sender is on is reclaimed while
             // it walks), so it is live. `new` is not linked yet, so this thread owns it.
-            let linked = unsafe {
-                (*new.as_ptr()).start = (*last).start.wrapping_add(BLOCK_CAP);
-                (*last).next.compare_exchange(
-                    ptr::null_mut(),
-                    new.as_ptr(),
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                )
-            };
-            match linked {
-                Ok(_) => break,
+            match unsafe { Block::link_after(last, new) } {
+                Ok(()) => break,
                 Err(next) => last = next,
             }
         }
@@ -447,18 +462,9 @@ impl<T> List<T> {
         for _ in 0..3 {
             // SAFETY: `block_tail` and every block after it are unreleased, and only the
             // receiver (this thread) frees blocks, so `last` is live. `block` is ours until
-            // the Release compare-exchange publishes it with its new `start`.
-            let linked = unsafe {
-                (*block.as_ptr()).start = (*last).start.wrapping_add(BLOCK_CAP);
-                (*last).next.compare_exchange(
-                    ptr::null_mut(),
-                    block.as_ptr(),
-                    Ordering::AcqRel,
-                    Ordering::Acquire,
-                )
-            };
-            match linked {
-                Ok(_) => return,
+            // the link publishes it.
+            match unsafe { Block::link_after(last, block) } {
+                Ok(()) => return,
                 Err(next) => last = next,
             }
         }
