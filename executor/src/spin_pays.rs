@@ -12,8 +12,8 @@
 //!   counts one up, each spin that finds work one down, and at [`MAX_MISSES`] spinning
 //!   stops. (A first version let any one find wipe the count: at steady moderate load, a
 //!   server whose next message came within the 50 µs in one idle period of five kept its
-//!   workers spinning nearly always, and `many_conns` spent 30–38 µs of CPU per message
-//!   against 15–18 with no spinning at all, tokio's 16–21.)
+//!   workers spinning nearly always, and `many_conns` spent 30–46 µs of CPU per message
+//!   against 15–18 with no spinning at all, tokio's 16–22.)
 //! * While stopped, one idle period in so many still spins, a *probe*, to find out whether
 //!   work has started coming close together again. A probe that finds nothing doubles the
 //!   interval to the next one, from [`PROBE_EVERY`] up to [`MAX_PROBE_EVERY`]: a server at
@@ -21,8 +21,9 @@
 //!   periods once it has settled instead of one in sixteen (a 50 µs probe in sixteen was
 //!   measured at 2–3 µs of CPU per request, more than a request's own work in weft).
 //! * A sleeper that was woken for work sooner than a spin lasts tells the brake so
-//!   ([`SpinPays::slept`]): that wait, at least, a spin would have covered, so spinning
-//!   starts again at once, without waiting for a probe. This is a lower bound, never a guess:
+//!   ([`SpinPays::slept`]): that wait, at least, a spin would have covered, so it counts as
+//!   a find, and a brake that had stopped spins again at once, without waiting for a probe.
+//!   This is a lower bound, never a guess:
 //!   a sleep is measured from before the sleep to after the wake, which only adds the wake's
 //!   own latency, so a short sleep proves the work came sooner still.
 //!
@@ -96,7 +97,7 @@ impl SpinPays {
     }
 
     /// Records a sleep that ended with work after `slept`: if a spin of `spin` would have
-    /// covered it, spinning pays again.
+    /// covered it, it counts as a spin that found work.
     pub(crate) fn slept(&self, slept: Duration, spin: Duration) {
         let misses = self.misses.load(Relaxed);
         if slept < spin && misses != 0 {

@@ -7,8 +7,9 @@
 //! need: 10,000 small writes to a file (a write-out job per 64 KiB) took 1.15-1.39 ms with an
 //! always-on 50 µs spin and 0.77-0.81 ms with none.
 //!
-//! So a thread that finds the queue empty spins (up to [`MAX_SPIN`]) only while spins have
-//! been finding jobs, with the brake in `spin_pays.rs`: a first version spun for twice the
+//! So a thread that finds the queue empty spins (up to [`MAX_SPIN`]) only while spins find
+//! jobs at least as often as they come up empty, with the brake in `spin_pays.rs`: a first
+//! version spun for twice the
 //! average gap between jobs, and on the VM the gap itself grew when the pool stopped spinning
 //! (both cores went idle and every wake took longer), so it talked itself out of spinning for
 //! `to_thread` chains (80 µs round trips). Bursts and chains find a spinning thread; sparse

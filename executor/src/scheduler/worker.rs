@@ -348,7 +348,7 @@ impl Core {
         let woke_at = shared.started.elapsed();
         stats.wake_up(woke_at);
         if was_searching && woke_for_work && !self.lingered.get() {
-            // Work that came within a linger: lingering pays again (see `spin_pays.rs`).
+            // Work that came within a linger: counted as a linger that found it (`spin_pays.rs`).
             self.linger_pays
                 .slept(woke_at.saturating_sub(asleep_at), LINGER);
         }
