@@ -57,19 +57,18 @@ impl<T> fmt::Debug for AsCompleted<T> {
 /// use std::future::Future;
 /// use std::pin::Pin;
 /// weft_executor::run(async {
-///     let fast_done = std::sync::Arc::new(weft_sync::Event::new());
-///     let slow_waits = fast_done.clone();
+///     // The slow child waits until the fast one's outcome has been read.
+///     let fast_read = std::sync::Arc::new(weft_sync::Event::new());
+///     let slow_waits = fast_read.clone();
 ///     let mut results = weft_executor::as_completed([
 ///         Box::pin(async move {
 ///             slow_waits.wait().await;
 ///             "slow"
 ///         }) as Pin<Box<dyn Future<Output = &str> + Send>>,
-///         Box::pin(async move {
-///             fast_done.set();
-///             "fast"
-///         }),
+///         Box::pin(async { "fast" }),
 ///     ]);
 ///     assert_eq!(results.next().await.unwrap().unwrap(), "fast");
+///     fast_read.set();
 ///     assert_eq!(results.next().await.unwrap().unwrap(), "slow");
 ///     assert!(results.next().await.is_none());
 /// });
