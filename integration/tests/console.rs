@@ -4,15 +4,16 @@
 //! tasks, their spawn sites, their poll counts, and which task spawned which.
 //!
 //! console-subscriber panics at start unless it was compiled with `--cfg
-//! console_without_tokio_unstable` (or `tokio_unstable`); a cfg reaches a dependency only
-//! through `RUSTFLAGS`, which rebuilds everything, so CI runs this test in a step of its own:
+//! console_without_tokio_unstable` (or `tokio_unstable`). A cfg reaches a dependency only
+//! through rustflags, so the workspace's `.cargo/config.toml` sets it for every build here,
+//! and the test runs with:
 //!
 //! ```text
-//! RUSTFLAGS="--cfg console_without_tokio_unstable" CARGO_TARGET_DIR=target/console \
-//!     cargo test -p weft-integration --features tracing --test console
+//! cargo test -p weft-integration --features tracing --test console
 //! ```
 //!
-//! Without the cfg the test says so and passes: nothing it could check would run.
+//! Without the cfg (a `RUSTFLAGS` in the environment replaces the config's list) the test
+//! says so and passes: nothing it could check would run.
 //!
 //! The parent link: console-subscriber (0.5) never fills the protocol's `Task.parents` (its
 //! aggregator sends an empty list, "TODO: implement parents nicely"), whatever the span's
