@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::task::{Context, Wake, Waker};
 use std::time::Duration;
 use weft_executor::{Builder, DoneStatus, JoinError, Runtime};
-use weft_test_support::{DropCounter, within};
+use weft_test_support::{DropCounter, poll_with, within};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -155,12 +155,7 @@ fn a_panicking_waker_woken_by_the_reactor_spares_the_turn_and_the_worker() {
             // A foreign future's timer, armed with a broken waker...
             let mut broken = Box::pin(weft_reactor::sleep(Duration::from_millis(5)));
             let waker = Waker::from(Arc::new(PanickingWaker));
-            assert!(
-                broken
-                    .as_mut()
-                    .poll(&mut Context::from_waker(&waker))
-                    .is_pending()
-            );
+            assert!(poll_with(&mut broken, &waker).is_pending());
             // ...fires in the same or an earlier turn than ours, which must still complete.
             weft_reactor::sleep(Duration::from_millis(20)).await;
             drop(broken);

@@ -3,13 +3,12 @@
 
 mod common;
 
-use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Duration;
 
-use common::{CountingWaker, block_on, poll_once, within};
+use common::{CountingWaker, block_on, poll_once, poll_with, within};
 use weft_coop::WaitKind;
 use weft_sync::CancellationToken;
 
@@ -31,18 +30,8 @@ fn a_parent_cancelled_on_another_thread_wakes_waiters_on_its_descendants() {
     let (grand_wakes, grand_waker) = CountingWaker::new();
     let mut on_child = Box::pin(child.cancelled());
     let mut on_grandchild = Box::pin(grandchild.cancelled());
-    assert!(
-        on_child
-            .as_mut()
-            .poll(&mut Context::from_waker(&child_waker))
-            .is_pending()
-    );
-    assert!(
-        on_grandchild
-            .as_mut()
-            .poll(&mut Context::from_waker(&grand_waker))
-            .is_pending()
-    );
+    assert!(poll_with(&mut on_child, &child_waker).is_pending());
+    assert!(poll_with(&mut on_grandchild, &grand_waker).is_pending());
 
     let canceller = {
         let parent = parent.clone();

@@ -4,13 +4,11 @@
 mod common;
 
 use std::cell::RefCell;
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::Context;
 use std::time::Duration;
 
-use common::{CountingWaker, Executor, block_on, poll_once, within};
+use common::{CountingWaker, Executor, block_on, poll_once, poll_with, within};
 use weft_sync::{Barrier, Event};
 
 // Case 5: EventTests.test_wait — `set()` wakes all waiters, and the result order is
@@ -70,11 +68,7 @@ fn set_clear_set_wakes_the_waiter_exactly_once_even_if_cleared_again() {
     let ev = Event::new();
     let (wakes, waker) = CountingWaker::new();
     let mut wait = Box::pin(ev.wait());
-    assert!(
-        wait.as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_pending()
-    );
+    assert!(poll_with(&mut wait, &waker).is_pending());
     ev.set();
     ev.clear();
     ev.set();
@@ -102,17 +96,8 @@ fn dropped_waiter_is_not_woken() {
     let (kept_wakes, kept_waker) = CountingWaker::new();
     let mut dropped = Box::pin(ev.wait());
     let mut kept = Box::pin(ev.wait());
-    assert!(
-        dropped
-            .as_mut()
-            .poll(&mut Context::from_waker(&dropped_waker))
-            .is_pending()
-    );
-    assert!(
-        kept.as_mut()
-            .poll(&mut Context::from_waker(&kept_waker))
-            .is_pending()
-    );
+    assert!(poll_with(&mut dropped, &dropped_waker).is_pending());
+    assert!(poll_with(&mut kept, &kept_waker).is_pending());
     drop(dropped);
     ev.set();
     assert_eq!((dropped_wakes.count(), kept_wakes.count()), (0, 1));

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use common::{CountingWaker, Executor, block_on, poll_once, within, yield_now};
+use common::{CountingWaker, Executor, block_on, poll_once, poll_with, within, yield_now};
 use weft_sync::{Lock, LockGuard, Promise};
 
 // Case 1: LockTests.test_acquire — waiters acquire in arrival order, even when a waiter
@@ -195,18 +195,8 @@ fn granted_waiter_dropped_passes_the_lock_on() {
     let (second_wakes, second_waker) = CountingWaker::new();
     let mut first = Box::pin(lock.lock());
     let mut second = Box::pin(lock.lock());
-    assert!(
-        first
-            .as_mut()
-            .poll(&mut Context::from_waker(&first_waker))
-            .is_pending()
-    );
-    assert!(
-        second
-            .as_mut()
-            .poll(&mut Context::from_waker(&second_waker))
-            .is_pending()
-    );
+    assert!(poll_with(&mut first, &first_waker).is_pending());
+    assert!(poll_with(&mut second, &second_waker).is_pending());
 
     drop(held);
     assert_eq!(first_wakes.count(), 1);
@@ -233,18 +223,8 @@ fn repolling_with_a_new_waker_wakes_the_new_one() {
     let (old_wakes, old) = CountingWaker::new();
     let (new_wakes, new) = CountingWaker::new();
     let mut waiter = Box::pin(lock.lock());
-    assert!(
-        waiter
-            .as_mut()
-            .poll(&mut Context::from_waker(&old))
-            .is_pending()
-    );
-    assert!(
-        waiter
-            .as_mut()
-            .poll(&mut Context::from_waker(&new))
-            .is_pending()
-    );
+    assert!(poll_with(&mut waiter, &old).is_pending());
+    assert!(poll_with(&mut waiter, &new).is_pending());
     drop(held);
     assert_eq!((old_wakes.count(), new_wakes.count()), (0, 1));
 }

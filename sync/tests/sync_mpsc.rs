@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use common::{CountingWaker, block_on, poll_once, within};
+use common::{CountingWaker, block_on, poll_once, poll_with, within};
 use futures_core::Stream;
 use weft_coop::WaitKind;
 use weft_sync::mpsc::{
@@ -47,11 +47,7 @@ fn a_parked_receiver_is_woken_when_the_last_sender_drops() {
     let (tx, mut rx) = mpsc::channel::<u8>(1);
     let (count, waker) = CountingWaker::new();
     let mut recv = Box::pin(rx.recv());
-    assert!(
-        recv.as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_pending()
-    );
+    assert!(poll_with(&mut recv, &waker).is_pending());
     let tx2 = tx.clone();
     drop(tx);
     assert_eq!(count.count(), 0, "one sender is still alive");

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::Context;
 use std::time::Duration;
 
-use common::{CountingWaker, Executor, block_on, poll_once, within};
+use common::{CountingWaker, Executor, block_on, poll_once, poll_with, within};
 use weft_sync::Notify;
 
 // `Notify::new` is `const` except under `--cfg loom` (loom's atomics are not).
@@ -66,18 +66,8 @@ fn notify_one_wakes_only_the_chosen_waiter() {
     let (second_wakes, second_waker) = CountingWaker::new();
     let mut first = Box::pin(notify.notified());
     let mut second = Box::pin(notify.notified());
-    assert!(
-        first
-            .as_mut()
-            .poll(&mut Context::from_waker(&first_waker))
-            .is_pending()
-    );
-    assert!(
-        second
-            .as_mut()
-            .poll(&mut Context::from_waker(&second_waker))
-            .is_pending()
-    );
+    assert!(poll_with(&mut first, &first_waker).is_pending());
+    assert!(poll_with(&mut second, &second_waker).is_pending());
     notify.notify_one();
     assert_eq!((first_wakes.count(), second_wakes.count()), (1, 0));
 }

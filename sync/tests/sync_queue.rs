@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use common::{CountingWaker, Executor, poll_once};
+use common::{CountingWaker, Executor, poll_once, poll_with};
 use weft_sync::{
     GetNowaitError, GetTimeoutError, LifoQueue, PriorityQueue, PutNowaitError, Queue, QueueEmpty,
     QueueFull, QueueShutDown, TaskDoneError,
@@ -301,12 +301,7 @@ macro_rules! kind_tests {
                 let mut first = Box::pin(q.get());
                 let mut second = Box::pin(q.get());
                 assert!(poll_once(&mut first).is_pending());
-                assert!(
-                    second
-                        .as_mut()
-                        .poll(&mut Context::from_waker(&second_waker))
-                        .is_pending()
-                );
+                assert!(poll_with(&mut second, &second_waker).is_pending());
                 q.put_nowait(5).unwrap();
                 assert_eq!(second_wakes.count(), 0);
                 drop(first);

@@ -4,13 +4,12 @@
 mod common;
 
 use std::cell::RefCell;
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Duration;
 
-use common::{CountingWaker, Executor, block_on, poll_once, within, yield_now};
+use common::{CountingWaker, Executor, block_on, poll_once, poll_with, within, yield_now};
 use weft_sync::{AcquireError, BoundedSemaphore, Semaphore, TryAcquireError};
 
 // Case 11: SemaphoreTests.test_acquire_cancel_before_awoken — cancelled waiters do not
@@ -131,18 +130,8 @@ fn granted_waiter_dropped_passes_its_permit_on() {
     let (second_wakes, second_waker) = CountingWaker::new();
     let mut first = Box::pin(sem.acquire());
     let mut second = Box::pin(sem.acquire());
-    assert!(
-        first
-            .as_mut()
-            .poll(&mut Context::from_waker(&first_waker))
-            .is_pending()
-    );
-    assert!(
-        second
-            .as_mut()
-            .poll(&mut Context::from_waker(&second_waker))
-            .is_pending()
-    );
+    assert!(poll_with(&mut first, &first_waker).is_pending());
+    assert!(poll_with(&mut second, &second_waker).is_pending());
     sem.release();
     assert_eq!((first_wakes.count(), second_wakes.count()), (1, 0));
     drop(first);
@@ -295,18 +284,8 @@ fn close_fails_queued_and_later_acquires_but_keeps_held_permits_valid() {
     let (wakes, waker) = CountingWaker::new();
     let mut waiting = Box::pin(sem.acquire());
     let mut waiting_owned = Box::pin(sem.clone().acquire_many_owned(2));
-    assert!(
-        waiting
-            .as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_pending()
-    );
-    assert!(
-        waiting_owned
-            .as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_pending()
-    );
+    assert!(poll_with(&mut waiting, &waker).is_pending());
+    assert!(poll_with(&mut waiting_owned, &waker).is_pending());
 
     sem.close();
     assert!(sem.is_closed());

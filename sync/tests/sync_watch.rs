@@ -10,7 +10,7 @@ use std::sync::{Arc, Barrier};
 use std::task::{Context, Waker};
 use std::time::Duration;
 
-use common::{CountingWaker, Executor, block_on, poll_once, within};
+use common::{CountingWaker, Executor, block_on, poll_once, poll_with, within};
 use weft_sync::watch;
 
 #[test]
@@ -182,12 +182,7 @@ fn dropping_the_sender_wakes_a_pending_changed() {
     let (tx, mut rx) = watch::channel(0);
     let (wakes, waker) = CountingWaker::new();
     let mut changed = Box::pin(rx.changed());
-    assert!(
-        changed
-            .as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_pending()
-    );
+    assert!(poll_with(&mut changed, &waker).is_pending());
     drop(tx);
     assert_eq!(wakes.count(), 1);
     assert!(matches!(

@@ -153,6 +153,19 @@ pub fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
     Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
 }
 
+/// Polls `future` once with `waker`: a test that watches which waiter gets woken gives each
+/// its own [`CountingWaker`].
+///
+/// ```
+/// let (wakes, waker) = weft_test_support::CountingWaker::new();
+/// let mut pending = std::future::pending::<()>();
+/// assert!(weft_test_support::poll_with(&mut pending, &waker).is_pending());
+/// assert_eq!(wakes.count(), 0);
+/// ```
+pub fn poll_with<F: Future + Unpin>(future: &mut F, waker: &Waker) -> Poll<F::Output> {
+    Pin::new(future).poll(&mut Context::from_waker(waker))
+}
+
 /// A waker that counts how often it is woken.
 ///
 /// ```

@@ -199,4 +199,4 @@ impl Drop for Executor<'_> {
 }
 
 #[allow(unused_imports)] // each test binary uses its own subset
-pub use weft_test_support::{CountingWaker, block_on, poll_once, within, yield_now};
+pub use weft_test_support::{CountingWaker, block_on, poll_once, poll_with, within, yield_now};
