@@ -12,12 +12,12 @@ use std::time::Duration;
 use http_body_util::BodyExt;
 use hyper::body::{Bytes, Incoming};
 use hyper::{Request, Response};
-#[cfg(unix)]
-use hyper_support::open_fds;
 use hyper_support::{text, within};
 use weft::hyper::{WeftIo, WeftTimer};
 use weft::net::{TcpListener, TcpStream};
 use weft::sync::Queue;
+#[cfg(unix)]
+use weft_test_support::fds::open_fds;
 
 const HEADER_TIMEOUT: Duration = Duration::from_millis(300);
 

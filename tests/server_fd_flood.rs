@@ -8,41 +8,12 @@
 
 mod net_support;
 
-use std::io;
-
 use net_support::{HangGuard, open_fds};
-
-fn get_nofile() -> libc::rlimit {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid, exclusively borrowed `rlimit` for the call.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    assert_eq!(rc, 0, "getrlimit: {}", io::Error::last_os_error());
-    limit
-}
-
-fn set_nofile(limit: libc::rlimit) {
-    // SAFETY: `limit` is a valid `rlimit` read by the call.
-    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
-    assert_eq!(rc, 0, "setrlimit: {}", io::Error::last_os_error());
-}
-
-/// The highest descriptor number open in this process: a lower limit than this would make
-/// the open ones unusable for `poll`-style calls that check the number.
-fn highest_fd() -> u64 {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
-        .max()
-        .unwrap_or(2)
-}
+use weft_test_support::fds::LowFdLimit;
 
 #[test]
 fn flood_past_the_fd_limit_leaves_the_server_serving() {
     let _guard = HangGuard::new("fd flood", 120);
-    let original = get_nofile();
     weft::run(async move {
         // Warm up with a server of its own, closed before the baseline, so that whatever
         // the runtime opens lazily (blocking-pool threads, flusher paths) is counted in it.
@@ -83,9 +54,7 @@ fn flood_past_the_fd_limit_leaves_the_server_serving() {
         .unwrap();
         let addr = server.local_addr().unwrap();
         // Room for a few dozen more descriptors only.
-        let mut low = original;
-        low.rlim_cur = highest_fd() + 48;
-        set_nofile(low);
+        let low = LowFdLimit::leave_room(48);
 
         // Flood: connect until the process is out of descriptors. Each accepted connection
         // costs two (ours and the server's); past the limit `connect` fails with EMFILE and
@@ -113,7 +82,7 @@ fn flood_past_the_fd_limit_leaves_the_server_serving() {
         assert_eq!(r.readline().await.unwrap(), b"after the flood\n");
         drop((r, w));
 
-        set_nofile(original);
+        drop(low);
         server.close();
         server.close_clients();
         server.wait_closed().await;

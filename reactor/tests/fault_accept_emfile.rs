@@ -9,50 +9,21 @@
 mod common;
 
 use std::fs::File;
-use std::io;
 
 use common::{HangGuard, block_on, reactor};
 use weft_reactor::net::{TcpListener, TcpStream};
-
-fn get_nofile() -> libc::rlimit {
-    let mut limit = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `limit` is a valid, exclusively borrowed `rlimit` for the call.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) };
-    assert_eq!(rc, 0, "getrlimit: {}", io::Error::last_os_error());
-    limit
-}
-
-fn set_nofile(limit: libc::rlimit) {
-    // SAFETY: `limit` is a valid `rlimit` read by the call.
-    let rc = unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) };
-    assert_eq!(rc, 0, "setrlimit: {}", io::Error::last_os_error());
-}
-
-/// The highest fd number open in this process.
-fn highest_fd() -> u64 {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
-        .max()
-        .unwrap_or(2)
-}
+use weft_test_support::fds::LowFdLimit;
 
 #[test]
 fn accept_reports_emfile_and_recovers_when_fds_free_up() {
     let _guard = HangGuard::new("accept under EMFILE", 60);
     let r = reactor();
-    let original = get_nofile();
     block_on(&r, async {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
 
         // Leave room for a few more fds only, then use them all up with placeholders.
-        let mut low = original;
-        low.rlim_cur = highest_fd() + 16;
-        set_nofile(low);
+        let low = LowFdLimit::leave_room(16);
         let mut placeholders = Vec::new();
         loop {
             match File::open("/dev/null") {
@@ -90,6 +61,6 @@ fn accept_reports_emfile_and_recovers_when_fds_free_up() {
         let second = TcpStream::connect(addr).await.unwrap();
         let (_conn2, peer2) = listener.accept().await.unwrap();
         assert_eq!(peer2, second.local_addr().unwrap());
+        drop(low);
     });
-    set_nofile(original);
 }

@@ -4,10 +4,14 @@
 //! ([`within`], [`HangGuard`]), counters that prove a value was dropped exactly once
 //! ([`DropCounter`]), and the smallest ways to drive a future without a runtime
 //! ([`poll_once`], [`block_on`], [`yield_now`], [`CountingWaker`], [`Gate`]), and the line
-//! a marker comment sits on, for tests of reported source locations ([`marked_line`]). Suites keep
-//! their own harnesses (a reactor-driving `block_on`, a local executor) next to their tests.
+//! a marker comment sits on, for tests of reported source locations ([`marked_line`]); on
+//! Unix, descriptor counts and a lowered open-file limit ([`fds`]). Suites keep their own
+//! harnesses (a reactor-driving `block_on`, a local executor) next to their tests.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::undocumented_unsafe_blocks)]
+
+#[cfg(unix)]
+pub mod fds;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -178,10 +178,3 @@ pub fn get(path: &str) -> Request<http_body_util::Empty<Bytes>> {
         .body(http_body_util::Empty::new())
         .unwrap()
 }
-
-/// Open file descriptors of this process.
-pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("read /proc/self/fd")
-        .count()
-}

@@ -7,13 +7,8 @@ pub use weft_test_support::HangGuard;
 
 use std::sync::atomic::Ordering;
 
-/// Open file descriptors of this process (Linux's `/proc`: the fd-leak tests are Unix-only).
 #[cfg(unix)]
-pub fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("read /proc/self/fd")
-        .count()
-}
+pub use weft_test_support::fds::open_fds;
 
 /// The soft limit on open files (`Max open files` in /proc/self/limits).
 #[cfg(unix)]
