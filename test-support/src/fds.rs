@@ -1,8 +1,9 @@
 //! Descriptor accounting for the fd-leak and fd-exhaustion tests: how many descriptors this
 //! process holds, and a lowered open-file limit that puts itself back.
 //!
-//! Both read Linux's `/proc/self/fd`; they compile on every Unix so that the suites using
-//! them type-check for macOS and FreeBSD, where those suites are gated off.
+//! The counts (and so the limit, set above the highest open descriptor) read Linux's
+//! `/proc/self/fd`. They compile on every Unix so that the suites using them type-check for
+//! macOS and FreeBSD, where those suites are gated off.
 
 use std::io;
 

@@ -3,10 +3,11 @@
 //! What every suite needs and nothing weft-specific: guards that turn a hang into a failure
 //! ([`within`], [`HangGuard`]), counters that prove a value was dropped exactly once
 //! ([`DropCounter`]), and the smallest ways to drive a future without a runtime
-//! ([`poll_once`], [`block_on`], [`yield_now`], [`CountingWaker`], [`Gate`]), and the line
-//! a marker comment sits on, for tests of reported source locations ([`marked_line`]); on
-//! Unix, descriptor counts and a lowered open-file limit ([`fds`]). Suites keep their own
-//! harnesses (a reactor-driving `block_on`, a local executor) next to their tests.
+//! ([`poll_once`], [`poll_with`], [`block_on`], [`yield_now`], [`CountingWaker`], [`Gate`]),
+//! the line a marker comment sits on, for tests of reported source locations
+//! ([`marked_line`]), and on Unix, descriptor counts and a lowered open-file limit
+//! ([`fds`]). Suites keep their own harnesses (a reactor-driving `block_on`, a local
+//! executor) next to their tests.
 #![warn(missing_docs, missing_debug_implementations)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -154,7 +155,7 @@ impl Drop for Tracked {
 /// assert_eq!(weft_test_support::poll_once(&mut ready), std::task::Poll::Ready(3));
 /// ```
 pub fn poll_once<F: Future + Unpin>(future: &mut F) -> Poll<F::Output> {
-    Pin::new(future).poll(&mut Context::from_waker(Waker::noop()))
+    poll_with(future, Waker::noop())
 }
 
 /// Polls `future` once with `waker`: a test that watches which waiter gets woken gives each
@@ -251,10 +252,10 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
             return output;
         }
         // Spin a little before parking: under contention a hand-off usually arrives within
-        // microseconds, and catching it awake saves a futex wait and wake. No
-        // `yield_now` rounds: on a machine whose cores are all busy, each yield can hand a
-        // whole time slice to another process: `sync_lock`'s eight-thread stress test (20,000
-        // rounds) took 49–67 s beside two busy cores against 0.5 s alone.
+        // microseconds, and catching it awake saves a futex wait and wake. No `yield_now`
+        // rounds: on a machine whose cores are all busy, each yield can hand a whole time
+        // slice to another process (`sync_lock`'s eight-thread stress test, at 20,000 rounds,
+        // took 49–67 s beside two busy cores with them, 0.5 s alone).
         let mut rounds = 0;
         while !unparker.woken.swap(false, Ordering::Acquire) {
             if rounds < 32 {

@@ -11,10 +11,10 @@
 //! jobs at least as often as they come up empty, with the brake in `spin_pays.rs`: a first
 //! version spun for twice the average gap between jobs, and on the VM the gap itself grew
 //! when the pool stopped spinning (both cores went idle and every wake took longer), so it
-//! talked itself out of spinning for
-//! `to_thread` chains (80 µs round trips). Bursts and chains find a spinning thread; sparse
-//! jobs cost a spin in sixteen idle periods at first and in a thousand once the probes keep
-//! finding nothing. One thread spins at a time; the others go straight to sleep.
+//! talked itself out of spinning for `to_thread` chains (80 µs round trips). Bursts and
+//! chains find a spinning thread; sparse jobs cost a spin in sixteen idle periods at first
+//! and in a thousand once the probes keep finding nothing. One thread spins at a time; the
+//! others go straight to sleep.
 
 use super::queue::JobQueue;
 use crate::spin_pays::SpinPays;

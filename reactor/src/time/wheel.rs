@@ -482,7 +482,8 @@ mod tests {
             state
         };
         let mut now = 0u64;
-        // 200 steps under Miri (its slowest test at 1,000; the wheel model's runs beside it).
+        // Under Miri 200 steps, not `scaled`'s 1,000: at 1,000 this was Miri's slowest test
+        // (~15 s per borrow model), and the wheel's model test covers the same ground.
         let steps = if cfg!(miri) { 200 } else { 20_000 };
         for step in 0..steps {
             match rand() % 4 {
